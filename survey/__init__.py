@@ -1,0 +1,105 @@
+"""SIPAS Flask application."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the SIPAS application."""
+    app = Flask(
+        __name__,
+        instance_path=(test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("SIPAS_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.from_object("survey.config.DefaultConfig")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SIPAS")
+    if test_config:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    from survey import extensions as ext
+
+    ext.db.init_app(app)
+    ext.csrf.init_app(app)
+    ext.limiter.init_app(app)
+    ext.login.init_app(app)
+    from survey.i18n import init_i18n
+
+    init_i18n(app)
+
+    from survey.database import install_engine_hooks
+
+    with app.app_context():
+        install_engine_hooks(ext.db.engine)
+
+    from survey import admin, api, dashboard, kiosk, online
+
+    app.register_blueprint(kiosk.bp)
+    app.register_blueprint(online.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+    ext.csrf.exempt(api.bp)
+
+    from survey.auth import init_auth
+
+    init_auth(app)
+
+    @app.get("/")
+    def home():
+        from flask import redirect, url_for
+
+        return redirect(url_for("dashboard.index"))
+
+    _register_transaction_boundary(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    cfg = app.config
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not cfg.get("SECRET_KEY"):
+        if cfg.get("ENV_NAME") == "production":
+            raise RuntimeError(
+                "SIPAS_SECRET_KEY must be set in production / "
+                "Cần đặt SIPAS_SECRET_KEY khi chạy thật"
+            )
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        cfg["SECRET_KEY"] = key_file.read_text().strip()
+    if cfg.get("ENV_NAME") == "production":
+        cfg.setdefault("SESSION_COOKIE_SECURE", True)
+        cfg["SESSION_COOKIE_SECURE"] = True
+        cfg["REMEMBER_COOKIE_SECURE"] = True
+    url = cfg.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'sipas.db'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    cfg.setdefault("SQLALCHEMY_TRACK_MODIFICATIONS", False)
+    if not cfg.get("QUESTIONNAIRE_DIR"):
+        cfg["QUESTIONNAIRE_DIR"] = str(PROJECT_ROOT / "questionnaires")
+
+
+def _register_transaction_boundary(app: Flask) -> None:
+    from survey.extensions import db
+
+    @app.teardown_request
+    def _rollback_on_error(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()

@@ -1,0 +1,7 @@
+"""Administration: units, devices, users, rounds."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from survey.admin import views  # noqa: E402,F401

@@ -1,0 +1,25 @@
+"""Configuration defaults; overridden by instance/config.py, SIPAS_* variables, then test config."""
+
+from __future__ import annotations
+
+
+class DefaultConfig:
+    """Defaults suitable for a single-machine installation on SQLite."""
+
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # default: sqlite:///<instance>/sipas.db
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    ENV_NAME = "development"  # "production" makes SECRET_KEY mandatory
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    MAX_CONTENT_LENGTH = 256 * 1024
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    KIOSK_IDLE_SECONDS = 30
+    KIOSK_MIN_INTERVAL_SECONDS = 5
+    KIOSK_KEEP_PARTIAL_WITH_MAIN_RATING = True
+    QUESTIONNAIRE_DIR: str | None = None  # default: <project>/questionnaires

@@ -1,0 +1,49 @@
+"""Locale selection and locale-aware formatting (Vietnamese first)."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+
+def select_locale() -> str:
+    languages = ("vi", "en")
+    requested = request.args.get("lang")
+    if requested in languages:
+        session["lang"] = requested
+        return requested
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or "vi"
+
+
+def format_percent(value: float | None, digits: int = 2) -> str:
+    """Format a 0–100 value as a percentage in the user's locale: 90,29 % in Vietnamese."""
+    if value is None or value != value:  # None or NaN
+        return "–"
+    number = format_decimal(value, format="#,##0." + "0" * digits) if digits else format_decimal(
+        round(value), format="#,##0"
+    )
+    return f"{number} %" if str(get_locale()) == "vi" else f"{number}%"
+
+
+def init_i18n(app: Flask) -> None:
+    from survey.extensions import babel
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories="translations",
+    )
+    app.jinja_env.filters["pct"] = format_percent
+    app.jinja_env.filters["format_date"] = format_date
+    app.jinja_env.filters["format_datetime"] = format_datetime
+    app.jinja_env.filters["number"] = lambda v, d=0: format_decimal(v, format="#,##0" + ("." + "0" * d if d else ""))
+
+    @app.context_processor
+    def _locale_context() -> dict:
+        return {"current_locale": str(get_locale()), "languages": (("vi", "Tiếng Việt"), ("en", "English"))}
+
+    @app.before_request
+    def _remember_locale() -> None:
+        g.locale = str(get_locale())

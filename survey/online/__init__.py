@@ -1,0 +1,7 @@
+"""Online surveys: unit links and invitations."""
+
+from flask import Blueprint
+
+bp = Blueprint("online", __name__)
+
+from survey.online import views  # noqa: E402,F401

@@ -1,0 +1,139 @@
+"""Shared fixtures: an app per database backend, a client, a CLI runner, factories.
+
+Database tests use the ``app`` fixture, parametrised over SQLite (always) and
+PostgreSQL (when ``SIPAS_TEST_DATABASE_URL`` is set). Each PostgreSQL test
+session works in a database of its own, created and dropped here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_URL = os.environ.get("SIPAS_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+_backend_counts: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A fresh PostgreSQL database for this test session, migrated to head."""
+    if not PG_URL:
+        pytest.fail("PostgreSQL backend requested without SIPAS_TEST_DATABASE_URL")
+    base = make_url(PG_URL)
+    name = f"sipas_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name)
+    engine = create_engine(url)
+    from survey import database
+
+    database.upgrade(engine)
+    engine.dispose()
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file migrated to head once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = create_engine(f"sqlite:///{path}")
+    from survey import database
+
+    database.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def _truncate_all(engine) -> None:
+    from survey.models import Base
+
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def app(request, tmp_path):
+    """The app on a migrated, empty database of the parametrised backend."""
+    backend = request.param
+    if backend == "sqlite":
+        db_file = tmp_path / "sipas.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), db_file)
+        url = f"sqlite:///{db_file}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    from survey import create_app
+    from survey.extensions import db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        if backend == "postgresql":
+            _truncate_all(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    from survey.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_unit(db_session):
+    from survey.models import Unit, UnitKind
+
+    def factory(code: str, name: str | None = None, kind: UnitKind = UnitKind.COMMUNE, **kwargs):
+        unit = Unit(code=code, name=name or f"Đơn vị {code}", kind=kind, **kwargs)
+        db_session.add(unit)
+        db_session.flush()
+        return unit
+
+    return factory
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        for backend in BACKENDS:
+            if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid or f"-{backend}-" in report.nodeid:
+                _backend_counts[backend] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    parts = [f"{_backend_counts[b]} on {b}" for b in ("sqlite", "postgresql")]
+    if not PG_URL:
+        parts[-1] = "0 on postgresql (SIPAS_TEST_DATABASE_URL not set)"
+    terminalreporter.write_line("database tests passed: " + ", ".join(parts))
