@@ -11,3 +11,11 @@ from analysis.weighting import (  # noqa: F401
     trim_weights,
     weight_diagnostics,
 )
+from analysis.planning import (  # noqa: F401
+    Allocation,
+    SampleSize,
+    allocate,
+    margin_of_error,
+    sample_size_proportion,
+    yamane_sample_size,
+)
