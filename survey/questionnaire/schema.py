@@ -345,7 +345,8 @@ class _Validator:
             ok = False
         for lang in self.languages[1:]:
             if lang not in value:
-                self.error(path, f"{what} has no '{lang}' translation ('{lang}' is declared in languages)")
+                self.error(f"{path}.{lang}", f"{what} has no '{lang}' translation "
+                                             f"('{lang}' is declared in languages)")
                 ok = False
         return result if ok else None
 
@@ -402,6 +403,7 @@ class _Validator:
                 result.append(lang)
         if languages and "vi" not in result:
             self.error("languages", "Vietnamese (vi) is required in languages")
+            self.languages = ("vi", *result)  # keep checking the texts without a cascade of errors
             return None
         result.sort(key=lambda lang: lang != "vi")  # stable: vi first, the rest in file order
         self.languages = tuple(result)
@@ -467,7 +469,7 @@ class _Validator:
                 ok = False
             elif (type(code), code) in seen:
                 self.error(f"{opath}.code", f"duplicate option code {_fmt(code)} "
-                                            f"(already used by option {seen[(type(code), code)]})")
+                                            f"(already used by {path}[{seen[(type(code), code)]}])")
                 ok = False
             else:
                 seen[(type(code), code)] = i
@@ -811,7 +813,7 @@ class _Validator:
         outside = [c for c in small if c not in large]
         if outside:
             self.error(path, f"{small_name} code{'s' if len(outside) > 1 else ''} "
-                             f"{', '.join(map(str, outside))} not among the {large_name} codes "
+                             f"{', '.join(map(str, outside))} {'are' if len(outside) > 1 else 'is'} not among the {large_name} codes "
                              f"({', '.join(map(str, large))})")
         return not outside
 
@@ -872,7 +874,7 @@ class _Validator:
         result["aggregation"] = aggregation
         if group.get("weights") is not None or aggregation == "weighted":
             result["weights"] = self.weights(group.get("weights"), f"{path}.weights", aggregation, len(codes),
-                                             "items in this group")
+                                             "item of the group")
         if group.get("general_item") is not None:
             item = self.numeric_item_ref(group["general_item"], f"{path}.general_item", "general_item")
             if item is not None:
@@ -891,24 +893,27 @@ class _Validator:
                         "satisfied", "valid")
         for item, ipath in refs:
             self.codes_within(g_valid, item, f"{path}.valid" if own_valid else ipath, "valid", not own_valid)
+            if own_satisfied:
+                self.codes_within(g_satisfied, item, f"{path}.satisfied", "satisfied", False)
         result["satisfied"] = g_satisfied
         result["valid"] = g_valid
         result["in_overall"] = self.boolean(group, "in_overall", path, True)
         return result
 
-    def weights(self, value: Any, path: str, aggregation: str, count: int, what: str) -> list[float] | None:
+    def weights(self, value: Any, path: str, aggregation: str, count: int, per: str) -> list[float] | None:
         if aggregation != "weighted":
             self.error(path, f"weights are only used with aggregation: weighted (here: {aggregation})")
             return None
         if value is None:
-            self.error(path, f"aggregation 'weighted' needs weights: one per {what.split(' ')[0][:-1]}")
+            self.error(path, f"aggregation 'weighted' needs weights: one per {per}")
             return None
         weights = self.sequence(value, path, "weights")
         if not all(_is_number(w) and w >= 0 for w in weights) or not any(weights):
             self.error(path, "weights must be non-negative numbers, not all zero")
             return None
         if len(weights) != count:
-            self.error(path, f"{len(weights)} weights given for {count} {what}")
+            self.error(path, f"expected {count} weight{'s' if count != 1 else ''} (one per {per}), "
+                             f"got {len(weights)}")
             return None
         return list(weights)
 
@@ -924,7 +929,7 @@ class _Validator:
         result: dict[str, Any] = {"aggregation": aggregation}
         if block.get("weights") is not None or aggregation == "weighted":
             result["weights"] = self.weights(block.get("weights"), f"{path}.weights", aggregation, in_overall,
-                                             "groups in the overall index (in_overall: true)")
+                                             "group with in_overall: true")
         if block.get("item") is not None:
             item = self.numeric_item_ref(block["item"], f"{path}.item", "overall item")
             if item is not None:
