@@ -101,8 +101,20 @@ def test_chains_of_and_are_flat():
 
 
 @pytest.mark.parametrize("missing", [{}, {"q1": None}, {"q1": ""}, {"q1": []}])
-@pytest.mark.parametrize("src", ["q1 == 1", "q1 != 1", "q1 < 1", "q1 >= 1", "q1 in [1]", "q1 not in [1]",
-                                 "selected(q1, 1)", "answered(q1)", "1 == q1"])
+@pytest.mark.parametrize(
+    "src",
+    [
+        "q1 == 1",
+        "q1 != 1",
+        "q1 < 1",
+        "q1 >= 1",
+        "q1 in [1]",
+        "q1 not in [1]",
+        "selected(q1, 1)",
+        "answered(q1)",
+        "1 == q1",
+    ],
+)
 def test_missing_answer_makes_everything_false(src, missing):
     assert parse_expression(src).evaluate(missing) is False
 
@@ -129,33 +141,51 @@ def test_values_of_different_kinds_are_never_equal():
 
 
 def test_to_dict_is_plain_json_and_documented_shape():
-    expr = parse_expression("answered(q3) and (q5 in [1, 2] or selected(q7, 'other')) and not q1 != -2")
+    expr = parse_expression(
+        "answered(q3) and (q5 in [1, 2] or selected(q7, 'other')) and not q1 != -2"
+    )
     tree = expr.to_dict()
     assert json.loads(json.dumps(tree)) == tree
     assert tree == {
         "op": "and",
         "args": [
             {"op": "answered", "name": "q3"},
-            {"op": "or", "args": [
-                {"op": "in", "left": {"op": "var", "name": "q5"}, "values": [1, 2]},
-                {"op": "selected", "name": "q7", "value": "other"},
-            ]},
-            {"op": "not", "arg": {"op": "!=", "left": {"op": "var", "name": "q1"},
-                                  "right": {"op": "const", "value": -2}}},
+            {
+                "op": "or",
+                "args": [
+                    {"op": "in", "left": {"op": "var", "name": "q5"}, "values": [1, 2]},
+                    {"op": "selected", "name": "q7", "value": "other"},
+                ],
+            },
+            {
+                "op": "not",
+                "arg": {
+                    "op": "!=",
+                    "left": {"op": "var", "name": "q1"},
+                    "right": {"op": "const", "value": -2},
+                },
+            },
         ],
     }
     assert Expression.from_dict(tree) == expr
 
 
 def test_references():
-    expr = parse_expression("q1 == 1 and (selected(q7, 'x') or answered(q3)) and 2 < q4 and q5 in [1]")
+    expr = parse_expression(
+        "q1 == 1 and (selected(q7, 'x') or answered(q3)) and 2 < q4 and q5 in [1]"
+    )
     assert expr.references == {"q1", "q7", "q3", "q4", "q5"}
 
 
 def test_from_dict_rejects_malformed_trees():
-    for bad in [{"op": "eval", "arg": "x"}, {"op": "var", "name": "__class__"},
-                {"op": "==", "left": {"op": "var", "name": "q1"}, "right": {"op": "const", "value": [1]}},
-                {"op": "and", "args": []}, "q1 == 1", {"op": "answered", "name": "q1", "extra": 1}]:
+    for bad in [
+        {"op": "eval", "arg": "x"},
+        {"op": "var", "name": "__class__"},
+        {"op": "==", "left": {"op": "var", "name": "q1"}, "right": {"op": "const", "value": [1]}},
+        {"op": "and", "args": []},
+        "q1 == 1",
+        {"op": "answered", "name": "q1", "extra": 1},
+    ]:
         with pytest.raises(ExpressionError):
             Expression.from_dict(bad)
 
@@ -244,12 +274,15 @@ def test_long_but_allowed_flat_chain():
     assert parse_expression(src).evaluate({"q149": 1})
 
 
-@pytest.mark.parametrize("src", [
-    "(" * 500 + "q1 == 1" + ")" * 500,
-    "not " * 400 + "q1 == 1",
-    "(" * 1000,
-    "(not " * 300 + "q1 == 1" + ")" * 300,
-])
+@pytest.mark.parametrize(
+    "src",
+    [
+        "(" * 500 + "q1 == 1" + ")" * 500,
+        "not " * 400 + "q1 == 1",
+        "(" * 1000,
+        "(not " * 300 + "q1 == 1" + ")" * 300,
+    ],
+)
 def test_deep_nesting_is_a_clean_error_not_recursion_error(src):
     with pytest.raises(ExpressionError, match="nested too deeply"):
         parse_expression(src)
@@ -282,8 +315,12 @@ ordering = st.sampled_from(["<", "<=", ">", ">="])
 
 conditions = st.one_of(
     st.builds(Compare, st.sampled_from(["==", "!="]), operands, operands),
-    st.builds(Compare, ordering, st.one_of(codes.map(Var), numbers.map(Const)),
-              st.one_of(codes.map(Var), numbers.map(Const))),
+    st.builds(
+        Compare,
+        ordering,
+        st.one_of(codes.map(Var), numbers.map(Const)),
+        st.one_of(codes.map(Var), numbers.map(Const)),
+    ),
     st.builds(In, operands, st.lists(literals, min_size=1, max_size=4).map(tuple), st.booleans()),
     st.builds(Selected, codes, literals),
     st.builds(Answered, codes),
@@ -314,8 +351,12 @@ def test_round_trip_source_parse_evaluate(tree, answer_sets):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("q1 23()[]'\"=!<>,-.and or not in selected answered")),
-               max_size=60))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("q1 23()[]'\"=!<>,-.and or not in selected answered")),
+        max_size=60,
+    )
+)
 def test_arbitrary_text_parses_or_raises_expression_error(src):
     try:
         expr = parse_expression(src)

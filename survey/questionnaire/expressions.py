@@ -23,19 +23,20 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterator, Mapping, Union
+from typing import Any
 
 __all__ = [
-    "ExpressionError",
-    "Expression",
-    "parse_expression",
-    "is_missing",
-    "MAX_LENGTH",
-    "MAX_DEPTH",
-    "KEYWORDS",
     "FUNCTIONS",
+    "KEYWORDS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "Expression",
+    "ExpressionError",
+    "is_missing",
+    "parse_expression",
 ]
 
 MAX_LENGTH = 2000
@@ -71,25 +72,25 @@ class Var:
 
 @dataclass(frozen=True)
 class Const:
-    value: Union[int, float, str]
+    value: int | float | str
 
 
-Operand = Union[Var, Const]
+Operand = Var | Const
 
 
 @dataclass(frozen=True)
 class And:
-    args: tuple["Node", ...]
+    args: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    args: tuple["Node", ...]
+    args: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    arg: "Node"
+    arg: Node
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,14 @@ class Compare:
 @dataclass(frozen=True)
 class In:
     left: Operand
-    values: tuple[Union[int, float, str], ...]
+    values: tuple[int | float | str, ...]
     negated: bool = False
 
 
 @dataclass(frozen=True)
 class Selected:
     name: str
-    value: Union[int, float, str]
+    value: int | float | str
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class Answered:
     name: str
 
 
-Node = Union[And, Or, Not, Compare, In, Selected, Answered]
+Node = And | Or | Not | Compare | In | Selected | Answered
 
 
 # --------------------------------------------------------------- tokenizer
@@ -164,7 +165,9 @@ def _read_string(src: str, start: int) -> tuple[str, int]:
                 chars.append(src[i + 1])
                 i += 2
                 continue
-            raise ExpressionError("unknown escape in string (only \\\\, \\' and \\\" are allowed)", i + 1)
+            raise ExpressionError(
+                "unknown escape in string (only \\\\, \\' and \\\" are allowed)", i + 1
+            )
         if ch == quote:
             return "".join(chars), i + 1
         chars.append(ch)
@@ -190,8 +193,8 @@ def tokenize(src: str) -> list[Token]:
             i = m.end()
             continue
         if kind == "quote":
-            value, end = _read_string(src, i)
-            tokens.append(Token("STRING", value, i + 1, src[i:end]))
+            string, end = _read_string(src, i)
+            tokens.append(Token("STRING", string, i + 1, src[i:end]))
             i = end
             continue
         if kind == "number":
@@ -241,7 +244,9 @@ class _Parser:
 
     def expect_punct(self, ch: str, context: str) -> Token:
         if not self.is_punct(ch):
-            raise ExpressionError(f"expected '{ch}' {context}, found {self.describe(self.tok)}", self.tok.column)
+            raise ExpressionError(
+                f"expected '{ch}' {context}, found {self.describe(self.tok)}", self.tok.column
+            )
         return self.advance()
 
     @staticmethod
@@ -251,7 +256,9 @@ class _Parser:
     def enter(self, tok: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ExpressionError(f"expression is nested too deeply (more than {MAX_DEPTH} levels)", tok.column)
+            raise ExpressionError(
+                f"expression is nested too deeply (more than {MAX_DEPTH} levels)", tok.column
+            )
 
     # grammar
     def parse(self) -> Node:
@@ -261,8 +268,12 @@ class _Parser:
         if self.tok.kind != "END":
             tok = self.tok
             if tok.kind == "OP":
-                raise ExpressionError("comparisons cannot be chained; combine them with 'and'", tok.column)
-            raise ExpressionError(f"unexpected {self.describe(tok)}; expected 'and', 'or' or the end", tok.column)
+                raise ExpressionError(
+                    "comparisons cannot be chained; combine them with 'and'", tok.column
+                )
+            raise ExpressionError(
+                f"unexpected {self.describe(tok)}; expected 'and', 'or' or the end", tok.column
+            )
         return node
 
     def or_expr(self) -> Node:
@@ -307,7 +318,9 @@ class _Parser:
             if nxt.value in ORDERING_OPS:
                 for side in (left, right):
                     if isinstance(side, Const) and isinstance(side.value, str):
-                        raise ExpressionError(f"'{nxt.value}' compares numbers, not text", nxt.column)
+                        raise ExpressionError(
+                            f"'{nxt.value}' compares numbers, not text", nxt.column
+                        )
             return Compare(nxt.value, left, right)
         if self.is_keyword("in") or (self.is_keyword("not") and self.is_keyword("in", self.peek())):
             negated = self.is_keyword("not")
@@ -316,15 +329,28 @@ class _Parser:
             self.advance()
             return In(left, self.list_literal(), negated)
         name = left.name if isinstance(left, Var) else _literal_source(left.value)
-        if nxt.kind == "END" or self.is_keyword("and", nxt) or self.is_keyword("or", nxt) or self.is_punct(")", nxt):
-            hint = f", or use answered({name}) to test that it was answered" if isinstance(left, Var) else ""
+        if (
+            nxt.kind == "END"
+            or self.is_keyword("and", nxt)
+            or self.is_keyword("or", nxt)
+            or self.is_punct(")", nxt)
+        ):
+            hint = (
+                f", or use answered({name}) to test that it was answered"
+                if isinstance(left, Var)
+                else ""
+            )
             raise ExpressionError(
-                f"{name} is a value, not a condition: compare it (e.g. {name} == 1){hint}", tok.column
+                f"{name} is a value, not a condition: compare it (e.g. {name} == 1){hint}",
+                tok.column,
             )
         if self.is_punct("(", nxt):
-            raise ExpressionError(f"unknown function {name!r} (available: answered, selected)", tok.column)
+            raise ExpressionError(
+                f"unknown function {name!r} (available: answered, selected)", tok.column
+            )
         raise ExpressionError(
-            f"expected a comparison operator or 'in' after {name}, found {self.describe(nxt)}", nxt.column
+            f"expected a comparison operator or 'in' after {name}, found {self.describe(nxt)}",
+            nxt.column,
         )
 
     def function(self) -> Node:
@@ -348,7 +374,9 @@ class _Parser:
     def code(self, context: str) -> str:
         tok = self.tok
         if tok.kind != "NAME":
-            raise ExpressionError(f"expected an item code {context}, found {self.describe(tok)}", tok.column)
+            raise ExpressionError(
+                f"expected an item code {context}, found {self.describe(tok)}", tok.column
+            )
         self.check_code(tok)
         self.advance()
         return tok.value
@@ -356,7 +384,9 @@ class _Parser:
     @staticmethod
     def check_code(tok: Token) -> None:
         if tok.value in KEYWORDS or tok.value in FUNCTIONS:
-            raise ExpressionError(f"'{tok.value}' is a reserved word and cannot be used here", tok.column)
+            raise ExpressionError(
+                f"'{tok.value}' is a reserved word and cannot be used here", tok.column
+            )
         if not CODE_RE.match(tok.value):
             raise ExpressionError(
                 f"{tok.value!r} is not a valid item code (lower-case letters, digits and '_', "
@@ -372,7 +402,7 @@ class _Parser:
             return Var(tok.value)
         return Const(self.literal(context))
 
-    def literal(self, context: str) -> Union[int, float, str]:
+    def literal(self, context: str) -> int | float | str:
         tok = self.tok
         if tok.kind in ("NUMBER", "STRING"):
             self.advance()
@@ -380,12 +410,14 @@ class _Parser:
         if self.is_punct("-") and self.peek().kind == "NUMBER":
             self.advance()
             return -self.advance().value
-        raise ExpressionError(f"expected an item code, a number or a string {context}, "
-                              f"found {self.describe(tok)}", tok.column)
+        raise ExpressionError(
+            f"expected an item code, a number or a string {context}, found {self.describe(tok)}",
+            tok.column,
+        )
 
-    def list_literal(self) -> tuple[Union[int, float, str], ...]:
+    def list_literal(self) -> tuple[int | float | str, ...]:
         start = self.expect_punct("[", "after 'in' (e.g. q5 in [1, 2])")
-        values = []
+        values: list[int | float | str] = []
         while True:
             if self.is_punct("]"):
                 if not values:
@@ -397,7 +429,8 @@ class _Parser:
                 self.advance()
             elif not self.is_punct("]"):
                 raise ExpressionError(
-                    f"expected ',' or ']' in the list, found {self.describe(self.tok)}", self.tok.column
+                    f"expected ',' or ']' in the list, found {self.describe(self.tok)}",
+                    self.tok.column,
                 )
 
 
@@ -466,7 +499,7 @@ def _evaluate(node: Node, answers: Mapping[str, Any]) -> bool:
 # ------------------------------------------------------- source and JSON AST
 
 
-def _literal_source(value: Union[int, float, str]) -> str:
+def _literal_source(value: float | str) -> str:
     if isinstance(value, str):
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     if isinstance(value, float):
@@ -482,7 +515,9 @@ def _operand_source(operand: Operand) -> str:
 def _source(node: Node) -> str:
     if isinstance(node, (And, Or)):
         word = " and " if isinstance(node, And) else " or "
-        return word.join(f"({_source(a)})" if isinstance(a, (And, Or)) else _source(a) for a in node.args)
+        return word.join(
+            f"({_source(a)})" if isinstance(a, (And, Or)) else _source(a) for a in node.args
+        )
     if isinstance(node, Not):
         inner = _source(node.arg)
         return f"not ({inner})" if isinstance(node.arg, (And, Or)) else f"not {inner}"
@@ -506,14 +541,20 @@ def _operand_dict(operand: Operand) -> dict[str, Any]:
 
 def _to_dict(node: Node) -> dict[str, Any]:
     if isinstance(node, (And, Or)):
-        return {"op": "and" if isinstance(node, And) else "or", "args": [_to_dict(a) for a in node.args]}
+        return {
+            "op": "and" if isinstance(node, And) else "or",
+            "args": [_to_dict(a) for a in node.args],
+        }
     if isinstance(node, Not):
         return {"op": "not", "arg": _to_dict(node.arg)}
     if isinstance(node, Compare):
         return {"op": node.op, "left": _operand_dict(node.left), "right": _operand_dict(node.right)}
     if isinstance(node, In):
-        return {"op": "not in" if node.negated else "in", "left": _operand_dict(node.left),
-                "values": list(node.values)}
+        return {
+            "op": "not in" if node.negated else "in",
+            "left": _operand_dict(node.left),
+            "values": list(node.values),
+        }
     if isinstance(node, Selected):
         return {"op": "selected", "name": node.name, "value": node.value}
     if isinstance(node, Answered):
@@ -521,7 +562,7 @@ def _to_dict(node: Node) -> dict[str, Any]:
     raise TypeError(f"not an expression node: {node!r}")
 
 
-def _check_literal(value: Any) -> Union[int, float, str]:
+def _check_literal(value: Any) -> int | float | str:
     if isinstance(value, str):
         return value
     if _is_number(value):
@@ -532,7 +573,12 @@ def _check_literal(value: Any) -> Union[int, float, str]:
 
 
 def _check_name(value: Any) -> str:
-    if not isinstance(value, str) or not CODE_RE.match(value) or value in KEYWORDS or value in FUNCTIONS:
+    if (
+        not isinstance(value, str)
+        or not CODE_RE.match(value)
+        or value in KEYWORDS
+        or value in FUNCTIONS
+    ):
         raise ExpressionError(f"{value!r} is not a valid item code")
     return value
 
@@ -552,7 +598,12 @@ def _from_dict(data: Any, depth: int = 0) -> Node:
         raise ExpressionError(f"expected an expression object, not {data!r}")
     op = data.get("op")
     keys = set(data)
-    if op in ("and", "or") and keys == {"op", "args"} and isinstance(data["args"], list) and len(data["args"]) >= 2:
+    if (
+        op in ("and", "or")
+        and keys == {"op", "args"}
+        and isinstance(data["args"], list)
+        and len(data["args"]) >= 2
+    ):
         args = tuple(_from_dict(a, depth + 1) for a in data["args"])
         return And(args) if op == "and" else Or(args)
     if op == "not" and keys == {"op", "arg"}:
@@ -563,7 +614,11 @@ def _from_dict(data: Any, depth: int = 0) -> Node:
         values = data["values"]
         if not isinstance(values, list) or not values:
             raise ExpressionError("'values' must be a non-empty list")
-        return In(_operand_from_dict(data["left"]), tuple(_check_literal(v) for v in values), op == "not in")
+        return In(
+            _operand_from_dict(data["left"]),
+            tuple(_check_literal(v) for v in values),
+            op == "not in",
+        )
     if op == "selected" and keys == {"op", "name", "value"}:
         return Selected(_check_name(data["name"]), _check_literal(data["value"]))
     if op == "answered" and keys == {"op", "name"}:
@@ -586,7 +641,7 @@ def walk(node: Node) -> Iterator[Node]:
 class Expression:
     """A parsed `relevant` condition."""
 
-    __slots__ = ("source", "root", "references")
+    __slots__ = ("references", "root", "source")
 
     def __init__(self, root: Node, source: str | None = None):
         self.root = root
@@ -614,7 +669,7 @@ class Expression:
         return _source(self.root)
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Expression":
+    def from_dict(cls, data: Any) -> Expression:
         """Rebuild an expression from its JSON AST, rejecting malformed objects."""
         return cls(_from_dict(data))
 
@@ -636,6 +691,7 @@ def parse_expression(src: str) -> Expression:
     if not isinstance(src, str):
         raise ExpressionError(f"an expression must be text, not {type(src).__name__}")
     if len(src) > MAX_LENGTH:
-        raise ExpressionError(f"expression is too long ({len(src)} characters; at most {MAX_LENGTH})",
-                              MAX_LENGTH + 1)
+        raise ExpressionError(
+            f"expression is too long ({len(src)} characters; at most {MAX_LENGTH})", MAX_LENGTH + 1
+        )
     return Expression(_Parser(src).parse(), src)

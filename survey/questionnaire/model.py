@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Self
 
 from .expressions import Expression, is_missing
 
-__all__ = ["Item", "Section", "Questionnaire", "AnswerProblem", "NUMERIC_TYPES", "ITEM_TYPES"]
+__all__ = ["ITEM_TYPES", "NUMERIC_TYPES", "AnswerProblem", "Item", "Questionnaire", "Section"]
 
 ITEM_TYPES = ("satisfaction", "scale4", "yesno", "single", "multiple", "number", "text")
 CHOICE_TYPES = frozenset({"satisfaction", "scale4", "yesno", "single"})
@@ -23,7 +24,7 @@ class AnswerProblem(str):
     key: str
     params: dict[str, Any]
 
-    def __new__(cls, key: str, message: str, **params: Any) -> "AnswerProblem":
+    def __new__(cls, key: str, message: str, **params: Any) -> Self:
         obj = super().__new__(cls, message)
         obj.key = key
         obj.params = params
@@ -109,8 +110,10 @@ class Item:
                 return AnswerProblem("wrong_type", "expected text")
             if self.max_length is not None and len(value) > self.max_length:
                 return AnswerProblem(
-                    "too_long", f"text is too long ({len(value)} characters; at most {self.max_length})",
-                    length=len(value), max_length=self.max_length,
+                    "too_long",
+                    f"text is too long ({len(value)} characters; at most {self.max_length})",
+                    length=len(value),
+                    max_length=self.max_length,
                 )
             return None
         raise AssertionError(f"unknown item type {self.type!r}")
@@ -131,16 +134,23 @@ class Item:
                     value=choice,
                 )
             if choice in seen:
-                return AnswerProblem("duplicate_choice", f"option {choice!r} is chosen twice", value=choice)
+                return AnswerProblem(
+                    "duplicate_choice", f"option {choice!r} is chosen twice", value=choice
+                )
             seen.append(choice)
         if self.min_choices is not None and len(seen) < self.min_choices:
-            return AnswerProblem("too_few_choices", f"choose at least {self.min_choices}", min=self.min_choices)
+            return AnswerProblem(
+                "too_few_choices", f"choose at least {self.min_choices}", min=self.min_choices
+            )
         if self.max_choices is not None and len(seen) > self.max_choices:
-            return AnswerProblem("too_many_choices", f"choose at most {self.max_choices}", max=self.max_choices)
+            return AnswerProblem(
+                "too_many_choices", f"choose at most {self.max_choices}", max=self.max_choices
+            )
         exclusive = [c for c in seen if c in self.exclusive]
         if exclusive and len(seen) > 1:
             return AnswerProblem(
-                "exclusive_choice", f"option {exclusive[0]!r} cannot be combined with other options",
+                "exclusive_choice",
+                f"option {exclusive[0]!r} cannot be combined with other options",
                 value=exclusive[0],
             )
         return None
@@ -197,7 +207,9 @@ def _item_from_definition(data: Mapping[str, Any], section: str) -> Item:
 class Questionnaire:
     """A validated questionnaire version; build it with load_questionnaire/parse_questionnaire."""
 
-    def __init__(self, definition: dict[str, Any], filename: str = "<definition>", source: str | None = None):
+    def __init__(
+        self, definition: dict[str, Any], filename: str = "<definition>", source: str | None = None
+    ):
         self.definition = definition
         self.filename = filename
         self.source = source
@@ -208,16 +220,20 @@ class Questionnaire:
         self.items: list[Item] = []
         for section in definition["sections"]:
             items = [_item_from_definition(raw, section["code"]) for raw in section["items"]]
-            self.sections.append(Section(section["code"], dict(section["title"]), tuple(i.code for i in items)))
+            self.sections.append(
+                Section(section["code"], dict(section["title"]), tuple(i.code for i in items))
+            )
             self.items.extend(items)
         self._by_code = {item.code: item for item in self.items}
         self.numeric_items: list[str] = [item.code for item in self.items if item.is_numeric]
         self.indices: dict[str, Any] = definition.get("indices", {})
-        self._canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        self._canonical = json.dumps(
+            definition, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
         self.content_hash: str = hashlib.sha256(self._canonical.encode("utf-8")).hexdigest()
 
     @classmethod
-    def from_definition(cls, definition: Mapping[str, Any] | str) -> "Questionnaire":
+    def from_definition(cls, definition: Mapping[str, Any] | str) -> Questionnaire:
         """Rebuild from a stored canonical definition (a dict or its JSON); it is trusted as validated."""
         if isinstance(definition, str):
             definition = json.loads(definition)
@@ -257,7 +273,11 @@ class Questionnaire:
     def relevant_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers without those to unknown items or to items that do not apply."""
         relevance = self.relevance(answers)
-        return {code: value for code, value in answers.items() if relevance.get(code) and not is_missing(value)}
+        return {
+            code: value
+            for code, value in answers.items()
+            if relevance.get(code) and not is_missing(value)
+        }
 
     def validate_answers(self, answers: Mapping[str, Any]) -> dict[str, str]:
         """Item code -> problem for a submitted answers dict; an empty dict means it is valid."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -17,7 +19,6 @@ from .builtin import BUILTIN_SCALES, NOT_EXPERIENCED_CODE, NOT_EXPERIENCED_LABEL
 from .expressions import (
     FUNCTIONS,
     KEYWORDS,
-    Answered,
     Compare,
     Const,
     Expression,
@@ -30,12 +31,12 @@ from .expressions import (
 from .model import CHOICE_TYPES, ITEM_TYPES, NUMERIC_TYPES, Questionnaire
 
 __all__ = [
+    "SCHEMA_VERSION",
     "Problem",
     "QuestionnaireError",
+    "check_questionnaire",
     "load_questionnaire",
     "parse_questionnaire",
-    "check_questionnaire",
-    "SCHEMA_VERSION",
 ]
 
 SCHEMA_VERSION = 1
@@ -66,8 +67,17 @@ TYPE_FIELDS: dict[str, set[str]] = {
 }
 ALL_ITEM_FIELDS = COMMON_ITEM_FIELDS.union(*TYPE_FIELDS.values())
 INDEX_FIELDS = {"satisfied", "valid", "groups", "overall"}
-GROUP_FIELDS = {"code", "label", "items", "aggregation", "weights", "general_item", "satisfied", "valid",
-                "in_overall"}
+GROUP_FIELDS = {
+    "code",
+    "label",
+    "items",
+    "aggregation",
+    "weights",
+    "general_item",
+    "satisfied",
+    "valid",
+    "in_overall",
+}
 OVERALL_FIELDS = {"aggregation", "weights", "item"}
 
 
@@ -120,8 +130,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value \
-        and value not in (float("inf"), float("-inf"))
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # ------------------------------------------------------------ YAML reading
@@ -149,7 +158,9 @@ class _Document:
         if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, SequenceNode):
-            return [self.convert(child, f"{path}[{i}]", depth + 1) for i, child in enumerate(node.value)]
+            return [
+                self.convert(child, f"{path}[{i}]", depth + 1) for i, child in enumerate(node.value)
+            ]
         return self._scalar(node, path)
 
     def _mapping(self, node: MappingNode, path: str, depth: int) -> dict[Any, Any]:
@@ -158,7 +169,9 @@ class _Document:
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problem(key_line, path, "YAML merge keys (<<) are not supported; write the fields out")
+                self.problem(
+                    key_line, path, "YAML merge keys (<<) are not supported; write the fields out"
+                )
                 continue
             if not isinstance(key_node, ScalarNode):
                 self.problem(key_line, path, "a field name must be plain text")
@@ -168,8 +181,12 @@ class _Document:
                 key = key_node.value
             child = f"{path}.{key}" if path else key
             if key in first_line:
-                self.problem(key_line, child, f"duplicate key '{key}' (first given on line {first_line[key]}); "
-                                              "YAML would silently keep only the last one")
+                self.problem(
+                    key_line,
+                    child,
+                    f"duplicate key '{key}' (first given on line {first_line[key]}); "
+                    "YAML would silently keep only the last one",
+                )
                 continue
             first_line[key] = key_line
             self.lines[child] = key_line
@@ -196,12 +213,16 @@ class _Document:
 def _read_yaml(text: str, filename: str) -> tuple[Any, _Document]:
     doc = _Document(filename)
     tab_lines = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        indent = line[: len(line) - len(line.lstrip(" \t"))]
+    for number, text_line in enumerate(text.splitlines(), start=1):
+        indent = text_line[: len(text_line) - len(text_line.lstrip(" \t"))]
         if "\t" in indent:
             tab_lines.add(number)
-            doc.problem(number, "", f"tab character in indentation (column {indent.index(chr(9)) + 1}); "
-                                    "YAML indentation must use spaces")
+            doc.problem(
+                number,
+                "",
+                f"tab character in indentation (column {indent.index(chr(9)) + 1}); "
+                "YAML indentation must use spaces",
+            )
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -211,7 +232,11 @@ def _read_yaml(text: str, filename: str) -> tuple[Any, _Document]:
             detail = exc.problem or exc.context or "invalid YAML"
             column = f" (column {mark.column + 1})" if mark else ""
             context = f", {exc.context}" if exc.context and exc.problem else ""
-            if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            if (
+                exc.context_mark
+                and exc.problem_mark
+                and exc.context_mark.line != exc.problem_mark.line
+            ):
                 context += f" starting on line {exc.context_mark.line + 1}"
             doc.problem(line, "", f"YAML syntax error: {detail}{column}{context}")
         return None, doc
@@ -222,7 +247,9 @@ def _read_yaml(text: str, filename: str) -> tuple[Any, _Document]:
         doc.problem(None, "", "YAML is nested too deeply")
         return None, doc
     if node is None:
-        doc.problem(1, "", "the file is empty; expected id:, version:, languages:, title: and sections:")
+        doc.problem(
+            1, "", "the file is empty; expected id:, version:, languages:, title: and sections:"
+        )
         return None, doc
     return doc.convert(node, ""), doc
 
@@ -262,13 +289,23 @@ class _Validator:
         self.doc.problem(self.line(path), path, message)
 
     # generic checks
-    def fields(self, obj: dict[str, Any], path: str, allowed: set[str], required: Iterable[str] = (),
-               what: str = "") -> None:
+    def fields(
+        self,
+        obj: dict[str, Any],
+        path: str,
+        allowed: set[str],
+        required: Iterable[str] = (),
+        what: str = "",
+    ) -> None:
         for key in obj:
             if key not in allowed:
                 child = f"{path}.{key}" if path else str(key)
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.75)
-                hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(sorted(allowed))})"
+                hint = (
+                    f"; did you mean '{close[0]}'?"
+                    if close
+                    else f" (allowed: {', '.join(sorted(allowed))})"
+                )
                 self.error(child, f"unknown field '{key}'{what}{hint}")
         for key in required:
             if key not in obj or obj[key] is None:
@@ -298,13 +335,18 @@ class _Validator:
             return default
         return value
 
-    def code(self, value: Any, path: str, what: str, pattern: re.Pattern[str] = CODE_RE) -> str | None:
+    def code(
+        self, value: Any, path: str, what: str, pattern: re.Pattern[str] = CODE_RE
+    ) -> str | None:
         if not isinstance(value, str):
             self.error(path, f"{what} must be text, not {_kind(value)} ({_fmt(value)})")
             return None
         if not pattern.match(value):
-            allowed = "lower-case letters, digits, '_' and '-'" if pattern is ID_RE else \
-                "lower-case letters, digits and '_'"
+            allowed = (
+                "lower-case letters, digits, '_' and '-'"
+                if pattern is ID_RE
+                else "lower-case letters, digits and '_'"
+            )
             self.error(path, f"invalid {what} {value!r}: use {allowed}, starting with a letter")
             return None
         return value
@@ -313,16 +355,21 @@ class _Validator:
         """A translated text: a mapping language -> non-empty string, Vietnamese required."""
         if not isinstance(value, dict):
             example = '{vi: "...", en: "..."}' if "en" in self.languages else '{vi: "..."}'
-            self.error(path, f"{what} must be a mapping of language to text, e.g. {example}; "
-                             f"found {_kind(value)}")
+            self.error(
+                path,
+                f"{what} must be a mapping of language to text, e.g. {example}; "
+                f"found {_kind(value)}",
+            )
             return None
         result: dict[str, str] = {}
         ok = True
         for lang, text in value.items():
             child = f"{path}.{lang}"
             if lang not in self.languages:
-                self.error(child, f"language '{lang}' is not declared in languages "
-                                  f"({', '.join(self.languages)})")
+                self.error(
+                    child,
+                    f"language '{lang}' is not declared in languages ({', '.join(self.languages)})",
+                )
                 ok = False
                 continue
             if not isinstance(text, str):
@@ -341,12 +388,16 @@ class _Validator:
                 ok = False
             result[lang] = text
         if "vi" not in value:
-            self.error(f"{path}.vi" if value else path, f"Vietnamese text (vi) is missing from {what}")
+            self.error(
+                f"{path}.vi" if value else path, f"Vietnamese text (vi) is missing from {what}"
+            )
             ok = False
         for lang in self.languages[1:]:
             if lang not in value:
-                self.error(f"{path}.{lang}", f"{what} has no '{lang}' translation "
-                                             f"('{lang}' is declared in languages)")
+                self.error(
+                    f"{path}.{lang}",
+                    f"{what} has no '{lang}' translation ('{lang}' is declared in languages)",
+                )
                 ok = False
         return result if ok else None
 
@@ -368,10 +419,15 @@ class _Validator:
         self.scale_block(data.get("scales"))
         self.collect_codes(data.get("sections"))
         sections = self.section_list(data.get("sections"))
-        definition["scales"] = {name: self.scales[name] for name in sorted(self.used_scales | self.declared_scales)
-                                if name in self.scales}
+        definition["scales"] = {
+            name: self.scales[name]
+            for name in sorted(self.used_scales | self.declared_scales)
+            if name in self.scales
+        }
         definition["sections"] = sections
-        definition["indices"] = self.indices(data["indices"]) if data.get("indices") is not None else {}
+        definition["indices"] = (
+            self.indices(data["indices"]) if data.get("indices") is not None else {}
+        )
         return None if self.doc.problems else definition
 
     def version(self, data: dict[str, Any]) -> str | None:
@@ -379,12 +435,17 @@ class _Validator:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.error("version", f"version must be a number or text such as 1 or \"2025.1\", not {_kind(value)}")
+            self.error(
+                "version",
+                f'version must be a number or text such as 1 or "2025.1", not {_kind(value)}',
+            )
             return None
         text = value if isinstance(value, str) else self.doc.raw.get("version", str(value))
         text = text.strip()
         if not VERSION_RE.match(text):
-            self.error("version", f"invalid version {text!r}: use letters, digits, '.', '_' and '-'")
+            self.error(
+                "version", f"invalid version {text!r}: use letters, digits, '.', '_' and '-'"
+            )
             return None
         return text
 
@@ -396,7 +457,10 @@ class _Validator:
         for i, lang in enumerate(languages):
             path = f"languages[{i}]"
             if not isinstance(lang, str) or not LANG_RE.match(lang):
-                self.error(path, f"invalid language code {_fmt(lang)}: use a lower-case ISO 639 code such as vi, en")
+                self.error(
+                    path,
+                    f"invalid language code {_fmt(lang)}: use a lower-case ISO 639 code such as vi, en",
+                )
             elif lang in result:
                 self.error(path, f"language '{lang}' is listed twice")
             else:
@@ -434,7 +498,9 @@ class _Validator:
         result: dict[str, Any] = {}
         if scale.get("label") is not None:
             result["label"] = self.text(scale["label"], f"{path}.label", "scale label")
-        options = self.options(scale.get("options"), f"{path}.options", integer_codes=True, allow_exclusive=False)
+        options = self.options(
+            scale.get("options"), f"{path}.options", integer_codes=True, allow_exclusive=False
+        )
         if options is None or len(options) < 2:
             if options is not None:
                 self.error(f"{path}.options", "a scale needs at least two options")
@@ -442,7 +508,9 @@ class _Validator:
         result["options"] = options
         return result
 
-    def options(self, value: Any, path: str, integer_codes: bool, allow_exclusive: bool) -> list[dict] | None:
+    def options(
+        self, value: Any, path: str, integer_codes: bool, allow_exclusive: bool
+    ) -> list[dict] | None:
         if value is None:
             return None
         raw = self.sequence(value, path, "options")
@@ -461,20 +529,36 @@ class _Validator:
             if code is None:
                 ok = False
             elif integer_codes and not _is_int(code):
-                self.error(f"{opath}.code", f"option code must be a whole number, not {_kind(code)} ({_fmt(code)})")
+                self.error(
+                    f"{opath}.code",
+                    f"option code must be a whole number, not {_kind(code)} ({_fmt(code)})",
+                )
                 ok = False
-            elif not integer_codes and not _is_int(code) and not (isinstance(code, str) and CODE_RE.match(code)):
-                self.error(f"{opath}.code", f"option code must be a whole number or a code such as 'other', "
-                                            f"not {_fmt(code)}")
+            elif (
+                not integer_codes
+                and not _is_int(code)
+                and not (isinstance(code, str) and CODE_RE.match(code))
+            ):
+                self.error(
+                    f"{opath}.code",
+                    f"option code must be a whole number or a code such as 'other', "
+                    f"not {_fmt(code)}",
+                )
                 ok = False
             elif (type(code), code) in seen:
-                self.error(f"{opath}.code", f"duplicate option code {_fmt(code)} "
-                                            f"(already used by {path}[{seen[(type(code), code)]}])")
+                self.error(
+                    f"{opath}.code",
+                    f"duplicate option code {_fmt(code)} "
+                    f"(already used by {path}[{seen[(type(code), code)]}])",
+                )
                 ok = False
             else:
                 seen[(type(code), code)] = i
-            label = self.text(option.get("label"), f"{opath}.label", "option label") \
-                if option.get("label") is not None else None
+            label = (
+                self.text(option.get("label"), f"{opath}.label", "option label")
+                if option.get("label") is not None
+                else None
+            )
             ok = ok and label is not None
             normalised: dict[str, Any] = {"code": code, "label": label}
             if allow_exclusive:
@@ -492,15 +576,20 @@ class _Validator:
         if name not in self.scales:
             known = sorted(self.scales)
             close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f" (known scales: {', '.join(known)})"
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f" (known scales: {', '.join(known)})"
+            )
             self.error(path, f"unknown scale '{name}'{hint}")
             return None
         scale = self.scales[name]
         for option in scale["options"]:
             missing = [lang for lang in self.languages if lang not in option["label"]]
             if missing:
-                self.error(path, f"built-in scale '{name}' has no '{missing[0]}' text; "
-                                 f"declare it under scales: with labels in every language")
+                self.error(
+                    path,
+                    f"built-in scale '{name}' has no '{missing[0]}' text; "
+                    f"declare it under scales: with labels in every language",
+                )
                 return None
         self.used_scales.add(name)
         return scale
@@ -527,21 +616,32 @@ class _Validator:
                 continue
             self.fields(section, path, SECTION_FIELDS, ("code", "title", "items"))
             normalised: dict[str, Any] = {}
-            code = self.code(section["code"], f"{path}.code", "section code") \
-                if section.get("code") is not None else None
+            code = (
+                self.code(section["code"], f"{path}.code", "section code")
+                if section.get("code") is not None
+                else None
+            )
             if code is not None and code in seen:
-                self.error(f"{path}.code", f"duplicate section code '{code}' (first used at {seen[code]})")
+                self.error(
+                    f"{path}.code", f"duplicate section code '{code}' (first used at {seen[code]})"
+                )
             elif code is not None:
                 seen[code] = path
             normalised["code"] = code
             if section.get("title") is not None:
                 normalised["title"] = self.text(section["title"], f"{path}.title", "section title")
             if section.get("description") is not None:
-                normalised["description"] = self.text(section["description"], f"{path}.description",
-                                                      "section description")
-            items = self.sequence(section["items"], f"{path}.items", "items") \
-                if section.get("items") is not None else []
-            normalised["items"] = [self.item(raw, f"{path}.items[{j}]", code) for j, raw in enumerate(items)]
+                normalised["description"] = self.text(
+                    section["description"], f"{path}.description", "section description"
+                )
+            items = (
+                self.sequence(section["items"], f"{path}.items", "items")
+                if section.get("items") is not None
+                else []
+            )
+            normalised["items"] = [
+                self.item(raw, f"{path}.items[{j}]", code) for j, raw in enumerate(items)
+            ]
             result.append(normalised)
         return result
 
@@ -551,18 +651,23 @@ class _Validator:
             return None
         item_type = item.get("type")
         type_ok = isinstance(item_type, str) and item_type in TYPE_FIELDS
-        allowed = COMMON_ITEM_FIELDS | TYPE_FIELDS[item_type] if type_ok else ALL_ITEM_FIELDS
-        self.fields(item, path, allowed if type_ok else ALL_ITEM_FIELDS, ("code", "type", "label"))
+        allowed = COMMON_ITEM_FIELDS | TYPE_FIELDS[str(item_type)] if type_ok else ALL_ITEM_FIELDS
+        self.fields(item, path, allowed, ("code", "type", "label"))
         if type_ok:
             for key in item:
                 if key in ALL_ITEM_FIELDS and key not in allowed:
-                    self.error(f"{path}.{key}", f"field '{key}' does not apply to items of type '{item_type}'")
+                    self.error(
+                        f"{path}.{key}",
+                        f"field '{key}' does not apply to items of type '{item_type}'",
+                    )
         result: dict[str, Any] = {}
         code = self.item_code(item.get("code"), path)
         result["code"] = code
         if item_type is not None and not type_ok:
             close = difflib.get_close_matches(str(item_type), ITEM_TYPES, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f" (types: {', '.join(ITEM_TYPES)})"
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f" (types: {', '.join(ITEM_TYPES)})"
+            )
             self.error(f"{path}.type", f"unknown item type {_fmt(item_type)}{hint}")
         result["type"] = item_type
         if item.get("label") is not None:
@@ -570,10 +675,11 @@ class _Validator:
         if item.get("help") is not None:
             result["help"] = self.text(item["help"], f"{path}.help", "help text")
         result["required"] = self.boolean(item, "required", path, False)
-        result["relevant"], result["relevant_ast"] = self.relevant(item.get("relevant"), f"{path}.relevant",
-                                                                   code)
+        result["relevant"], result["relevant_ast"] = self.relevant(
+            item.get("relevant"), f"{path}.relevant", code
+        )
         if type_ok:
-            self.type_fields(item, item_type, path, result)
+            self.type_fields(item, str(item_type), path, result)
         if code is not None and code not in self.items:
             self.items[code] = result
             self.item_paths[code] = path
@@ -587,43 +693,66 @@ class _Validator:
         if code is None:
             return None
         if code in KEYWORDS or code in FUNCTIONS:
-            self.error(f"{path}.code", f"item code '{code}' is a reserved word of the expression language")
+            self.error(
+                f"{path}.code", f"item code '{code}' is a reserved word of the expression language"
+            )
             return None
         if code in self.items:
             first = self.item_paths[code]
-            self.error(f"{path}.code", f"duplicate item code '{code}' (first used at {first}, "
-                                       f"line {self.line(first)})")
+            self.error(
+                f"{path}.code",
+                f"duplicate item code '{code}' (first used at {first}, line {self.line(first)})",
+            )
             return None
         return code
 
-    def type_fields(self, item: dict[str, Any], item_type: str, path: str, result: dict[str, Any]) -> None:
+    def type_fields(
+        self, item: dict[str, Any], item_type: str, path: str, result: dict[str, Any]
+    ) -> None:
         if item_type in SCALED_TYPES:
             default, size = SCALED_TYPES[item_type]
             name = item.get("scale", default)
             if name is None:
-                self.error(f"{path}.scale", f"items of type '{item_type}' need a scale "
-                                            "(e.g. scale: expectation4 or scale: interest4)")
+                self.error(
+                    f"{path}.scale",
+                    f"items of type '{item_type}' need a scale "
+                    "(e.g. scale: expectation4 or scale: interest4)",
+                )
                 return
             scale = self.scale_ref(name, f"{path}.scale")
             if scale is None:
                 return
             options = _copy(scale["options"])
             if size is not None and len(options) != size:
-                self.error(f"{path}.scale", f"items of type '{item_type}' need a {size}-point scale; "
-                                            f"scale '{name}' has {len(options)} options")
+                self.error(
+                    f"{path}.scale",
+                    f"items of type '{item_type}' need a {size}-point scale; "
+                    f"scale '{name}' has {len(options)} options",
+                )
             if item_type == "satisfaction" and [o["code"] for o in options] != [1, 2, 3, 4, 5]:
-                self.error(f"{path}.scale", f"a satisfaction scale must have the codes 1 to 5; "
-                                            f"scale '{name}' has {', '.join(str(o['code']) for o in options)}")
+                self.error(
+                    f"{path}.scale",
+                    f"a satisfaction scale must have the codes 1 to 5; "
+                    f"scale '{name}' has {', '.join(str(o['code']) for o in options)}",
+                )
             result["scale"] = name
             if item_type in ("satisfaction", "scale4"):
                 result["not_experienced"] = self.boolean(item, "not_experienced", path, False)
                 if result["not_experienced"]:
                     if any(o["code"] == NOT_EXPERIENCED_CODE for o in options):
-                        self.error(f"{path}.not_experienced", f"scale '{name}' already uses code "
-                                                              f"{NOT_EXPERIENCED_CODE}")
-                    options.append({"code": NOT_EXPERIENCED_CODE,
-                                    "label": {lang: NOT_EXPERIENCED_LABEL.get(lang, NOT_EXPERIENCED_LABEL["vi"])
-                                              for lang in self.languages}})
+                        self.error(
+                            f"{path}.not_experienced",
+                            f"scale '{name}' already uses code {NOT_EXPERIENCED_CODE}",
+                        )
+                    options.append(
+                        {
+                            "code": NOT_EXPERIENCED_CODE,
+                            "label": {
+                                lang: NOT_EXPERIENCED_LABEL.get(lang, NOT_EXPERIENCED_LABEL["vi"])
+                                for lang in self.languages
+                            },
+                        }
+                    )
             result["options"] = options
         elif item_type in ("single", "multiple"):
             self.choice_fields(item, item_type, path, result)
@@ -632,14 +761,21 @@ class _Validator:
         elif item_type == "text":
             max_length = item.get("max_length", DEFAULT_TEXT_MAX_LENGTH)
             if not _is_int(max_length) or not 1 <= max_length <= MAX_TEXT_LENGTH:
-                self.error(f"{path}.max_length", f"max_length must be a whole number from 1 to {MAX_TEXT_LENGTH}")
+                self.error(
+                    f"{path}.max_length",
+                    f"max_length must be a whole number from 1 to {MAX_TEXT_LENGTH}",
+                )
             result["max_length"] = max_length
             result["multiline"] = self.boolean(item, "multiline", path, False)
 
-    def choice_fields(self, item: dict[str, Any], item_type: str, path: str, result: dict[str, Any]) -> None:
+    def choice_fields(
+        self, item: dict[str, Any], item_type: str, path: str, result: dict[str, Any]
+    ) -> None:
         has_options, has_scale = item.get("options") is not None, item.get("scale") is not None
         if has_options == has_scale:
-            self.error(path, f"an item of type '{item_type}' needs either options: or scale: (exactly one)")
+            self.error(
+                path, f"an item of type '{item_type}' needs either options: or scale: (exactly one)"
+            )
             return
         multiple = item_type == "multiple"
         if has_scale:
@@ -650,8 +786,12 @@ class _Validator:
                     option["exclusive"] = False
             result["scale"] = item["scale"]
         else:
-            options = self.options(item["options"], f"{path}.options", integer_codes=not multiple,
-                                   allow_exclusive=multiple)
+            options = self.options(
+                item["options"],
+                f"{path}.options",
+                integer_codes=not multiple,
+                allow_exclusive=multiple,
+            )
             if options is not None and len(options) < 2:
                 self.error(f"{path}.options", "a choice item needs at least two options")
         result["options"] = options or []
@@ -665,7 +805,10 @@ class _Validator:
                 result[key] = value
             low, high = result["min_choices"], result["max_choices"]
             if low is not None and high is not None and low > high:
-                self.error(f"{path}.min_choices", f"min_choices ({low}) is larger than max_choices ({high})")
+                self.error(
+                    f"{path}.min_choices",
+                    f"min_choices ({low}) is larger than max_choices ({high})",
+                )
 
     def number_fields(self, item: dict[str, Any], path: str, result: dict[str, Any]) -> None:
         for key in ("min", "max"):
@@ -674,7 +817,11 @@ class _Validator:
                 self.error(f"{path}.{key}", f"'{key}' must be a number, not {_kind(value)}")
                 value = None
             result[key] = value
-        if result["min"] is not None and result["max"] is not None and result["min"] > result["max"]:
+        if (
+            result["min"] is not None
+            and result["max"] is not None
+            and result["min"] > result["max"]
+        ):
             self.error(f"{path}.min", f"min ({result['min']}) is larger than max ({result['max']})")
         result["integer"] = self.boolean(item, "integer", path, False)
         if item.get("unit") is not None:
@@ -685,7 +832,10 @@ class _Validator:
         if value is None:
             return None, None
         if not isinstance(value, str):
-            self.error(path, f"relevant must be an expression in quotes, e.g. \"q1 == 1\", not {_kind(value)}")
+            self.error(
+                path,
+                f'relevant must be an expression in quotes, e.g. "q1 == 1", not {_kind(value)}',
+            )
             return None, None
         source = value.strip()
         try:
@@ -707,8 +857,10 @@ class _Validator:
                 messages.append(f"the condition of item '{name}' refers to the item itself")
             elif name not in self.items and name in self.all_codes:
                 later = self.all_codes[name]
-                messages.append(f"item '{name}' comes later ({later}, line {self.line(later)}); "
-                                "a condition may only refer to earlier items")
+                messages.append(
+                    f"item '{name}' comes later ({later}, line {self.line(later)}); "
+                    "a condition may only refer to earlier items"
+                )
             elif name not in self.items:
                 close = difflib.get_close_matches(name, list(self.items), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -719,8 +871,10 @@ class _Validator:
             if isinstance(node, Selected):
                 target = self.items[node.name]
                 if target.get("type") != "multiple":
-                    messages.append(f"selected() needs a multiple-choice item; '{node.name}' is of type "
-                                    f"'{target.get('type')}' (compare it with == instead)")
+                    messages.append(
+                        f"selected() needs a multiple-choice item; '{node.name}' is of type "
+                        f"'{target.get('type')}' (compare it with == instead)"
+                    )
                 else:
                     messages.extend(self.literal_problems(node.name, target, [node.value]))
             elif isinstance(node, (Compare, In)):
@@ -730,8 +884,10 @@ class _Validator:
                         continue
                     target = self.items[side.name]
                     if target.get("type") == "multiple":
-                        messages.append(f"'{side.name}' is a multiple-choice item; use "
-                                        f"selected({side.name}, <option code>) instead of comparing it")
+                        messages.append(
+                            f"'{side.name}' is a multiple-choice item; use "
+                            f"selected({side.name}, <option code>) instead of comparing it"
+                        )
                         continue
                     if isinstance(node, In):
                         literals = list(node.values)
@@ -760,9 +916,13 @@ class _Validator:
         if target.get("type") in CHOICE_TYPES | {"multiple"} and target.get("options"):
             codes = [o["code"] for o in target["options"]]
             for value in literals:
-                if not any(value == c and isinstance(value, str) == isinstance(c, str) for c in codes):
+                if not any(
+                    value == c and isinstance(value, str) == isinstance(c, str) for c in codes
+                ):
                     listed = ", ".join(_fmt(c) for c in codes)
-                    problems.append(f"{_fmt(value)} is not an option code of '{name}' (codes: {listed})")
+                    problems.append(
+                        f"{_fmt(value)} is not an option code of '{name}' (codes: {listed})"
+                    )
         return problems
 
     # indices
@@ -786,13 +946,18 @@ class _Validator:
         satisfied = DEFAULT_SATISFIED
         valid = DEFAULT_VALID
         if block.get("satisfied") is not None:
-            satisfied = self.code_list(block["satisfied"], "indices.satisfied", "satisfied") or satisfied
+            satisfied = (
+                self.code_list(block["satisfied"], "indices.satisfied", "satisfied") or satisfied
+            )
         if block.get("valid") is not None:
             valid = self.code_list(block["valid"], "indices.valid", "valid") or valid
         self.subset(satisfied, valid, "indices.satisfied", "satisfied", "valid")
         result: dict[str, Any] = {"satisfied": satisfied, "valid": valid, "groups": []}
-        groups = self.sequence(block["groups"], "indices.groups", "groups") \
-            if block.get("groups") is not None else []
+        groups = (
+            self.sequence(block["groups"], "indices.groups", "groups")
+            if block.get("groups") is not None
+            else []
+        )
         seen: dict[str, str] = {}
         for i, group in enumerate(groups):
             path = f"indices.groups[{i}]"
@@ -801,7 +966,10 @@ class _Validator:
                 continue
             code = normalised.get("code")
             if code in seen:
-                self.error(f"{path}.code", f"duplicate index group code '{code}' (first used at {seen[code]})")
+                self.error(
+                    f"{path}.code",
+                    f"duplicate index group code '{code}' (first used at {seen[code]})",
+                )
             elif code is not None:
                 seen[code] = path
             result["groups"].append(normalised)
@@ -809,12 +977,17 @@ class _Validator:
         result["overall"] = self.overall(block.get("overall"), in_overall, valid)
         return result
 
-    def subset(self, small: list[int], large: list[int], path: str, small_name: str, large_name: str) -> bool:
+    def subset(
+        self, small: list[int], large: list[int], path: str, small_name: str, large_name: str
+    ) -> bool:
         outside = [c for c in small if c not in large]
         if outside:
-            self.error(path, f"{small_name} code{'s' if len(outside) > 1 else ''} "
-                             f"{', '.join(map(str, outside))} {'are' if len(outside) > 1 else 'is'} not among the {large_name} codes "
-                             f"({', '.join(map(str, large))})")
+            self.error(
+                path,
+                f"{small_name} code{'s' if len(outside) > 1 else ''} "
+                f"{', '.join(map(str, outside))} {'are' if len(outside) > 1 else 'is'} not among the {large_name} codes "
+                f"({', '.join(map(str, large))})",
+            )
         return not outside
 
     def numeric_item_ref(self, value: Any, path: str, what: str) -> dict[str, Any] | None:
@@ -828,33 +1001,52 @@ class _Validator:
             return None
         item = self.items[value]
         if item.get("type") not in NUMERIC_TYPES:
-            self.error(path, f"item '{value}' is of type '{item.get('type')}'; an index needs items with one "
-                             f"numeric answer ({', '.join(sorted(NUMERIC_TYPES))})")
+            self.error(
+                path,
+                f"item '{value}' is of type '{item.get('type')}'; an index needs items with one "
+                f"numeric answer ({', '.join(sorted(NUMERIC_TYPES))})",
+            )
             return None
         return item
 
-    def codes_within(self, codes: list[int], item: dict[str, Any], path: str, what: str, inherited: bool) -> None:
+    def codes_within(
+        self, codes: list[int], item: dict[str, Any], path: str, what: str, inherited: bool
+    ) -> None:
         if item.get("type") == "number" or not item.get("options"):
             return
         item_codes = [o["code"] for o in item["options"]]
         outside = [c for c in codes if c not in item_codes]
         if outside:
-            hint = f" (inherited from indices.{what}; set {what}: for this group)" if inherited else ""
-            self.error(path, f"{what} code{'s' if len(outside) > 1 else ''} {', '.join(map(str, outside))} "
-                             f"{'are' if len(outside) > 1 else 'is'} not on the scale of item '{item['code']}' "
-                             f"(codes: {', '.join(map(str, item_codes))}){hint}")
+            hint = (
+                f" (inherited from indices.{what}; set {what}: for this group)" if inherited else ""
+            )
+            self.error(
+                path,
+                f"{what} code{'s' if len(outside) > 1 else ''} {', '.join(map(str, outside))} "
+                f"{'are' if len(outside) > 1 else 'is'} not on the scale of item '{item['code']}' "
+                f"(codes: {', '.join(map(str, item_codes))}){hint}",
+            )
 
-    def index_group(self, value: Any, path: str, satisfied: list[int], valid: list[int]) -> dict | None:
+    def index_group(
+        self, value: Any, path: str, satisfied: list[int], valid: list[int]
+    ) -> dict | None:
         group = self.mapping(value, path, "an index group")
         if group is None:
             return None
         self.fields(group, path, GROUP_FIELDS, ("code", "label", "items"))
         result: dict[str, Any] = {}
-        result["code"] = self.code(group["code"], f"{path}.code", "index group code") \
-            if group.get("code") is not None else None
+        result["code"] = (
+            self.code(group["code"], f"{path}.code", "index group code")
+            if group.get("code") is not None
+            else None
+        )
         if group.get("label") is not None:
             result["label"] = self.text(group["label"], f"{path}.label", "index group label")
-        items = self.sequence(group["items"], f"{path}.items", "items") if group.get("items") is not None else []
+        items = (
+            self.sequence(group["items"], f"{path}.items", "items")
+            if group.get("items") is not None
+            else []
+        )
         refs: list[tuple[dict[str, Any], str]] = []
         codes: list[str] = []
         for j, code in enumerate(items):
@@ -869,30 +1061,54 @@ class _Validator:
         result["items"] = codes
         aggregation = group.get("aggregation", "mean")
         if aggregation not in AGGREGATIONS:
-            self.error(f"{path}.aggregation", f"unknown aggregation {_fmt(aggregation)} "
-                                              f"(one of: {', '.join(AGGREGATIONS)})")
+            self.error(
+                f"{path}.aggregation",
+                f"unknown aggregation {_fmt(aggregation)} (one of: {', '.join(AGGREGATIONS)})",
+            )
         result["aggregation"] = aggregation
         if group.get("weights") is not None or aggregation == "weighted":
-            result["weights"] = self.weights(group.get("weights"), f"{path}.weights", aggregation, len(codes),
-                                             "item of the group")
+            result["weights"] = self.weights(
+                group.get("weights"),
+                f"{path}.weights",
+                aggregation,
+                len(codes),
+                "item of the group",
+            )
         if group.get("general_item") is not None:
-            item = self.numeric_item_ref(group["general_item"], f"{path}.general_item", "general_item")
+            item = self.numeric_item_ref(
+                group["general_item"], f"{path}.general_item", "general_item"
+            )
             if item is not None:
                 refs.append((item, f"{path}.general_item"))
             result["general_item"] = group["general_item"]
         elif aggregation == "item":
-            self.error(f"{path}.general_item", "aggregation 'item' needs general_item: the item whose answers "
-                                               "give the group index")
+            self.error(
+                f"{path}.general_item",
+                "aggregation 'item' needs general_item: the item whose answers "
+                "give the group index",
+            )
         own_satisfied = group.get("satisfied") is not None
         own_valid = group.get("valid") is not None
-        g_satisfied = (self.code_list(group["satisfied"], f"{path}.satisfied", "satisfied")
-                       if own_satisfied else None) or satisfied
-        g_valid = (self.code_list(group["valid"], f"{path}.valid", "valid") if own_valid else None) or valid
+        g_satisfied = (
+            self.code_list(group["satisfied"], f"{path}.satisfied", "satisfied")
+            if own_satisfied
+            else None
+        ) or satisfied
+        g_valid = (
+            self.code_list(group["valid"], f"{path}.valid", "valid") if own_valid else None
+        ) or valid
         if own_satisfied or own_valid:
-            self.subset(g_satisfied, g_valid, f"{path}.satisfied" if own_satisfied else f"{path}.valid",
-                        "satisfied", "valid")
+            self.subset(
+                g_satisfied,
+                g_valid,
+                f"{path}.satisfied" if own_satisfied else f"{path}.valid",
+                "satisfied",
+                "valid",
+            )
         for item, ipath in refs:
-            self.codes_within(g_valid, item, f"{path}.valid" if own_valid else ipath, "valid", not own_valid)
+            self.codes_within(
+                g_valid, item, f"{path}.valid" if own_valid else ipath, "valid", not own_valid
+            )
             if own_satisfied:
                 self.codes_within(g_satisfied, item, f"{path}.satisfied", "satisfied", False)
         result["satisfied"] = g_satisfied
@@ -900,9 +1116,13 @@ class _Validator:
         result["in_overall"] = self.boolean(group, "in_overall", path, True)
         return result
 
-    def weights(self, value: Any, path: str, aggregation: str, count: int, per: str) -> list[float] | None:
+    def weights(
+        self, value: Any, path: str, aggregation: str, count: int, per: str
+    ) -> list[float] | None:
         if aggregation != "weighted":
-            self.error(path, f"weights are only used with aggregation: weighted (here: {aggregation})")
+            self.error(
+                path, f"weights are only used with aggregation: weighted (here: {aggregation})"
+            )
             return None
         if value is None:
             self.error(path, f"aggregation 'weighted' needs weights: one per {per}")
@@ -912,8 +1132,11 @@ class _Validator:
             self.error(path, "weights must be non-negative numbers, not all zero")
             return None
         if len(weights) != count:
-            self.error(path, f"expected {count} weight{'s' if count != 1 else ''} (one per {per}), "
-                             f"got {len(weights)}")
+            self.error(
+                path,
+                f"expected {count} weight{'s' if count != 1 else ''} (one per {per}), "
+                f"got {len(weights)}",
+            )
             return None
         return list(weights)
 
@@ -924,21 +1147,33 @@ class _Validator:
         self.fields(block, path, OVERALL_FIELDS)
         aggregation = block.get("aggregation", "mean")
         if aggregation not in AGGREGATIONS:
-            self.error(f"{path}.aggregation", f"unknown aggregation {_fmt(aggregation)} "
-                                              f"(one of: {', '.join(AGGREGATIONS)})")
+            self.error(
+                f"{path}.aggregation",
+                f"unknown aggregation {_fmt(aggregation)} (one of: {', '.join(AGGREGATIONS)})",
+            )
         result: dict[str, Any] = {"aggregation": aggregation}
         if block.get("weights") is not None or aggregation == "weighted":
-            result["weights"] = self.weights(block.get("weights"), f"{path}.weights", aggregation, in_overall,
-                                             "group with in_overall: true")
+            result["weights"] = self.weights(
+                block.get("weights"),
+                f"{path}.weights",
+                aggregation,
+                in_overall,
+                "group with in_overall: true",
+            )
         if block.get("item") is not None:
             item = self.numeric_item_ref(block["item"], f"{path}.item", "overall item")
             if item is not None:
                 self.codes_within(valid, item, f"{path}.item", "valid", False)
             result["item"] = block["item"]
         elif aggregation == "item":
-            self.error(f"{path}.item", "aggregation 'item' needs item: the overall satisfaction item")
+            self.error(
+                f"{path}.item", "aggregation 'item' needs item: the overall satisfaction item"
+            )
         if aggregation != "item" and in_overall == 0:
-            self.error(path, "no index group has in_overall: true, so the overall index has nothing to combine")
+            self.error(
+                path,
+                "no index group has in_overall: true, so the overall index has nothing to combine",
+            )
         return result
 
 
@@ -975,12 +1210,16 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise QuestionnaireError([Problem(filename, None, "", f"cannot read file: {exc.strerror or exc}")]) from None
+        raise QuestionnaireError(
+            [Problem(filename, None, "", f"cannot read file: {exc.strerror or exc}")]
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise QuestionnaireError([Problem(filename, line, "", "the file is not valid UTF-8 text")]) from None
+        raise QuestionnaireError(
+            [Problem(filename, line, "", "the file is not valid UTF-8 text")]
+        ) from None
     return parse_questionnaire(text, filename)
 
 
