@@ -19,3 +19,4 @@ from analysis.planning import (  # noqa: F401
     sample_size_proportion,
     yamane_sample_size,
 )
+from analysis.sae import FayHerriotResult, fay_herriot  # noqa: F401
