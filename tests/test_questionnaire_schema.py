@@ -191,6 +191,19 @@ def test_duplicate_key_keeps_the_first_and_reports_it_even_at_top_level():
     ]
 
 
+def test_alias_bombs_and_deep_nesting_are_clean_errors():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in "bcdefgh":
+        previous = chr(ord(level) - 1)
+        bomb += f"{level}: &{level} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
+    problems = problems_of(bomb)
+    assert any("expands to more than" in p.message for p in problems)
+    deep = "id: " + "[" * 200 + "]" * 200 + "\n"
+    assert any("nested more than" in p.message for p in problems_of(deep))
+    recursive = "id: &loop [*loop]\n"
+    assert problems_of(recursive)
+
+
 def test_unreadable_and_missing_files(tmp_path):
     with pytest.raises(QuestionnaireError) as info:
         load_questionnaire(tmp_path / "nope.yaml")
@@ -735,3 +748,23 @@ def test_package_does_not_import_flask_or_the_database():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_example_in_schema_md_is_valid():
+    text = (ROOT / "questionnaires" / "SCHEMA.md").read_text(encoding="utf-8")
+    example = (
+        text.split("## A small complete example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    )
+    q = parse_questionnaire(example, "SCHEMA.md")
+    assert q.id == "example" and q.numeric_items == ["visited", "waiting_area"]
+    assert q.is_relevant("why_none", {"channels": ["none"]})
+    assert q.validate_answers(
+        {"visited": 1, "waiting_area": 9, "channels": ["none", "online"]}
+    ) == {"channels": "option 'none' cannot be combined with other options"}
+    scales = (
+        text.split("A file may declare its own", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    )
+    with_scale = example.replace("sections:\n", scales + "\nsections:\n").replace(
+        "        type: yesno\n", "        type: scale4\n        scale: agree4\n"
+    )
+    assert [c for c, _ in parse_questionnaire(with_scale).item("visited").options] == [1, 2, 3, 4]

@@ -45,6 +45,7 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 MAX_NESTING = 40
+MAX_NODES = 200_000  # YAML aliases can multiply a small file ("billion laughs")
 MAX_TEXT_LENGTH = 10_000
 DEFAULT_TEXT_MAX_LENGTH = 2000
 DEFAULT_SATISFIED = [4, 5]
@@ -145,6 +146,8 @@ class _Document:
         self.raw: dict[str, str] = {}
         self.problems: list[Problem] = []
         self._constructor = SafeConstructor()
+        self._nodes = 0
+        self.too_large = False
 
     def problem(self, line: int | None, path: str, message: str) -> None:
         self.problems.append(Problem(self.filename, line, path, message))
@@ -154,6 +157,16 @@ class _Document:
         self.lines.setdefault(path, line)
         if depth > MAX_NESTING:
             self.problem(line, path, f"nested more than {MAX_NESTING} levels deep")
+            return None
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            if not self.too_large:
+                self.too_large = True
+                self.problem(
+                    line,
+                    path,
+                    f"the file expands to more than {MAX_NODES} values (too many aliases?)",
+                )
             return None
         if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
