@@ -204,6 +204,13 @@ def test_alias_bombs_and_deep_nesting_are_clean_errors():
     assert problems_of(recursive)
 
 
+@pytest.mark.parametrize("text", ["~\n", "null\n", "--- \n", "just text\n", "42\n"])
+def test_a_document_that_is_not_a_mapping(text):
+    problems = problems_of(text)
+    assert len(problems) == 1 and problems[0].line in (1, 2)  # "--- " points after its line
+    assert "empty" in problems[0].message or "must be a mapping" in problems[0].message
+
+
 def test_unreadable_and_missing_files(tmp_path):
     with pytest.raises(QuestionnaireError) as info:
         load_questionnaire(tmp_path / "nope.yaml")

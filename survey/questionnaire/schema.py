@@ -1210,8 +1210,8 @@ def parse_questionnaire(text: str, filename: str = "<string>") -> Questionnaire:
     """Validate questionnaire YAML text; raise QuestionnaireError listing every problem found."""
     data, doc = _read_yaml(text, filename)
     definition = None
-    if not doc.problems or data is not None:
-        definition = _Validator(data, doc).run() if data is not None else None
+    if data is not None or not doc.problems:
+        definition = _Validator(data, doc).run()
     if doc.problems or definition is None:
         raise QuestionnaireError(_sorted_problems(doc.problems))
     return Questionnaire(definition, filename=filename, source=text)
