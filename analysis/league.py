@@ -168,9 +168,7 @@ class RankIntervals:
             if self.method == "simulation"
             else "Klein-Wright-Wieczorek pairwise, joint"
         )
-        return f"{self.level:.0%} rank intervals ({how})\n" + self.to_frame().to_string(
-            index=False
-        )
+        return f"{self.level:.0%} rank intervals ({how})\n" + self.to_frame().to_string(index=False)
 
     def __str__(self) -> str:
         return self.summary()
@@ -539,7 +537,7 @@ def league_table(
             n_draws=n_draws,
             level=1 - alpha,
             df=float(df_arr.min()),
-            units=labels,
+            units=label_list,
         )
     return LeagueTable(
         units=_frozen(labels, labels.dtype),

@@ -422,7 +422,9 @@ def allocate(
     label_list = labels.tolist()
     if np.any(big_n < 1):
         k = int(np.flatnonzero(big_n < 1)[0])
-        raise DesignError(f"stratum {label_list[k]!r} has population size {big_n[k]}; it must be >= 1")
+        raise DesignError(
+            f"stratum {label_list[k]!r} has population size {big_n[k]}; it must be >= 1"
+        )
     if int(n) != n or n < 1:
         raise DesignError(f"total sample size must be a positive whole number, got {n!r}")
     n = int(n)
@@ -452,14 +454,18 @@ def allocate(
             prop = np.asarray(p, dtype=float)
             if prop.shape == big_n.shape and np.any((prop < 0) | (prop > 1)):
                 k = int(np.flatnonzero((prop < 0) | (prop > 1))[0])
-                raise DesignError(f"p of stratum {label_list[k]!r} is {float(prop[k])!r}, not in [0, 1]")
+                raise DesignError(
+                    f"p of stratum {label_list[k]!r} is {float(prop[k])!r}, not in [0, 1]"
+                )
             spread = np.sqrt(prop * (1 - prop))
             what = "p"
         if spread.shape != big_n.shape:
             raise DesignError(f"{what} must have one value per stratum ({big_n.size})")
         if np.any(~np.isfinite(spread) | (spread < 0)):
             k = int(np.flatnonzero(~np.isfinite(spread) | (spread < 0))[0])
-            raise DesignError(f"{what} of stratum {label_list[k]!r} is invalid: {float(spread[k])!r}")
+            raise DesignError(
+                f"{what} of stratum {label_list[k]!r} is invalid: {float(spread[k])!r}"
+            )
         share = big_n * spread
         if not np.any(share > 0):
             raise DesignError("every stratum has zero spread: Neyman allocation is undefined")

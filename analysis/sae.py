@@ -196,7 +196,7 @@ def _gls(
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Weights ``1/(sigma2 + psi)``, ``Q = (X' V^-1 X)^-1``, beta and residuals."""
     v = 1.0 / (sigma2 + psi)
-    q = np.linalg.inv(x.T @ (v[:, None] * x))
+    q = np.asarray(np.linalg.inv(x.T @ (v[:, None] * x)), dtype=np.float64)
     beta = q @ (x.T @ (v * y))
     return v, q, beta, y - x @ beta
 
@@ -251,8 +251,14 @@ def _fit_sigma2(
                 break
             upper *= 2.0
         root, info = optimize.brentq(
-            moment, 0.0, upper, xtol=tol * scale, rtol=4 * np.finfo(float).eps,
-            maxiter=maxit, full_output=True, disp=False,
+            moment,
+            0.0,
+            upper,
+            xtol=tol * scale,
+            rtol=4 * np.finfo(float).eps,
+            maxiter=maxit,
+            full_output=True,
+            disp=False,
         )
         if not info.converged:
             raise ConvergenceError(
@@ -298,11 +304,11 @@ def _mse_components(
     """g1, g2, g3, the bias term per area, Var(sigma2_hat) and Q at the estimate."""
     m = x.shape[0]
     v = 1.0 / (sigma2 + psi)
-    q = np.linalg.inv(x.T @ (v[:, None] * x))
+    q = np.asarray(np.linalg.inv(x.T @ (v[:, None] * x)), dtype=np.float64)
     shrink = psi * v  # B_i = 1 - gamma_i
     g1 = sigma2 * psi * v
     g2 = shrink**2 * np.einsum("ij,jk,ik->i", x, q, x)
-    bias = np.zeros(m)
+    bias: FloatArray = np.zeros(m)
     if method in ("REML", "ML"):
         var_sigma2 = 2.0 / np.sum(v**2)
         if method == "ML":

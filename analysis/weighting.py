@@ -27,11 +27,11 @@ from numpy.typing import ArrayLike, NDArray
 from analysis.errors import ConvergenceError, DesignError
 
 __all__ = [
-    "WeightDiagnostics",
     "NonresponseAdjustment",
     "PostStratification",
     "RakingResult",
     "TrimmingResult",
+    "WeightDiagnostics",
     "base_weights",
     "nonresponse_adjust",
     "poststratify",
@@ -550,8 +550,7 @@ class PostStratification:
         """Text report of the post-strata."""
         return (
             f"Post-stratification to {self.strata.size} post-strata "
-            f"(population {self.population.sum():.6g})\n"
-            + self.to_frame().to_string(index=False)
+            f"(population {self.population.sum():.6g})\n" + self.to_frame().to_string(index=False)
         )
 
     def __str__(self) -> str:

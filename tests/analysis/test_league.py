@@ -35,9 +35,15 @@ def _national(provinces: pd.DataFrame) -> tuple[float, float, np.ndarray]:
 
 def test_matches_r_with_correlated_reference(provinces: pd.DataFrame, r_reference: dict) -> None:
     national, national_se, cov_ref = _national(provinces)
-    table = league_table(provinces["estimate"], national, se=provinces["se"],
-                         reference_se=national_se, reference_cov=cov_ref, df=30,
-                         units=provinces["province"].tolist())
+    table = league_table(
+        provinces["estimate"],
+        national,
+        se=provinces["se"],
+        reference_se=national_se,
+        reference_cov=cov_ref,
+        df=30,
+        units=provinces["province"].tolist(),
+    )
     assert national == pytest.approx(r_reference["national"], rel=1e-14)
     assert_allclose(table.difference, r_reference["difference"], rtol=1e-12)
     assert_allclose(table.difference_se, r_reference["difference_se"], rtol=1e-12)
@@ -51,9 +57,16 @@ def test_matches_r_with_correlated_reference(provinces: pd.DataFrame, r_referenc
     # significant before adjustment (p = 0.033), not after Holm (0.20)
     assert table.p_value[1] < 0.05 and flags["Hải Phòng"] == "not different"
     assert sorted(flags.values()).count("not different") == 6
-    unadjusted = league_table(provinces["estimate"], national, se=provinces["se"],
-                              reference_se=national_se, reference_cov=cov_ref, df=30,
-                              adjust="none", units=provinces["province"].tolist())
+    unadjusted = league_table(
+        provinces["estimate"],
+        national,
+        se=provinces["se"],
+        reference_se=national_se,
+        reference_cov=cov_ref,
+        df=30,
+        adjust="none",
+        units=provinces["province"].tolist(),
+    )
     assert unadjusted.flag[1] == "above"
 
 
@@ -65,14 +78,21 @@ def test_full_covariance_with_reference_is_equivalent(provinces: pd.DataFrame) -
     full[k, k] = national_se**2
     full[:k, k] = full[k, :k] = cov_ref
     by_cov = league_table(provinces["estimate"], national, cov=full, df=30)
-    by_se = league_table(provinces["estimate"], national, se=provinces["se"],
-                         reference_se=national_se, reference_cov=cov_ref, df=30)
+    by_se = league_table(
+        provinces["estimate"],
+        national,
+        se=provinces["se"],
+        reference_se=national_se,
+        reference_cov=cov_ref,
+        df=30,
+    )
     assert_allclose(by_cov.difference_se, by_se.difference_se, rtol=1e-14)
     assert by_cov.reference_se == pytest.approx(national_se)
     assert by_cov.flag.tolist() == by_se.flag.tolist()
     # ignoring the covariance would overstate the SE of the difference
-    naive = league_table(provinces["estimate"], national, se=provinces["se"],
-                         reference_se=national_se, df=30)
+    naive = league_table(
+        provinces["estimate"], national, se=provinces["se"], reference_se=national_se, df=30
+    )
     assert np.all(naive.difference_se > by_se.difference_se)
 
 
@@ -104,8 +124,9 @@ def test_holm_against_statsmodels() -> None:
 
 def test_kww_pairwise_by_hand() -> None:
     # Bonferroni over 3 pairs: z = Phi^-1(1 - 0.05 / 6) = 2.394; se of a gap = sqrt(2)
-    result = rank_intervals([90.0, 80.0, 79.0], se=[1.0, 1.0, 1.0], method="kww",
-                            units=["A", "B", "C"])
+    result = rank_intervals(
+        [90.0, 80.0, 79.0], se=[1.0, 1.0, 1.0], method="kww", units=["A", "B", "C"]
+    )
     assert result.rank_low.tolist() == [1, 2, 2]
     assert result.rank_high.tolist() == [1, 3, 3]
     # gap of 3.3 < 2.394 * sqrt(2) = 3.386 is not significant, 3.4 is
@@ -116,8 +137,7 @@ def test_kww_pairwise_by_hand() -> None:
     # with two units a single comparison: threshold 1.96 * sqrt(2) = 2.772
     assert rank_intervals([2.7, 0.0], se=[1.0, 1.0], method="kww").rank_high.tolist() == [2, 2]
     assert rank_intervals([2.8, 0.0], se=[1.0, 1.0], method="kww").rank_high.tolist() == [1, 2]
-    edge = rank_intervals([2.0 * 1.959963984540054 + 1e-9, 0.0], se=[np.sqrt(2), 0.0],
-                          method="kww")
+    edge = rank_intervals([2.0 * 1.959963984540054 + 1e-9, 0.0], se=[np.sqrt(2), 0.0], method="kww")
     assert edge.rank_high.tolist() == [1, 2]
     assert "Klein-Wright-Wieczorek" in str(result)
 
@@ -130,8 +150,10 @@ def test_kww_uses_covariance_and_df() -> None:
     # t with 5 df (2.571) instead of z (1.96): a gap of 2.2 with se 1 is no longer significant
     gap_se_one = [np.sqrt(0.5), np.sqrt(0.5)]
     assert rank_intervals([2.2, 0.0], se=gap_se_one, method="kww").rank_high.tolist() == [1, 2]
-    assert rank_intervals([2.2, 0.0], se=gap_se_one, method="kww",
-                          df=5).rank_high.tolist() == [2, 2]
+    assert rank_intervals([2.2, 0.0], se=gap_se_one, method="kww", df=5).rank_high.tolist() == [
+        2,
+        2,
+    ]
 
 
 def test_simulated_rank_intervals_two_units() -> None:
@@ -166,14 +188,24 @@ def test_simulated_rank_intervals_with_covariance_and_reproducibility() -> None:
 
 def test_league_table_with_rank_intervals(provinces: pd.DataFrame) -> None:
     national, national_se, cov_ref = _national(provinces)
-    table = league_table(provinces["estimate"], national, se=provinces["se"],
-                         reference_se=national_se, reference_cov=cov_ref, df=30,
-                         units=provinces["province"].tolist(), rank_method="simulation",
-                         rng=np.random.default_rng(1), n_draws=5000)
+    table = league_table(
+        provinces["estimate"],
+        national,
+        se=provinces["se"],
+        reference_se=national_se,
+        reference_cov=cov_ref,
+        df=30,
+        units=provinces["province"].tolist(),
+        rank_method="simulation",
+        rng=np.random.default_rng(1),
+        n_draws=5000,
+    )
     frame = table.to_frame()
     assert frame.loc[0, "unit"] == "Quảng Ninh" and frame.loc[0, "rank_low"] == 1
     assert frame.iloc[-1]["unit"] == "Vĩnh Long" and frame.iloc[-1]["rank_high"] == 8
-    assert np.all(frame["rank_low"] <= frame["rank"]) and np.all(frame["rank"] <= frame["rank_high"])
+    assert np.all(frame["rank_low"] <= frame["rank"]) and np.all(
+        frame["rank"] <= frame["rank_high"]
+    )
     assert table.to_dict()["rank_method"] == "simulation"
     assert "rank intervals by simulation" in str(table)
 

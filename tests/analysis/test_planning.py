@@ -104,7 +104,10 @@ def test_yamane_rule() -> None:
         n0 = 2.0**2 * 0.25 / 0.05**2
         assert yamane_sample_size(big_n) == int(np.ceil(n0 / (1 + n0 / big_n) - 1e-9))
     # and smaller than Cochran's at 95 % for a small population with a design effect
-    assert yamane_sample_size(2000) < sample_size_proportion(0.05, population=2000, deff=1.5).n_required
+    assert (
+        yamane_sample_size(2000)
+        < sample_size_proportion(0.05, population=2000, deff=1.5).n_required
+    )
     with pytest.raises(DesignError, match="population size"):
         yamane_sample_size(0)
 
@@ -196,14 +199,19 @@ def test_allocation_invariants_and_reference_loop(
     assert result.n.sum() == n
     assert np.all(result.n >= lower) and np.all(result.n <= big_n)
     assert np.all(np.abs(result.n - result.exact) < 1.0)
-    share = {"proportional": big_n * 1.0, "equal": np.ones(big_n.size), "neyman": big_n * sd}[method]
+    share = {"proportional": big_n * 1.0, "equal": np.ones(big_n.size), "neyman": big_n * sd}[
+        method
+    ]
     reference = _allocate_by_iteration(n, share, lower.astype(float), big_n.astype(float))
     assert_allclose(result.exact, reference, rtol=1e-9, atol=1e-9)
 
 
 def test_allocation_errors_are_clear() -> None:
-    with pytest.raises(DesignError, match="minimum of 30 per stratum across 5 strata needs 150 "
-                                          "units, more than the total sample size 100"):
+    with pytest.raises(
+        DesignError,
+        match="minimum of 30 per stratum across 5 strata needs 150 "
+        "units, more than the total sample size 100",
+    ):
         allocate(100, [1000] * 5, minimum=30)
     with pytest.raises(DesignError, match="exceeds the population size 30"):
         allocate(31, [10, 20])

@@ -38,10 +38,8 @@ def _dense(sigma2: float, y: np.ndarray, x: np.ndarray, psi: np.ndarray):
 
 def _neg_restricted_loglik(sigma2: float, y, x, psi) -> float:
     v = np.diag(sigma2 + psi)
-    v_inv, q, _, p_mat = _dense(sigma2, y, x, psi)
-    return 0.5 * (
-        np.linalg.slogdet(v)[1] + np.linalg.slogdet(x.T @ v_inv @ x)[1] + y @ p_mat @ y
-    )
+    v_inv, _, _, p_mat = _dense(sigma2, y, x, psi)
+    return 0.5 * (np.linalg.slogdet(v)[1] + np.linalg.slogdet(x.T @ v_inv @ x)[1] + y @ p_mat @ y)
 
 
 def _neg_profile_loglik(sigma2: float, y, x, psi) -> float:
@@ -54,8 +52,9 @@ def _neg_profile_loglik(sigma2: float, y, x, psi) -> float:
 @pytest.mark.parametrize("method", ["REML", "ML", "FH"])
 def test_matches_r_fixture(areas: pd.DataFrame, r_reference: dict, method: str) -> None:
     ref = r_reference[method]
-    result = fay_herriot(areas["direct"], areas["vardir"], areas["x"], method=method,
-                         areas=areas["area"].tolist())
+    result = fay_herriot(
+        areas["direct"], areas["vardir"], areas["x"], method=method, areas=areas["area"].tolist()
+    )
     assert result.sigma2_v == pytest.approx(ref["sigma2_v"], rel=1e-8)
     assert_allclose(result.beta, ref["beta"], rtol=1e-8)
     assert_allclose(result.estimate, ref["eblup"], rtol=1e-9)
@@ -67,8 +66,13 @@ def test_reml_and_ml_maximise_their_likelihoods(areas: pd.DataFrame) -> None:
     y, psi = areas["direct"].to_numpy(), areas["vardir"].to_numpy()
     x = np.column_stack([np.ones(len(areas)), areas["x"]])
     for method, objective in (("REML", _neg_restricted_loglik), ("ML", _neg_profile_loglik)):
-        optimum = minimize_scalar(objective, bounds=(0.0, 0.05), args=(y, x, psi),
-                                  method="bounded", options={"xatol": 1e-12})
+        optimum = minimize_scalar(
+            objective,
+            bounds=(0.0, 0.05),
+            args=(y, x, psi),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
         result = fay_herriot(y, psi, areas["x"], method=method)
         assert result.sigma2_v == pytest.approx(optimum.x, rel=1e-5), method
         assert result.iterations > 0
@@ -120,8 +124,9 @@ def test_areas_without_sample_get_synthetic_estimates(areas: pd.DataFrame) -> No
     y = areas["direct"].to_numpy().copy()
     psi = areas["vardir"].to_numpy().copy()
     x_new = np.array([0.5, 0.95])
-    full = fay_herriot(np.r_[y, np.nan, np.nan], np.r_[psi, np.nan, np.nan],
-                       np.r_[areas["x"], x_new])
+    full = fay_herriot(
+        np.r_[y, np.nan, np.nan], np.r_[psi, np.nan, np.nan], np.r_[areas["x"], x_new]
+    )
     sampled_only = fay_herriot(y, psi, areas["x"])
     assert_allclose(full.estimate[:-2], sampled_only.estimate, rtol=1e-12)
     assert_allclose(full.mse[:-2], sampled_only.mse, rtol=1e-12)
@@ -129,8 +134,7 @@ def test_areas_without_sample_get_synthetic_estimates(areas: pd.DataFrame) -> No
     x = np.column_stack([np.ones(len(y)), areas["x"]])
     _, q, beta, _ = _dense(full.sigma2_v, y, x, psi)
     assert_allclose(full.estimate[-2:], xo @ beta, rtol=1e-10)
-    assert_allclose(full.mse[-2:], full.sigma2_v + np.einsum("ij,jk,ik->i", xo, q, xo),
-                    rtol=1e-10)
+    assert_allclose(full.mse[-2:], full.sigma2_v + np.einsum("ij,jk,ik->i", xo, q, xo), rtol=1e-10)
     assert full.gamma[-2:].tolist() == [0.0, 0.0]
     assert full.sampled.tolist()[-3:] == [True, False, False]
     frame = full.to_frame()
@@ -194,7 +198,9 @@ def test_nonconvergence_fails_loudly() -> None:
     # sigma2_v (about 0.9) is far above the starting value median(psi) = 0.001
     y = np.random.default_rng(5).normal(0, 1, 20)
     psi = np.full(20, 0.001)
-    with pytest.raises(ConvergenceError, match="REML estimation of sigma2_v did not converge in 1 "):
+    with pytest.raises(
+        ConvergenceError, match="REML estimation of sigma2_v did not converge in 1 "
+    ):
         fay_herriot(y, psi, maxit=1)
     with pytest.raises(ConvergenceError, match="FH moment equation for sigma2_v not solved in 3 "):
         fay_herriot(y, psi, method="FH", maxit=3)
@@ -227,8 +233,13 @@ def test_reml_where_plain_fisher_scoring_cycles() -> None:
         theta = 1 + 0.5 * x + rng.normal(0, 1.0, m)
         y = theta + rng.normal(0, np.sqrt(psi))
     design = np.column_stack([np.ones(m), x])
-    optimum = minimize_scalar(_neg_restricted_loglik, bounds=(0.0, 0.5), args=(y, design, psi),
-                              method="bounded", options={"xatol": 1e-12})
+    optimum = minimize_scalar(
+        _neg_restricted_loglik,
+        bounds=(0.0, 0.5),
+        args=(y, design, psi),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
     result = fay_herriot(y, psi, x)
     assert 0.02 < result.sigma2_v < 0.05
     assert result.sigma2_v == pytest.approx(optimum.x, rel=1e-5)

@@ -108,8 +108,11 @@ def test_nonresponse_adjustment_by_hand() -> None:
 
 def test_nonresponse_cell_without_respondent_is_named() -> None:
     with pytest.raises(DesignError, match=r"cell 'commune-7' has no respondent.*2 sampled"):
-        nonresponse_adjust([1.0, 1.0, 2.0, 2.0], [True, True, False, False],
-                           ["commune-1", "commune-1", "commune-7", "commune-7"])
+        nonresponse_adjust(
+            [1.0, 1.0, 2.0, 2.0],
+            [True, True, False, False],
+            ["commune-1", "commune-1", "commune-7", "commune-7"],
+        )
 
 
 def test_nonresponse_rejects_misaligned_inputs() -> None:
@@ -155,8 +158,9 @@ def test_rake_matches_r_rake_and_calibrate(sample: pd.DataFrame, r_reference: di
 
 def test_bounded_rake_matches_r_calibrate(sample: pd.DataFrame, r_reference: dict) -> None:
     lower, upper = r_reference["bounds"]
-    result = rake(sample["w"], _variables(sample), TOTALS, bounds=(lower, upper), tol=1e-12,
-                  maxit=500)
+    result = rake(
+        sample["w"], _variables(sample), TOTALS, bounds=(lower, upper), tol=1e-12, maxit=500
+    )
     assert_allclose(result.weights, r_reference["calibrate_raking_bounded"], rtol=1e-9)
     assert result.g.min() >= lower - 1e-12 and result.g.max() <= upper + 1e-12
     # the bounds bind for some units (unbounded g ranges over 0.73 .. 2.32)
@@ -174,13 +178,25 @@ def test_rake_convergence_report(sample: pd.DataFrame) -> None:
     assert len(report["margins"]) == 9
     frame = result.to_frame()
     assert frame.columns.tolist() == [
-        "margin", "category", "n", "total", "weighted_before", "achieved", "rel_error"
+        "margin",
+        "category",
+        "n",
+        "total",
+        "weighted_before",
+        "achieved",
+        "rel_error",
     ]
     assert_allclose(frame["achieved"], frame["total"], rtol=1e-6)
     assert str(result).startswith("Raking on 3 margin(s): converged after")
     # one more cycle than reported would not be needed: the previous cycle had not converged
-    fewer = rake(sample["w"], _variables(sample), TOTALS, tol=1e-6,
-                 maxit=result.iterations - 1, on_nonconvergence="return")
+    fewer = rake(
+        sample["w"],
+        _variables(sample),
+        TOTALS,
+        tol=1e-6,
+        maxit=result.iterations - 1,
+        on_nonconvergence="return",
+    )
     assert not fewer.converged and fewer.max_rel_error >= 1e-6
 
 
@@ -194,11 +210,20 @@ def test_rake_fails_loudly_when_bounds_are_infeasible(sample: pd.DataFrame) -> N
         rake(sample["w"], _variables(sample), TOTALS, bounds=bounds, maxit=200)
     message = str(excinfo.value)
     assert "did not converge in 200 cycle(s)" in message
-    assert re.search(r"margin '(sex|age|region)', category '[^']+' reaches [0-9.]+ against a "
-                     r"population total of [0-9.]+ \(relative error 0\.0\d+", message)
+    assert re.search(
+        r"margin '(sex|age|region)', category '[^']+' reaches [0-9.]+ against a "
+        r"population total of [0-9.]+ \(relative error 0\.0\d+",
+        message,
+    )
     assert "relative error" in message and "bounds may be too tight" in message
-    returned = rake(sample["w"], _variables(sample), TOTALS, bounds=bounds, maxit=200,
-                    on_nonconvergence="return")
+    returned = rake(
+        sample["w"],
+        _variables(sample),
+        TOTALS,
+        bounds=bounds,
+        maxit=200,
+        on_nonconvergence="return",
+    )
     assert not returned.converged
     assert returned.max_rel_error > 0.01
     assert "DID NOT CONVERGE" in returned.summary()
@@ -247,8 +272,7 @@ def test_clipped_scale_solver_hits_feasible_targets() -> None:
     target = lo_sum + rng.uniform(0.05, 0.95, size=n_groups) * (hi_sum - lo_sum)
     t, feasible = _solve_clipped_scale(a, lower, upper, groups, n_groups, target)
     assert feasible.all()
-    achieved = np.bincount(groups, weights=np.clip(a * t[groups], lower, upper),
-                           minlength=n_groups)
+    achieved = np.bincount(groups, weights=np.clip(a * t[groups], lower, upper), minlength=n_groups)
     assert_allclose(achieved, target, rtol=1e-12)
     # beyond the attainable range: flagged
     _, feasible = _solve_clipped_scale(a, lower, upper, groups, n_groups, hi_sum * 1.01)
