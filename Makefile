@@ -39,9 +39,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy analysis
 
 translations: $(DEV_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o survey/translations/messages.pot .
-	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -d survey/translations
+	$(BIN)/python tools/update_translations.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -24,6 +24,12 @@ from wtforms import (
 from wtforms import widgets
 from wtforms.validators import Length, Optional
 
+try:  # WTForms ≥ 3.3 wants choice objects; older versions take (value, label) pairs
+    from wtforms.fields.choices import SelectChoice as _Choice
+except ImportError:  # pragma: no cover
+    def _Choice(value: str, label: str) -> tuple[str, str]:  # type: ignore[misc]
+        return (value, label)
+
 from survey.questionnaire import Questionnaire
 
 CHOICE_TYPES = {"satisfaction", "scale4", "yesno", "single"}
@@ -50,10 +56,10 @@ def _option_key(code: Any) -> str:
 def _field_for(item: Any, lang: str) -> Field:
     label = item.label(lang)
     if item.type in CHOICE_TYPES:
-        choices = [(_option_key(code), labels.get(lang) or labels["vi"]) for code, labels in item.options]
+        choices = [_Choice(_option_key(code), labels.get(lang) or labels["vi"]) for code, labels in item.options]
         return RadioField(label, choices=choices, validators=[Optional()], validate_choice=True)
     if item.type == "multiple":
-        choices = [(_option_key(code), labels.get(lang) or labels["vi"]) for code, labels in item.options]
+        choices = [_Choice(_option_key(code), labels.get(lang) or labels["vi"]) for code, labels in item.options]
         return MultiCheckboxField(label, choices=choices, validators=[Optional()])
     if item.type == "number":
         return DecimalField(label, validators=[Optional()])

@@ -28,7 +28,7 @@ from survey.models import (
 )
 from survey.questionnaire import Questionnaire, load_questionnaire
 from survey.questionnaires import publish
-from survey.responses import record_response
+from survey.responses import build_response
 from survey.units import find_unit, seed_provinces
 
 DEMO_SEED = 20260701
@@ -90,7 +90,7 @@ class SyntheticRespondents:
         person = rng.normal(0.0, 0.8)
         answers: dict[str, Any] = {}
         for item in self.questionnaire.items:
-            if not self.questionnaire.is_relevant(item.code, answers):
+            if item.expression is not None and not item.expression.evaluate(answers):
                 continue
             if not item.required and rng.random() < 0.04:
                 continue  # left blank
@@ -150,8 +150,13 @@ def _units_by_code(session: Session, codes: list[str], on: date) -> dict[str, Un
     return result
 
 
-def seed_demo(session: Session, instance_path: Path, questionnaire_dir: Path | None = None) -> DemoReport:
-    """Seed the demo once; a second call finds the demo admin and does nothing."""
+def seed_demo(
+    session: Session, instance_path: Path, questionnaire_dir: Path | None = None, scale: float = 1.0
+) -> DemoReport:
+    """Seed the demo once; a second call finds the demo admin and does nothing.
+
+    ``scale`` shrinks or grows the number of synthetic responses (tests use less).
+    """
     if session.scalar(select(StaffUser).where(StaffUser.login == "admin")) is not None:
         return DemoReport(created=False)
     rng = np.random.default_rng(DEMO_SEED)
@@ -232,9 +237,9 @@ def seed_demo(session: Session, instance_path: Path, questionnaire_dir: Path | N
         device_lines.append(f"  {{base}}/k/{token}   ({device.unit.name} · {label})")
     counts["devices"] = len(devices)
 
-    counts["responses"] = _seed_sipas(session, rng, sipas_now, sorted(provinces.values(), key=lambda u: u.code), 60, date(year, 3, 1))
-    counts["responses"] += _seed_sipas(session, rng, sipas_before, sorted(former.values(), key=lambda u: u.code), 25, date(2024, 6, 1))
-    counts["responses"] += _seed_counter(session, rng, counter, devices, 1500, today)
+    counts["responses"] = _seed_sipas(session, rng, sipas_now, sorted(provinces.values(), key=lambda u: u.code), max(2, round(60 * scale)), date(year, 3, 1))
+    counts["responses"] += _seed_sipas(session, rng, sipas_before, sorted(former.values(), key=lambda u: u.code), max(2, round(25 * scale)), date(2024, 6, 1))
+    counts["responses"] += _seed_counter(session, rng, counter, devices, max(10, round(1500 * scale)), today)
     session.commit()
 
     _write_urls(instance_path, device_lines)
@@ -247,23 +252,23 @@ def _seed_sipas(
     from survey.responses import questionnaire_for
 
     respondents = SyntheticRespondents(questionnaire_for(survey_round.questionnaire_version), rng)
-    n = 0
+    batch = []
     for unit in units:
         effect = rng.normal(0.0, 0.45)
         size = int(rng.integers(int(per_unit * 0.7), int(per_unit * 1.3) + 1))
         for _ in range(size):
             submitted = datetime.combine(day + timedelta(days=int(rng.integers(0, 150))), time(9), VN_TZ)
-            record_response(
-                session,
+            batch.append(build_response(
                 survey_round=survey_round,
                 unit=unit,
                 channel=Channel.PAPER,
                 answers=respondents.answers(effect),
                 response_uuid=uuid_module.UUID(bytes=rng.bytes(16), version=4),
                 submitted_at=submitted,
-            )
-            n += 1
-    return n
+            ))
+    session.add_all(batch)
+    session.flush()
+    return len(batch)
 
 
 def _seed_counter(
@@ -274,6 +279,7 @@ def _seed_counter(
     respondents = SyntheticRespondents(questionnaire_for(survey_round.questionnaire_version), rng)
     effects = rng.normal(0.0, 0.6, size=len(devices))
     now = datetime.now(VN_TZ)
+    batch = []
     for _ in range(total):
         k = int(rng.integers(len(devices)))
         days_ago = int(rng.integers(0, 56))
@@ -283,8 +289,7 @@ def _seed_counter(
         moment = datetime.combine(day, time(int(rng.integers(7, 17)), int(rng.integers(0, 60))), VN_TZ)
         if moment > now:
             moment = now - timedelta(minutes=int(rng.integers(1, 600)))
-        record_response(
-            session,
+        batch.append(build_response(
             survey_round=survey_round,
             unit=devices[k].unit,
             channel=Channel.COUNTER,
@@ -292,7 +297,9 @@ def _seed_counter(
             response_uuid=uuid_module.UUID(bytes=rng.bytes(16), version=4),
             device=devices[k],
             submitted_at=moment,
-        )
+        ))
+    session.add_all(batch)
+    session.flush()
     return total
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
 
 
 def select_locale() -> str:
@@ -14,7 +14,10 @@ def select_locale() -> str:
         return requested
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or "vi"
+    if request.blueprint == "api":
+        # API clients say what they want; pages are Vietnamese until the user switches.
+        return request.accept_languages.best_match(languages) or "vi"
+    return "vi"
 
 
 def format_percent(value: float | None, digits: int = 2) -> str:
@@ -45,5 +48,6 @@ def init_i18n(app: Flask) -> None:
         return {"current_locale": str(get_locale()), "languages": (("vi", "Tiếng Việt"), ("en", "English"))}
 
     @app.before_request
-    def _remember_locale() -> None:
+    def _select_locale_for_this_request() -> None:
+        refresh()  # the locale is cached per app context, which tests and CLI share
         g.locale = str(get_locale())

@@ -47,18 +47,15 @@ def pack_scores(numeric_items: list[str], answers: dict) -> bytes:
 
 
 def _clamp_submitted_at(value: datetime | None, now: datetime) -> datetime:
-    """Trust a client clock only within the last 30 days and not in the future."""
+    """A client's clock may be wrong: a time in the future becomes the time received."""
     if value is None:
         return now
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    if value > now + timedelta(minutes=5) or value < now - timedelta(days=30):
-        return now
-    return value
+    return now if value > now + timedelta(minutes=5) else value
 
 
-def record_response(
-    session: Session,
+def build_response(
     *,
     survey_round: SurveyRound,
     unit: Unit,
@@ -67,22 +64,14 @@ def record_response(
     response_uuid: uuid_module.UUID,
     device: Device | None = None,
     submitted_at: datetime | None = None,
-) -> tuple[Response, bool]:
-    """Validate and store a response once; a repeated UUID returns the stored one.
-
-    Returns ``(response, created)``. Raises :class:`SubmissionError` when the
-    answers do not fit the round's questionnaire version.
-    """
-    existing = session.scalar(select(Response).where(Response.uuid == response_uuid))
-    if existing is not None:
-        return existing, False
+) -> Response:
+    """A validated, not yet stored response; raises :class:`SubmissionError` on bad answers."""
     version = survey_round.questionnaire_version
-    questionnaire = questionnaire_for(version)
-    errors = questionnaire.validate_answers(answers)
+    errors = questionnaire_for(version).validate_answers(answers)
     if errors:
         raise SubmissionError(errors)
     now = utcnow()
-    response = Response(
+    return Response(
         uuid=response_uuid,
         round_id=survey_round.id,
         questionnaire_version_id=version.id,
@@ -94,6 +83,19 @@ def record_response(
         answers=answers,
         scores=pack_scores(list(version.numeric_items), answers),
     )
+
+
+def record_response(session: Session, *, response_uuid: uuid_module.UUID, **fields) -> tuple[Response, bool]:
+    """Validate and store a response once; a repeated UUID returns the stored one.
+
+    Takes the keyword arguments of :func:`build_response`. Returns
+    ``(response, created)``; raises :class:`SubmissionError` when the answers
+    do not fit the round's questionnaire version.
+    """
+    existing = session.scalar(select(Response).where(Response.uuid == response_uuid))
+    if existing is not None:
+        return existing, False
+    response = build_response(response_uuid=response_uuid, **fields)
     try:
         with session.begin_nested():
             session.add(response)

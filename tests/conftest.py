@@ -137,3 +137,22 @@ def pytest_terminal_summary(terminalreporter):
     if not PG_URL:
         parts[-1] = "0 on postgresql (SIPAS_TEST_DATABASE_URL not set)"
     terminalreporter.write_line("database tests passed: " + ", ".join(parts))
+
+
+@pytest.fixture
+def demo(app, db_session):
+    """The demo seeded at a tenth of its size; returns the kiosk URLs it wrote."""
+    from survey.demo import seed_demo
+
+    report = seed_demo(db_session, Path(app.instance_path), scale=0.1)
+    urls = (Path(app.instance_path) / "demo-urls.txt").read_text(encoding="utf-8")
+    kiosks = [line.split()[0].replace("{base}", "") for line in urls.splitlines() if "/k/" in line]
+    return {"report": report, "kiosks": kiosks}
+
+
+@pytest.fixture
+def login_as(client):
+    def do_login(login: str, password: str = "sipas-demo"):
+        return client.post("/staff/login", data={"login": login, "password": password})
+
+    return do_login

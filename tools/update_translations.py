@@ -1,0 +1,53 @@
+"""Extract the Vietnamese source strings, fill in English from translations_en.py, compile.
+
+Usage: python tools/update_translations.py  (also run by `make translations`).
+Exits non-zero and lists the strings that still lack an English translation.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from translations_en import EN  # noqa: E402
+
+POT = ROOT / "survey/translations/messages.pot"
+PO = ROOT / "survey/translations/en/LC_MESSAGES/messages.po"
+
+
+def main() -> int:
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+         "-k", "lazy_gettext", "--omit-header", "--no-location", "-o", str(POT), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with open(POT, "rb") as fh:
+        template = read_po(fh)
+    catalog = Catalog(locale="en", project="SIPAS", fuzzy=False)
+    missing = []
+    for message in template:
+        if not message.id:
+            continue
+        english = EN.get(message.id)
+        if english is None:
+            missing.append(message.id)
+        catalog.add(message.id, english or "", context=message.context)
+    PO.parent.mkdir(parents=True, exist_ok=True)
+    with open(PO, "wb") as fh:
+        write_po(fh, catalog, omit_header=False, no_location=True, sort_output=True)
+    with open(PO.with_suffix(".mo"), "wb") as fh:
+        write_mo(fh, catalog)
+    for msgid in missing:
+        print(f"missing English translation: {msgid!r}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
