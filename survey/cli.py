@@ -222,6 +222,9 @@ def _register_optional_commands() -> None:
 
     for module_name, attributes in (
         ("survey.commands.analysis", ("indices_command", "estimate_command")),
+        ("survey.commands.devices", ("devices_group",)),
+        ("survey.commands.invitations", ("invitations_group",)),
+        ("survey.commands.staff", ("staff_group",)),
     ):
         try:
             module = importlib.import_module(module_name)

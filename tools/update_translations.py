@@ -1,4 +1,7 @@
-"""Extract the Vietnamese source strings, fill in English from translations_en.py, compile.
+"""Extract the Vietnamese source strings, fill in English from tools/translations/en_*.py, compile.
+
+Each area keeps its English in its own file (en_core.py, en_kiosk.py, ...), each
+defining a dict ``EN`` from Vietnamese source text to English.
 
 Usage: python tools/update_translations.py  (also run by `make translations`).
 Exits non-zero and lists the strings that still lack an English translation.
@@ -6,6 +9,7 @@ Exits non-zero and lists the strings that still lack an English translation.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +19,18 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from translations_en import EN  # noqa: E402
+TABLES = Path(__file__).resolve().parent / "translations"
+
+
+def english_table() -> dict[str, str]:
+    """All English translations, merged from tools/translations/en_*.py."""
+    merged: dict[str, str] = {}
+    for path in sorted(TABLES.glob("en_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        merged.update(module.EN)
+    return merged
 
 POT = ROOT / "survey/translations/messages.pot"
 PO = ROOT / "survey/translations/en/LC_MESSAGES/messages.po"
@@ -31,6 +45,7 @@ def main() -> int:
     with open(POT, "rb") as fh:
         template = read_po(fh)
     catalog = Catalog(locale="en", project="SIPAS", fuzzy=False)
+    EN = english_table()
     missing = []
     for message in template:
         if not message.id:

@@ -1,7 +1,7 @@
-"""English translations of the Vietnamese source strings (run by `make translations`).
+"""English for the core pages and CLI (Vietnamese source text → English).
 
-Vietnamese is the source text; this table is the English beside it. A test
-checks that every string in the code has an English translation here.
+`make translations` merges every tools/translations/en_*.py into the catalog; a
+test checks that every user-facing string has its English.
 """
 
 EN = {
