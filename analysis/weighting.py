@@ -855,12 +855,14 @@ def rake(
     if not converged and on_nonconvergence == "raise":
         worst = int(np.nanargmax(margins["rel_error"].to_numpy()))
         row = margins.iloc[worst]
+        category = row["category"]
+        category = category.item() if isinstance(category, np.generic) else category
         hint = " The bounds may be too tight for these margins." if bounded else ""
         if diverged:
             hint = " The adjustment factors diverged." + hint
         raise ConvergenceError(
             f"raking did not converge in {iterations} cycle(s): margin {row['margin']!r}, "
-            f"category {row['category']!r} reaches {row['achieved']:.6g} against a population "
+            f"category {category!r} reaches {row['achieved']:.6g} against a population "
             f"total of {row['total']:.6g} (relative error {row['rel_error']:.3g}, "
             f"tolerance {tol:.3g}).{hint}"
         )

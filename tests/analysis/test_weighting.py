@@ -344,3 +344,19 @@ def test_weight_diagnostics_kish() -> None:
     assert "Kish deff" in str(diag)
     with pytest.raises(DesignError, match="row 1 has -1.0"):
         weight_diagnostics([1.0, -1.0])
+
+
+def test_rake_error_shows_plain_category_labels() -> None:
+    # integer-coded margins; every g would have to be 0.5 but the lower bound is 0.8,
+    # so each region pair gets at least 2 * 10 * 0.8 = 16
+    weights = np.full(6, 10.0)
+    region = np.array([1, 1, 2, 2, 3, 3])
+    sex = np.array([0, 1, 0, 1, 0, 1])
+    totals = {"region": {1: 10.0, 2: 10.0, 3: 10.0}, "sex": {0: 15.0, 1: 15.0}}
+    with pytest.raises(ConvergenceError) as excinfo:
+        rake(weights, {"region": region, "sex": sex}, totals, bounds=(0.8, 1.5), maxit=20)
+    message = str(excinfo.value)
+    assert "np." not in message
+    assert re.search(r"category \d reaches 16 against a population total of 10 ", message)
+    # unbounded, the same margins are met exactly with g = 0.5
+    assert_allclose(rake(weights, {"region": region, "sex": sex}, totals).g, 0.5)
