@@ -250,6 +250,10 @@ def _fit_sigma2(
             if moment(upper) < 0:
                 break
             upper *= 2.0
+        else:
+            raise ConvergenceError(
+                f"Fay-Herriot FH moment equation for sigma2_v has no root below {upper:.3g}"
+            )
         root, info = optimize.brentq(
             moment,
             0.0,

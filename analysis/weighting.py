@@ -82,7 +82,10 @@ def _as_labels(values: ArrayLike, n: int, name: str) -> tuple[NDArray[Any], NDAr
     if arr.dtype == object and pd.isna(arr).any():
         row = int(np.flatnonzero(pd.isna(arr))[0])
         raise DesignError(f"{name} is missing at row {row}")
-    labels, codes = np.unique(arr, return_inverse=True)
+    try:
+        labels, codes = np.unique(arr, return_inverse=True)
+    except TypeError as exc:  # e.g. strings mixed with numbers in an object column
+        raise DesignError(f"{name} mixes labels of different types ({exc})") from None
     return labels, codes.reshape(-1).astype(np.intp)
 
 

@@ -360,3 +360,8 @@ def test_rake_error_shows_plain_category_labels() -> None:
     assert re.search(r"category \d reaches 16 against a population total of 10 ", message)
     # unbounded, the same margins are met exactly with g = 0.5
     assert_allclose(rake(weights, {"region": region, "sex": sex}, totals).g, 0.5)
+
+
+def test_mixed_label_types_are_a_design_error() -> None:
+    with pytest.raises(DesignError, match="post-stratum mixes labels of different types"):
+        poststratify([1.0, 2.0], np.array(["a", 1], dtype=object), {"a": 1.0, 1: 2.0})
