@@ -1,3 +1,73 @@
+"""SIPAS statistics: design-based estimation of satisfaction indices.
+
+A framework-free package (numpy, scipy, pandas at the edges) whose results
+match R's ``survey`` package: designs with weights, strata, one- or two-stage
+clusters and finite population corrections; Taylor-linearization and
+replicate-weight variances; post-stratification and raking; domain
+estimation on the full design; logit, Wald, Korn–Graubard and Wilson
+intervals; and the SIPAS satisfaction indices built on them.
+"""
+
+from .ci import (
+    beta_interval,
+    likelihood_interval,
+    logit_interval,
+    proportion_interval,
+    t_interval,
+    wilson_interval,
+)
+from .design import DesignSpec, SurveyDesign, build_design
+from .errors import AnalysisError, ConvergenceError, DesignError, LonelyPSUError
+from .estimators import (
+    Mean,
+    Proportion,
+    Ratio,
+    Total,
+    domain_difference,
+    estimate,
+)
+from .results import ComparisonRecord, EstimateRecord, EstimateResults
+
+__all__ = [
+    "AnalysisError",
+    "ComparisonRecord",
+    "ConvergenceError",
+    "DesignError",
+    "DesignSpec",
+    "EstimateRecord",
+    "EstimateResults",
+    "LonelyPSUError",
+    "Mean",
+    "Proportion",
+    "Ratio",
+    "SurveyDesign",
+    "Total",
+    "beta_interval",
+    "build_design",
+    "domain_difference",
+    "estimate",
+    "likelihood_interval",
+    "logit_interval",
+    "proportion_interval",
+    "t_interval",
+    "wilson_interval",
+]
+from analysis.league import (  # noqa: F401
+    LeagueTable,
+    RankIntervals,
+    holm_adjust,
+    league_table,
+    rank_intervals,
+)
+from analysis.planning import (  # noqa: F401
+    Allocation,
+    SampleSize,
+    allocate,
+    margin_of_error,
+    sample_size_proportion,
+    yamane_sample_size,
+)
+from analysis.sae import FayHerriotResult, fay_herriot  # noqa: F401
 from analysis.weighting import (  # noqa: F401
     NonresponseAdjustment,
     PostStratification,
@@ -10,20 +80,4 @@ from analysis.weighting import (  # noqa: F401
     rake,
     trim_weights,
     weight_diagnostics,
-)
-from analysis.planning import (  # noqa: F401
-    Allocation,
-    SampleSize,
-    allocate,
-    margin_of_error,
-    sample_size_proportion,
-    yamane_sample_size,
-)
-from analysis.sae import FayHerriotResult, fay_herriot  # noqa: F401
-from analysis.league import (  # noqa: F401
-    LeagueTable,
-    RankIntervals,
-    holm_adjust,
-    league_table,
-    rank_intervals,
 )

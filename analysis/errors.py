@@ -1,21 +1,61 @@
-"""Exception hierarchy of the statistics package.
+"""Exception hierarchy of the analysis package.
 
-Every error raised on purpose by ``analysis`` derives from :class:`AnalysisError`,
-so callers (the web app, the CLI) can catch one class and show its message.
+Every error raised on purpose by :mod:`analysis` derives from
+:class:`AnalysisError`, so callers (the web app, the CLI) can catch one class
+and show its message, which always names the column, stratum or value at fault.
 """
+
+from __future__ import annotations
+
+__all__ = ["AnalysisError", "ConvergenceError", "DesignError", "LonelyPSUError"]
 
 
 class AnalysisError(Exception):
-    """Base class of all errors raised by the statistics package."""
+    """Base class of every error raised by the analysis package."""
 
 
 class DesignError(AnalysisError):
-    """The sampling design, weights or their inputs are invalid."""
+    """The data do not describe a valid survey design or estimation request.
+
+    Raised for unknown or missing columns, missing design values, a finite
+    population correction that varies within a stratum or implies more than
+    100 % sampling, unusable weights, and similar problems.
+    """
 
 
 class LonelyPSUError(DesignError):
-    """A stratum holds a single primary sampling unit, so its variance is undefined."""
+    """A stratum holds a single primary sampling unit and ``lonely_psu="fail"``.
+
+    Parameters
+    ----------
+    stratum : str
+        Label of the stratum (or, at stage 2, of the PSU) with one unit.
+    stage : int
+        Sampling stage at which the lonely unit occurs.
+    """
+
+    def __init__(self, stratum: str, stage: int = 1) -> None:
+        self.stratum = stratum
+        self.stage = stage
+        where = f"Stratum ({stratum})" if stage == 1 else f"PSU ({stratum})"
+        unit = "PSU" if stage == 1 else "secondary sampling unit"
+        super().__init__(
+            f"{where} has only one {unit} at stage {stage}; variance cannot be "
+            f"estimated. Choose lonely_psu='remove', 'certainty', 'adjust' or 'average'."
+        )
 
 
 class ConvergenceError(AnalysisError):
-    """An iterative algorithm did not converge within its iteration limit."""
+    """An iterative procedure (raking, calibration) did not converge.
+
+    Parameters
+    ----------
+    message : str
+        Human-readable description.
+    report : object, optional
+        The convergence report (iterations, final discrepancy) for inspection.
+    """
+
+    def __init__(self, message: str, report: object | None = None) -> None:
+        self.report = report
+        super().__init__(message)

@@ -1,0 +1,463 @@
+"""Survey designs: weights, strata, one- or two-stage clusters, finite population corrections.
+
+A :class:`DesignSpec` names the columns that describe how a sample was drawn;
+:meth:`DesignSpec.build` (or :func:`build_design`) turns it and a data set into
+an immutable :class:`SurveyDesign` holding integer codes and per-stratum sizes,
+ready for the variance routines.  The conventions follow R's ``svydesign()``
+(``survey`` package): PSUs are nested in strata, SSUs in PSUs, an ``fpc``
+column holds either population sizes (any value above 1) or sampling fractions
+(all values at most 1), and without a weight column the weights follow from
+the finite population corrections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import DesignError
+
+__all__ = [
+    "DesignSpec",
+    "LonelyPSU",
+    "PostStratification",
+    "Raking",
+    "RakingMargin",
+    "SurveyDesign",
+    "build_design",
+    "factorize",
+    "get_column",
+]
+
+LonelyPSU = Literal["fail", "remove", "certainty", "adjust", "average"]
+LONELY_OPTIONS: tuple[str, ...] = ("fail", "remove", "certainty", "adjust", "average")
+
+
+def get_column(data: Any, name: str) -> np.ndarray:
+    """Return column ``name`` of a data frame or mapping as a numpy array.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping of str to array-like
+        The data set.
+    name : str
+        Column name.
+
+    Returns
+    -------
+    numpy.ndarray
+        The column values.
+
+    Raises
+    ------
+    DesignError
+        If the column does not exist.
+    """
+    try:
+        col = data[name]
+    except (KeyError, IndexError, TypeError):
+        raise DesignError(f"Unknown column '{name}' / không có cột '{name}'") from None
+    if isinstance(col, pd.Series):
+        return col.to_numpy()
+    return np.asarray(col)
+
+
+def n_rows(data: Any) -> int:
+    """Number of rows of a data frame or a mapping of equal-length arrays."""
+    if isinstance(data, pd.DataFrame):
+        return len(data)
+    lengths = {len(np.asarray(v)) for v in data.values()}
+    if len(lengths) > 1:
+        raise DesignError("Columns have different lengths")
+    return lengths.pop() if lengths else 0
+
+
+def factorize(values: np.ndarray, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (sorted order of labels) of a design column.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Column values (numbers or strings).
+    column : str
+        Column name, for error messages.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64
+        Code of each row, ``0 .. k-1``.
+    labels : numpy.ndarray
+        The sorted distinct labels.
+
+    Raises
+    ------
+    DesignError
+        If a value is missing.
+    """
+    codes, labels = pd.factorize(pd.Series(values), sort=True)
+    if len(codes) and codes.min() < 0:
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise DesignError(f"Column '{column}' has a missing value (row {row + 1})")
+    return codes.astype(np.int64), np.asarray(labels)
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """Names of the columns describing a sample design.
+
+    Parameters
+    ----------
+    weight : str, optional
+        Sampling weight column. Without it, weights follow from ``fpc``/``fpc2``
+        (population over sample sizes), or are all 1.
+    strata : str, optional
+        Stratum column.
+    psu : str, optional
+        Primary sampling unit (cluster) column; without it every row is its own PSU.
+    ssu : str, optional
+        Secondary sampling unit column (two-stage designs), nested in ``psu``.
+    fpc : str, optional
+        Stage-1 finite population correction: number of PSUs in the stratum's
+        population (any value > 1) or the sampling fraction (all values <= 1).
+    fpc2 : str, optional
+        Stage-2 finite population correction (SSUs in the PSU's population, or
+        fraction). The stage-2 variance term is included only with both fpcs,
+        as in R.
+    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
+        Treatment of strata with a single PSU, as R's ``survey.lonely.psu``.
+    """
+
+    weight: str | None = None
+    strata: str | None = None
+    psu: str | None = None
+    ssu: str | None = None
+    fpc: str | None = None
+    fpc2: str | None = None
+    lonely_psu: LonelyPSU = "fail"
+
+    def columns(self) -> list[str]:
+        """Names of all columns the design uses."""
+        names = [self.weight, self.strata, self.psu, self.ssu, self.fpc, self.fpc2]
+        return [c for c in names if c]
+
+    def build(self, data: Any) -> SurveyDesign:
+        """Build the :class:`SurveyDesign` for ``data``; see :func:`build_design`."""
+        return build_design(data, self)
+
+
+@dataclass(frozen=True, eq=False)
+class RakingMargin:
+    """One margin of a raked design: its groups and the weights after its last adjustment."""
+
+    column: str
+    group: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class PostStratification:
+    """Post-stratification step (R ``postStratify``) kept for the variance.
+
+    Attributes
+    ----------
+    column : str
+        Post-stratifying column (or a ``+``-joined list for crossed columns).
+    group : numpy.ndarray
+        Post-stratum code of each row.
+    labels : numpy.ndarray
+        Post-stratum labels.
+    old_weights, new_weights : numpy.ndarray
+        Weights before and after the step.
+    """
+
+    column: str
+    group: np.ndarray
+    labels: np.ndarray
+    old_weights: np.ndarray
+    new_weights: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Raking:
+    """Raking (iterative proportional fitting) step, as R's ``rake`` records it."""
+
+    margins: tuple[RakingMargin, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class SurveyDesign:
+    """A survey design bound to one data set (immutable).
+
+    Use :func:`build_design` or :meth:`DesignSpec.build` to create one.
+
+    Attributes
+    ----------
+    spec : DesignSpec
+        Column names used.
+    n : int
+        Number of rows.
+    weights : numpy.ndarray
+        Final (possibly calibrated) weight of each row.
+    strata, psu : numpy.ndarray of int64
+        Stratum and PSU code of each row; PSU codes are global (nested in strata).
+    strata_labels, psu_labels : numpy.ndarray
+        Labels for the codes (PSU labels are the original PSU identifiers).
+    psu_stratum : numpy.ndarray
+        Stratum code of each PSU.
+    n_psu : numpy.ndarray
+        Sampled PSUs per stratum.
+    pop_psu : numpy.ndarray
+        Population PSUs per stratum (``inf`` without fpc).
+    ssu, ssu_psu, n_ssu, pop_ssu : numpy.ndarray or None
+        Two-stage information: SSU code of each row, PSU of each SSU, sampled and
+        population SSUs per PSU.
+    two_stage : bool
+        Whether the stage-2 variance term is computed (needs ``fpc`` and ``fpc2``).
+    calibration : tuple
+        Post-stratification and raking steps, in order.
+    """
+
+    spec: DesignSpec
+    n: int
+    weights: np.ndarray
+    strata: np.ndarray
+    strata_labels: np.ndarray
+    psu: np.ndarray
+    psu_labels: np.ndarray
+    psu_stratum: np.ndarray
+    n_psu: np.ndarray
+    pop_psu: np.ndarray
+    has_fpc: bool = False
+    has_strata: bool = False
+    ssu: np.ndarray | None = None
+    ssu_psu: np.ndarray | None = None
+    n_ssu: np.ndarray | None = None
+    pop_ssu: np.ndarray | None = None
+    two_stage: bool = False
+    calibration: tuple[PostStratification | Raking, ...] = field(default_factory=tuple)
+
+    @property
+    def lonely_psu(self) -> str:
+        """Lonely-PSU rule of the design."""
+        return self.spec.lonely_psu
+
+    @property
+    def n_strata(self) -> int:
+        """Number of strata."""
+        return len(self.n_psu)
+
+    @property
+    def n_psus(self) -> int:
+        """Number of PSUs."""
+        return len(self.psu_stratum)
+
+    @property
+    def degf(self) -> int:
+        """Design degrees of freedom of the whole sample: PSUs minus strata."""
+        return int(self.n_psus - self.n_strata)
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the weights were post-stratified or raked."""
+        return bool(self.calibration)
+
+    def with_lonely_psu(self, rule: LonelyPSU) -> SurveyDesign:
+        """Copy of the design with another lonely-PSU rule."""
+        _check_lonely(rule)
+        return replace(self, spec=replace(self.spec, lonely_psu=rule))
+
+    def summary(self) -> str:
+        """Readable description of the design."""
+        stages = "two-stage" if self.ssu is not None else "one-stage"
+        lines = [
+            f"Survey design: {self.n} rows, {self.n_strata} strata, {self.n_psus} PSUs ({stages})",
+            (
+                f"  weights: {self.spec.weight or ('from fpc' if self.has_fpc else 'equal')}"
+                f", sum {self.weights.sum():.6g}"
+            ),
+            (
+                f"  fpc: {'yes' if self.has_fpc else 'no (with replacement)'}"
+                f"{', stage-2 variance included' if self.two_stage else ''}"
+            ),
+            f"  lonely PSUs: {int((self.n_psu == 1).sum())} stratum(a), rule '{self.lonely_psu}'",
+            f"  design df: {self.degf}",
+        ]
+        for step in self.calibration:
+            if isinstance(step, PostStratification):
+                lines.append(f"  post-stratified on {step.column}")
+            else:
+                lines.append(f"  raked on {', '.join(m.column for m in step.margins)}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _check_lonely(rule: str) -> None:
+    if rule not in LONELY_OPTIONS:
+        raise DesignError(
+            f"Unknown lonely_psu rule '{rule}'; use one of {', '.join(LONELY_OPTIONS)}"
+        )
+
+
+def _numeric(values: np.ndarray, column: str) -> np.ndarray:
+    try:
+        out = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DesignError(f"Column '{column}' must be numeric") from None
+    if np.isnan(out).any():
+        row = int(np.flatnonzero(np.isnan(out))[0])
+        raise DesignError(f"Column '{column}' has a missing value (row {row + 1})")
+    return out
+
+
+def _constant_within(
+    values: np.ndarray, group: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, int | None]:
+    """Value of each group and the first group where ``values`` is not constant."""
+    some_row = np.zeros(n_groups, dtype=np.int64)
+    # fancy assignment keeps one row index per group (which one does not matter)
+    some_row[group] = np.arange(len(group))
+    per_group = values[some_row]
+    bad = values != per_group[group]
+    if bad.any():
+        return per_group, int(group[np.flatnonzero(bad)[0]])
+    return per_group, None
+
+
+def build_design(data: Any, spec: DesignSpec | None = None, **columns: Any) -> SurveyDesign:
+    """Build a :class:`SurveyDesign` from data and column names.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping of str to array-like
+        The sample, one row per respondent.
+    spec : DesignSpec, optional
+        Column names; keyword arguments (``weight=``, ``strata=``, ...) may be
+        given instead.
+    **columns
+        Fields of :class:`DesignSpec`, used when ``spec`` is None.
+
+    Returns
+    -------
+    SurveyDesign
+
+    Raises
+    ------
+    DesignError
+        Unknown or missing design columns, non-positive weights, fpc varying
+        within a stratum or implying more than 100 % sampling, SSUs without PSUs.
+    """
+    if spec is None:
+        spec = DesignSpec(**columns)
+    _check_lonely(spec.lonely_psu)
+    n = n_rows(data)
+    if n == 0:
+        raise DesignError("The data set has no rows")
+    if spec.ssu and not spec.psu:
+        raise DesignError("An SSU column needs a PSU column (--ssu needs --psu)")
+    if spec.fpc2 and not spec.fpc:
+        raise DesignError("A stage-2 fpc needs a stage-1 fpc (--fpc2 needs --fpc)")
+    if spec.fpc2 and not spec.ssu:
+        raise DesignError("A stage-2 fpc needs an SSU column (--fpc2 needs --ssu)")
+
+    if spec.strata:
+        strata, strata_labels = factorize(get_column(data, spec.strata), spec.strata)
+    else:
+        strata, strata_labels = np.zeros(n, dtype=np.int64), np.array(["1"], dtype=object)
+    n_str = len(strata_labels)
+
+    if spec.psu:
+        psu_raw, psu_raw_labels = factorize(get_column(data, spec.psu), spec.psu)
+        # nest PSUs in strata (R's nest=TRUE): the PSU is the (stratum, id) pair
+        key = strata * len(psu_raw_labels) + psu_raw
+        uniq, psu = np.unique(key, return_inverse=True)
+        psu_stratum = uniq // len(psu_raw_labels)
+        psu_labels = psu_raw_labels[uniq % len(psu_raw_labels)]
+    else:
+        psu = np.arange(n, dtype=np.int64)
+        psu_stratum = strata.copy()
+        psu_labels = np.arange(1, n + 1)
+    psu = psu.astype(np.int64)
+    n_psus = len(psu_stratum)
+    n_psu = np.bincount(psu_stratum, minlength=n_str).astype(np.float64)
+
+    ssu = ssu_psu = n_ssu = pop_ssu = None
+    if spec.ssu:
+        ssu_raw, ssu_raw_labels = factorize(get_column(data, spec.ssu), spec.ssu)
+        key = psu * len(ssu_raw_labels) + ssu_raw
+        uniq, ssu = np.unique(key, return_inverse=True)
+        ssu = ssu.astype(np.int64)
+        ssu_psu = (uniq // len(ssu_raw_labels)).astype(np.int64)
+        n_ssu = np.bincount(ssu_psu, minlength=n_psus).astype(np.float64)
+
+    has_fpc = bool(spec.fpc)
+    pop_psu = np.full(n_str, np.inf)
+    if spec.fpc:
+        fpc1 = _numeric(get_column(data, spec.fpc), spec.fpc)
+        fpc2 = _numeric(get_column(data, spec.fpc2), spec.fpc2) if spec.fpc2 else None
+        allv = fpc1 if fpc2 is None else np.concatenate([fpc1, fpc2])
+        is_popsize = bool((allv > 1).any())
+        if is_popsize and not (allv >= 1).all():
+            raise DesignError(
+                "fpc values must be all >= 1 (population sizes) or all <= 1 (fractions)"
+            )
+        per, bad_stratum = _constant_within(fpc1, strata, n_str)
+        if bad_stratum is not None:
+            bad = strata_labels[bad_stratum]
+            raise DesignError(f"fpc column '{spec.fpc}' varies within stratum {bad}")
+        if (per <= 0).any():
+            raise DesignError(f"fpc column '{spec.fpc}' must be positive")
+        pop_psu = per if is_popsize else n_psu / per
+        too_small = pop_psu < n_psu - 1e-9
+        if too_small.any():
+            bad = strata_labels[int(np.flatnonzero(too_small)[0])]
+            raise DesignError(f"fpc implies more than 100% sampling in stratum {bad}")
+        if fpc2 is not None:
+            assert ssu is not None and n_ssu is not None
+            per2, bad_psu = _constant_within(fpc2, psu, n_psus)
+            if bad_psu is not None:
+                bad = psu_labels[bad_psu]
+                raise DesignError(f"fpc2 column '{spec.fpc2}' varies within PSU {bad}")
+            pop_ssu = per2 if is_popsize else n_ssu / per2
+            too_small = pop_ssu < n_ssu - 1e-9
+            if too_small.any():
+                bad = psu_labels[int(np.flatnonzero(too_small)[0])]
+                raise DesignError(f"fpc2 implies more than 100% sampling in PSU {bad}")
+
+    if spec.weight:
+        weights = _numeric(get_column(data, spec.weight), spec.weight)
+        if (weights <= 0).any() or not np.isfinite(weights).all():
+            row = int(np.flatnonzero((weights <= 0) | ~np.isfinite(weights))[0])
+            raise DesignError(f"Weight column '{spec.weight}' must be positive (row {row + 1})")
+    elif spec.fpc:
+        weights = (pop_psu / n_psu)[strata]
+        if pop_ssu is not None:
+            assert n_ssu is not None
+            weights = weights * (pop_ssu / n_ssu)[psu]
+    else:
+        weights = np.ones(n)
+
+    return SurveyDesign(
+        spec=spec,
+        n=n,
+        weights=np.ascontiguousarray(weights, dtype=np.float64),
+        strata=strata,
+        strata_labels=strata_labels,
+        psu=psu,
+        psu_labels=psu_labels,
+        psu_stratum=psu_stratum.astype(np.int64),
+        n_psu=n_psu,
+        pop_psu=np.asarray(pop_psu, dtype=np.float64),
+        has_fpc=has_fpc,
+        has_strata=bool(spec.strata),
+        ssu=ssu,
+        ssu_psu=ssu_psu,
+        n_ssu=n_ssu,
+        pop_ssu=None if pop_ssu is None else np.asarray(pop_ssu, dtype=np.float64),
+        two_stage=bool(spec.ssu and spec.fpc and spec.fpc2),
+    )

@@ -1,0 +1,211 @@
+"""Immutable result records and collections with ``to_frame()``, ``to_dict()``, ``summary()``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["ComparisonRecord", "EstimateRecord", "EstimateResults", "clean_number"]
+
+
+def clean_number(value: Any) -> Any:
+    """Plain Python number for JSON: NaN and infinities become ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return value
+    if not math.isfinite(f):
+        return None
+    if f.is_integer() and abs(f) < 2**53 and isinstance(value, int):
+        return int(f)
+    return f
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "NA"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def domain_text(domain: dict[str, Any] | None) -> str:
+    """Readable ``COL=value`` text of a domain (``all`` for the whole sample)."""
+    if not domain:
+        return "all"
+    return ", ".join(f"{k}={v}" for k, v in domain.items())
+
+
+@dataclass(frozen=True)
+class EstimateRecord:
+    """One design-based estimate (mean, total, ratio or proportion) in one domain.
+
+    Attributes
+    ----------
+    statistic : str
+        ``"mean"``, ``"total"``, ``"ratio"`` or ``"proportion"``.
+    variable : str
+        Variable (``num/den`` for ratios, ``col==value`` for proportions).
+    domain : dict or None
+        ``{column: value}`` for a domain, None for the whole sample.
+    estimate, se : float
+        Estimate and its design-based standard error.
+    ci_low, ci_high : float
+        Confidence interval.
+    df : float
+        Degrees of freedom used for the interval.
+    deff : float
+        Design effect (variance over the variance under simple random sampling
+        without replacement of the same size); NaN where undefined.
+    n : int
+        Unweighted number of observations used.
+    ci_method : str
+        Method of the interval (``t`` for means, totals and ratios).
+    level : float
+        Confidence level.
+    variance : str
+        Variance method (``taylor``, ``jk1``, ``jkn``, ``bootstrap``, ``brr``, ``fay``).
+    """
+
+    statistic: str
+    variable: str
+    domain: dict[str, Any] | None
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    df: float
+    deff: float
+    n: int
+    ci_method: str
+    level: float = 0.95
+    variance: str = "taylor"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (NaN becomes ``None``)."""
+        out = asdict(self)
+        for key, value in out.items():
+            if key not in ("domain", "statistic", "variable", "ci_method", "variance"):
+                out[key] = clean_number(value)
+        if out["df"] is not None and float(out["df"]).is_integer():
+            out["df"] = int(out["df"])
+        return out
+
+
+@dataclass(frozen=True)
+class ComparisonRecord:
+    """Difference of one estimate between two domains or two rounds.
+
+    Attributes
+    ----------
+    index : str
+        What is compared (index code or variable).
+    level : str
+        ``item``, ``group``, ``overall`` for indices; the statistic otherwise.
+    a, b : dict
+        The two domains (``{column: value}``) or rounds (``{"round": label}``).
+    difference, se : float
+        ``estimate(a) - estimate(b)`` and its standard error.
+    ci_low, ci_high : float
+        Student-t confidence interval of the difference.
+    p_value : float
+        Two-sided p-value of ``difference == 0``.
+    df : float
+        Degrees of freedom (whole-design df for domains; Satterthwaite for rounds).
+    """
+
+    index: str
+    level: str
+    a: dict[str, Any]
+    b: dict[str, Any]
+    difference: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    df: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (NaN becomes ``None``)."""
+        out = asdict(self)
+        for key in ("difference", "se", "ci_low", "ci_high", "p_value", "df"):
+            out[key] = clean_number(out[key])
+        if out["df"] is not None and float(out["df"]).is_integer():
+            out["df"] = int(out["df"])
+        return out
+
+
+def records_frame(records: tuple[Any, ...], cls: type) -> pd.DataFrame:
+    """Data frame of records, domain dictionaries flattened to ``domain`` text."""
+    names = [f.name for f in fields(cls)]
+    rows = []
+    for rec in records:
+        row = {name: getattr(rec, name) for name in names}
+        for key in ("domain", "a", "b"):
+            if key in row:
+                row[key] = None if row[key] is None else domain_text(row[key])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=names)
+
+
+@dataclass(frozen=True)
+class EstimateResults:
+    """Estimates (and comparisons) from :func:`analysis.estimate`.
+
+    Attributes
+    ----------
+    records : tuple of EstimateRecord
+    comparisons : tuple of ComparisonRecord
+    """
+
+    records: tuple[EstimateRecord, ...]
+    comparisons: tuple[ComparisonRecord, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per estimate."""
+        return records_frame(self.records, EstimateRecord)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"estimates": [...], "comparisons": [...]}``, JSON-ready."""
+        return {
+            "estimates": [r.to_dict() for r in self.records],
+            "comparisons": [c.to_dict() for c in self.comparisons],
+        }
+
+    def summary(self) -> str:
+        """Readable table of the estimates."""
+        lines = [
+            (
+                f"{'statistic':<11} {'variable':<18} {'domain':<16} {'estimate':>12} {'se':>10} "
+                f"{'ci_low':>12} {'ci_high':>12} {'df':>6} {'n':>7}"
+            )
+        ]
+        for r in self.records:
+            lines.append(
+                f"{r.statistic:<11} {r.variable:<18} {domain_text(r.domain):<16} "
+                f"{_fmt(r.estimate):>12} {_fmt(r.se):>10} {_fmt(r.ci_low):>12} "
+                f"{_fmt(r.ci_high):>12} {_fmt(r.df, 0):>6} {r.n:>7}"
+            )
+        for c in self.comparisons:
+            lines.append(
+                f"{c.index} {domain_text(c.a)} - {domain_text(c.b)}: {_fmt(c.difference)} "
+                f"(se {_fmt(c.se)}, p {_fmt(c.p_value)})"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __len__(self) -> int:
+        return len(self.records)

@@ -1,0 +1,532 @@
+"""Taylor-linearization variance for stratified one- and two-stage designs.
+
+Every estimator in the package is a smooth function of weighted totals; its
+variance is the design variance of the estimated total of its *influence*
+(linearized) variable.  This module holds the one routine that turns influence
+values into variances, following R's ``svyrecvar()``:
+
+* stage 1: between-PSU variance within strata, with ``f_h = (N_h - n_h)/N_h``
+  and the factor ``n_h/(n_h - 1)``;
+* stage 2 (only with both fpcs): between-SSU variance within each PSU, scaled
+  by the stage-1 sampling fraction ``n_h/N_h``;
+* lonely PSUs: ``fail``, ``remove``, ``certainty`` (no contribution),
+  ``adjust`` (centred at zero), ``average`` (mean of the other strata);
+* post-stratification and raking: influence values are first replaced by
+  their residuals within post-strata (raking: ten sweeps over the margins),
+  exactly as R does.
+
+For speed the routine works on *cells*: groups of rows sharing PSU (or SSU),
+domain and calibration class.  Every quantity it needs is a sum over rows
+within cells, so 1,000,000 rows collapse to a few thousand cells before any
+variance arithmetic.  Domains are never estimated by dropping rows: rows
+outside a domain simply contribute zero influence, and PSUs without any row
+of the domain still count in their stratum (zero totals), which is what a
+full-design domain estimate requires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .design import PostStratification, SurveyDesign
+from .errors import LonelyPSUError
+
+__all__ = ["Cells", "factorize_keys", "linearized_variance", "make_cells", "rowsum"]
+
+SELF_REPRESENTING = 1e-7  # R: f < 0.0000001 means a certainty stratum
+RAKING_SWEEPS = 10  # R's svyrecvar() sweeps the raking margins ten times
+
+
+def factorize_keys(key: np.ndarray, max_key: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes ``0..k-1`` for non-negative integer keys, in increasing key order.
+
+    Parameters
+    ----------
+    key : numpy.ndarray of int64
+        Keys, all in ``[0, max_key)``.
+    max_key : int
+        Upper bound of the keys.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64
+        Code of each key.
+    uniques : numpy.ndarray of int64
+        The distinct keys, sorted; ``uniques[codes] == key``.
+    """
+    if max_key <= 8_000_000:
+        present = np.zeros(max_key, dtype=bool)
+        present[key] = True
+        uniques = np.flatnonzero(present)
+        lookup = np.cumsum(present, dtype=np.int64) - 1
+        return lookup[key], uniques
+    uniques, codes = np.unique(key, return_inverse=True)
+    return codes.astype(np.int64).reshape(-1), uniques
+
+
+def rowsum(ids: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum the rows of ``x`` within groups ``ids`` (R's ``rowsum``), vectorised.
+
+    Parameters
+    ----------
+    ids : numpy.ndarray of int
+        Group of each row, ``0 .. n_groups-1``.
+    x : numpy.ndarray
+        Values, shape ``(n,)`` or ``(n, m)``.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_groups,)`` or ``(n_groups, m)``.
+    """
+    if x.ndim == 1:
+        return np.bincount(ids, weights=x, minlength=n_groups)
+    if x.shape[1] <= 2:
+        return np.column_stack(
+            [np.bincount(ids, weights=x[:, j], minlength=n_groups) for j in range(x.shape[1])]
+        ).reshape(n_groups, x.shape[1])
+    agg = sp.csr_matrix((np.ones(len(ids)), (ids, np.arange(len(ids)))), shape=(n_groups, len(ids)))
+    return np.asarray(agg @ x)
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationCells:
+    """One calibration adjustment expressed on cells.
+
+    ``kind`` is ``"post"`` (post-stratification) or ``"rake"`` (one margin of a
+    raking step; ``block`` numbers the raking step so that its margins are swept
+    together).  ``r_new`` is the ratio of the weights after the adjustment to the
+    final weights, ``r_old`` the same for the weights before it (``post`` only);
+    both are constant within a cell.
+    """
+
+    kind: str
+    group: np.ndarray
+    n_groups: int
+    r_new: np.ndarray
+    r_old: np.ndarray | None
+    block: int
+
+
+@dataclass(frozen=True, eq=False)
+class Cells:
+    """Rows aggregated into cells of equal PSU, SSU, domain and calibration class.
+
+    Attributes
+    ----------
+    psu, ssu : numpy.ndarray
+        PSU (and SSU, for two-stage variance) code of each cell.
+    dom : numpy.ndarray
+        Domain code of each cell, ``-1`` for rows outside every domain (kept
+        only for calibrated designs, where they still carry influence).
+    n_domains : int
+        Number of domains.
+    weight, count : numpy.ndarray
+        Sum of final weights and number of rows in each cell.
+    calibration : tuple of CalibrationCells
+        Calibration adjustments, in order.
+    row_cell : numpy.ndarray
+        Cell of each row (``-1`` for dropped rows); length ``n`` of the design.
+    """
+
+    psu: np.ndarray
+    ssu: np.ndarray | None
+    dom: np.ndarray
+    n_domains: int
+    weight: np.ndarray
+    count: np.ndarray
+    calibration: tuple[CalibrationCells, ...]
+    row_cell: np.ndarray
+
+    @property
+    def n_cells(self) -> int:
+        """Number of cells."""
+        return len(self.psu)
+
+    def aggregate(self, values: np.ndarray) -> np.ndarray:
+        """Sum row values (``(n,)`` or ``(n, m)``) into cells."""
+        keep = self.row_cell >= 0
+        if keep.all():
+            return rowsum(self.row_cell, values, self.n_cells)
+        return rowsum(self.row_cell[keep], values[keep], self.n_cells)
+
+
+def make_cells(
+    design: SurveyDesign, dom: np.ndarray, n_domains: int, *, by_row: bool = False
+) -> Cells:
+    """Group the rows of a design into variance cells.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The design.
+    dom : numpy.ndarray of int
+        Domain code of each row (``0 .. n_domains-1``), ``-1`` if in no domain.
+    n_domains : int
+        Number of domains.
+    by_row : bool
+        Make every row its own cell (used by the general estimators, whose
+        influence values vary within cells).
+
+    Returns
+    -------
+    Cells
+    """
+    n = design.n
+    dom = np.asarray(dom, dtype=np.int64)
+    keep_outside = design.calibrated
+    base = design.ssu if design.two_stage else design.psu
+    assert base is not None
+    n_base = int(base.max()) + 1
+    calib_groups: list[tuple[np.ndarray, int]] = []
+    for step in design.calibration:
+        if isinstance(step, PostStratification):
+            calib_groups.append((step.group, len(step.labels)))
+        else:
+            calib_groups.extend((m.group, len(m.labels)) for m in step.margins)
+
+    if by_row:
+        rows = np.arange(n) if keep_outside else np.flatnonzero(dom >= 0)
+        row_cell = np.full(n, -1, dtype=np.int64)
+        row_cell[rows] = np.arange(len(rows))
+        cell_rows = rows
+        n_cells = len(rows)
+    else:
+        dom_key = np.where(dom >= 0, dom, n_domains) if keep_outside else dom
+        rows = None if keep_outside else np.flatnonzero(dom >= 0)
+        sel = slice(None) if rows is None else rows
+        key = base[sel] * (n_domains + 1) + dom_key[sel]
+        max_key = n_base * (n_domains + 1)
+        for group, n_groups in calib_groups:
+            key = key * n_groups + group[sel]
+            max_key *= n_groups
+        codes, _ = factorize_keys(key, max_key)
+        n_cells = int(codes.max()) + 1 if len(codes) else 0
+        row_cell = np.full(n, -1, dtype=np.int64)
+        if rows is None:
+            row_cell[:] = codes
+        else:
+            row_cell[rows] = codes
+        # one representative row per cell carries the cell's codes
+        cell_rows = np.zeros(n_cells, dtype=np.int64)
+        idx = np.flatnonzero(row_cell >= 0)
+        cell_rows[row_cell[idx]] = idx
+
+    keep = row_cell >= 0
+    rc = row_cell[keep]
+    w = design.weights
+    weight = np.bincount(rc, weights=w[keep], minlength=n_cells)
+    count = np.bincount(rc, minlength=n_cells).astype(np.float64)
+    calibration: list[CalibrationCells] = []
+    for block, step in enumerate(design.calibration):
+        if isinstance(step, PostStratification):
+            r_new = np.bincount(rc, weights=step.new_weights[keep], minlength=n_cells) / weight
+            r_old = np.bincount(rc, weights=step.old_weights[keep], minlength=n_cells) / weight
+            calibration.append(
+                CalibrationCells(
+                    "post", step.group[cell_rows], len(step.labels), r_new, r_old, block
+                )
+            )
+        else:
+            for margin in step.margins:
+                r_new = np.bincount(rc, weights=margin.weights[keep], minlength=n_cells) / weight
+                calibration.append(
+                    CalibrationCells(
+                        "rake", margin.group[cell_rows], len(margin.labels), r_new, None, block
+                    )
+                )
+    cell_dom = dom[cell_rows] if n_cells else np.zeros(0, dtype=np.int64)
+    return Cells(
+        psu=design.psu[cell_rows],
+        ssu=None if design.ssu is None else design.ssu[cell_rows],
+        dom=cell_dom,
+        n_domains=n_domains,
+        weight=weight,
+        count=count,
+        calibration=tuple(calibration),
+        row_cell=row_cell,
+    )
+
+
+def _residualize(cells: Cells, x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Replace influence totals by their calibration residuals (R ``svyrecvar``).
+
+    ``x`` holds cell sums of the weighted influence ``w_i z_i`` and ``u`` the
+    cell sums of ``z_i``; both are updated as R updates the row values.
+    """
+    steps = cells.calibration
+    i = 0
+    while i < len(steps):
+        step = steps[i]
+        if step.kind == "post":
+            assert step.r_old is not None
+            g = step.group
+            num = rowsum(g, x * (step.r_old / step.r_new)[:, None], step.n_groups)
+            den = np.bincount(g, weights=step.r_old * cells.weight, minlength=step.n_groups)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                psmean = np.where(den[:, None] > 0, num / den[:, None], 0.0)
+            x = x - psmean[g] * (step.r_new * cells.weight)[:, None]
+            u = u - psmean[g] * (step.r_new * cells.count)[:, None]
+            i += 1
+            continue
+        margins = []
+        while i < len(steps) and steps[i].kind == "rake" and steps[i].block == step.block:
+            margins.append(steps[i])
+            i += 1
+        counts = [np.bincount(m.group, weights=cells.count, minlength=m.n_groups) for m in margins]
+        for _ in range(RAKING_SWEEPS):
+            for m, n_g in zip(margins, counts):
+                g = m.group
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    a = rowsum(g, u / m.r_new[:, None], m.n_groups) / n_g[:, None]
+                a = np.nan_to_num(a)
+                x = x - a[g] * (m.r_new * cells.weight)[:, None]
+                u = u - a[g] * (m.r_new * cells.count)[:, None]
+    return x
+
+
+def _between_units(
+    unit: np.ndarray,
+    dom: np.ndarray,
+    x: np.ndarray,
+    n_domains: int,
+    unit_group: np.ndarray,
+    n_units: np.ndarray,
+    scale: np.ndarray,
+    lonely_scale: np.ndarray | None,
+) -> np.ndarray:
+    """Scaled within-group sum of squares of unit totals, per domain.
+
+    For every group ``g`` (stratum, or PSU at stage 2) and domain ``d``:
+    ``scale_g * sum_u (T_ud - mean_gd)^2`` over the ``n_units[g]`` sampled
+    units of the group, units without cells counting as zero totals.
+    ``lonely_scale`` (for ``lonely_psu="adjust"``) adds ``lonely_scale_g * T^2``
+    for groups with one unit.
+    """
+    m = x.shape[1]
+    keep = dom >= 0
+    if not keep.all():
+        unit, dom, x = unit[keep], dom[keep], x[keep]
+    if len(unit) == 0:
+        return np.zeros((n_domains, m))
+    n_u = int(unit_group.shape[0])
+    pair, pair_keys = factorize_keys(unit * n_domains + dom, n_u * n_domains)
+    totals = rowsum(pair, x, len(pair_keys))
+    p_unit = pair_keys // n_domains
+    p_dom = pair_keys % n_domains
+    p_group = unit_group[p_unit]
+    n_groups = len(n_units)
+    gd, gd_keys = factorize_keys(p_group * n_domains + p_dom, n_groups * n_domains)
+    g_group = gd_keys // n_domains
+    g_dom = gd_keys % n_domains
+    k = np.bincount(gd, minlength=len(gd_keys)).astype(np.float64)
+    n_g = n_units[g_group]
+    mean = rowsum(gd, totals, len(gd_keys)) / n_g[:, None]
+    dev = totals - mean[gd]
+    ss = rowsum(gd, dev * dev, len(gd_keys)) + ((n_g - k)[:, None]) * mean * mean
+    contrib = ss * scale[g_group][:, None]
+    out = rowsum(g_dom, contrib, n_domains)
+    if lonely_scale is not None:
+        lonely = n_units[p_group] == 1
+        if lonely.any():
+            extra = totals[lonely] ** 2 * lonely_scale[p_group[lonely]][:, None]
+            out = out + rowsum(p_dom[lonely], extra, n_domains)
+    return out
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Which PSUs and strata hold observations, per domain and estimate."""
+
+    df: np.ndarray
+    n_strata: np.ndarray
+    n_lonely: np.ndarray
+    lonely_ssu: np.ndarray
+
+
+def _presence(design: SurveyDesign, cells: Cells, counts: np.ndarray) -> Presence:
+    """Design degrees of freedom (R ``degf`` of the domain) and lonely-PSU bookkeeping."""
+    d_count = cells.n_domains
+    m = counts.shape[1]
+    keep = cells.dom >= 0
+    psu, dom, cnt = cells.psu[keep], cells.dom[keep], counts[keep]
+    pair, keys = factorize_keys(psu * d_count + dom, design.n_psus * d_count)
+    present = rowsum(pair, cnt, len(keys)) > 0
+    p_dom = keys % d_count
+    p_stratum = design.psu_stratum[keys // d_count]
+    n_psu_present = rowsum(p_dom, present.astype(np.float64), d_count)
+    sd, sd_keys = factorize_keys(p_stratum * d_count + p_dom, design.n_strata * d_count)
+    s_present = rowsum(sd, present.astype(np.float64), len(sd_keys)) > 0
+    s_dom = sd_keys % d_count
+    s_stratum = sd_keys // d_count
+    n_str_present = rowsum(s_dom, s_present.astype(np.float64), d_count)
+    f = _stage1_f(design)
+    lonely_s = (design.n_psu[s_stratum] == 1) & (f[s_stratum] >= SELF_REPRESENTING)
+    n_lonely = rowsum(s_dom, (s_present & lonely_s[:, None]).astype(np.float64), d_count)
+    if design.calibrated:
+        # R keeps every row of a calibrated design (zero weights outside the
+        # domain), so every stratum takes part in the lonely-PSU rules
+        all_lonely = float(((design.n_psu == 1) & (f >= SELF_REPRESENTING)).sum())
+        n_str_all = float(design.n_strata)
+        n_lonely_rule = np.full((d_count, m), all_lonely)
+        n_str_rule = np.full((d_count, m), n_str_all)
+    else:
+        n_lonely_rule = n_lonely
+        n_str_rule = n_str_present
+    rule = design.lonely_psu
+    if rule == "fail" and (n_lonely_rule > 0).any():
+        if design.calibrated:
+            bad = np.flatnonzero((design.n_psu == 1) & (f >= SELF_REPRESENTING))[0]
+        else:
+            rows = np.flatnonzero(lonely_s & s_present.any(axis=1))
+            bad = s_stratum[rows[0]]
+        raise LonelyPSUError(str(design.strata_labels[bad]), 1)
+    lonely_ssu = np.zeros((d_count, m), dtype=bool)
+    if design.two_stage:
+        assert design.n_ssu is not None and design.pop_ssu is not None
+        f2 = (design.pop_ssu - design.n_ssu) / design.pop_ssu
+        lonely_psu = (design.n_ssu == 1) & (f2 >= SELF_REPRESENTING)
+        if lonely_psu.any():
+            p_lonely = lonely_psu[keys // d_count][:, None] & present
+            lonely_ssu = rowsum(p_dom, p_lonely.astype(np.float64), d_count) > 0
+            if rule == "fail" and lonely_ssu.any():
+                first = np.flatnonzero(p_lonely.any(axis=1))[0]
+                raise LonelyPSUError(str(design.psu_labels[keys[first] // d_count]), 2)
+    return Presence(
+        df=n_psu_present - n_str_present,
+        n_strata=n_str_rule,
+        n_lonely=n_lonely_rule,
+        lonely_ssu=lonely_ssu,
+    )
+
+
+def _stage1_f(design: SurveyDesign) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.where(
+            np.isfinite(design.pop_psu), (design.pop_psu - design.n_psu) / design.pop_psu, 1.0
+        )
+
+
+def _stage_scales(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-stratum scale ``f n/(n-1)`` and the lonely (``adjust``) scale ``f``."""
+    f = _stage1_f(design)
+    n = design.n_psu
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(n > 1, f * n / (n - 1), 0.0)
+    scale = np.where(f < SELF_REPRESENTING, 0.0, scale)
+    lonely = None
+    if design.lonely_psu == "adjust":
+        lonely = np.where((n == 1) & (f >= SELF_REPRESENTING), f, 0.0)
+    return scale, lonely
+
+
+def _stage2_scales(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray | None]:
+    assert design.n_ssu is not None and design.pop_ssu is not None
+    m = design.n_ssu
+    f2 = (design.pop_ssu - m) / design.pop_ssu
+    stage1 = (design.n_psu / design.pop_psu)[design.psu_stratum]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(m > 1, f2 * m / (m - 1), 0.0) * stage1
+    scale = np.where(f2 < SELF_REPRESENTING, 0.0, scale)
+    lonely = None
+    if design.lonely_psu == "adjust":
+        lonely = np.where((m == 1) & (f2 >= SELF_REPRESENTING), f2 * stage1, 0.0)
+    return scale, lonely
+
+
+def _variance_of(design: SurveyDesign, cells: Cells, x: np.ndarray, dom: np.ndarray, n_dom: int):
+    scale1, lonely1 = _stage_scales(design)
+    var = _between_units(
+        cells.psu, dom, x, n_dom, design.psu_stratum, design.n_psu, scale1, lonely1
+    )
+    if design.two_stage:
+        assert cells.ssu is not None and design.ssu_psu is not None
+        assert design.n_ssu is not None
+        scale2, lonely2 = _stage2_scales(design)
+        var = var + _between_units(
+            cells.ssu, dom, x, n_dom, design.ssu_psu, design.n_ssu, scale2, lonely2
+        )
+    return var
+
+
+def linearized_variance(
+    design: SurveyDesign,
+    cells: Cells,
+    x: np.ndarray,
+    counts: np.ndarray,
+    u: np.ndarray | None = None,
+    *,
+    max_block: int = 4_000_000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Design variance of estimated totals of influence values, per domain.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The design (strata, PSUs, fpc, lonely-PSU rule, calibration).
+    cells : Cells
+        Cells from :func:`make_cells`.
+    x : numpy.ndarray, shape (n_cells, m)
+        Cell sums of the weighted influence values ``w_i z_i`` of ``m``
+        estimators; cell ``c`` belongs to domain ``cells.dom[c]`` and its
+        values count only for that domain's estimates.
+    counts : numpy.ndarray, shape (n_cells, m)
+        Number of observations contributing to each estimator in each cell;
+        used for the design degrees of freedom (PSUs with at least one
+        observation minus strata with at least one) and lonely-PSU rules.
+    u : numpy.ndarray, shape (n_cells, m), optional
+        Cell sums of the unweighted influence values ``z_i``; needed only for
+        raked designs.
+    max_block : int
+        Memory bound (number of doubles) for the calibrated-design blocks.
+
+    Returns
+    -------
+    var : numpy.ndarray, shape (n_domains, m)
+        Variance of each estimator in each domain.
+    df : numpy.ndarray, shape (n_domains, m)
+        Design degrees of freedom of each estimate.
+
+    Raises
+    ------
+    LonelyPSUError
+        With ``lonely_psu="fail"`` when an estimate involves a stratum with one PSU.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    counts = np.asarray(counts, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+        counts = counts[:, None]
+    n_dom = cells.n_domains
+    m = x.shape[1]
+    presence = _presence(design, cells, counts)
+    if not design.calibrated:
+        var = _variance_of(design, cells, x, cells.dom, n_dom)
+    else:
+        if u is None:
+            raise ValueError("u (unweighted influence sums) is required for calibrated designs")
+        var = np.zeros((n_dom, m))
+        zero_dom = np.zeros(cells.n_cells, dtype=np.int64)
+        per_block = max(1, max_block // max(1, cells.n_cells * m))
+        for d0 in range(0, n_dom, per_block):
+            d1 = min(n_dom, d0 + per_block)
+            inside = np.flatnonzero((cells.dom >= d0) & (cells.dom < d1))
+            cols = (cells.dom[inside] - d0)[:, None] * m + np.arange(m)[None, :]
+            xe = np.zeros((cells.n_cells, (d1 - d0) * m))
+            ue = np.zeros_like(xe)
+            xe[inside[:, None], cols] = x[inside]
+            ue[inside[:, None], cols] = u[inside]
+            xe = _residualize(cells, xe, ue)
+            block = _variance_of(design, cells, xe, zero_dom, 1)
+            var[d0:d1] = block.reshape(d1 - d0, m)
+    if design.lonely_psu == "average":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ok = presence.n_strata - presence.n_lonely
+            var = var * np.where(presence.n_lonely > 0, presence.n_strata / ok, 1.0)
+        var = np.where(presence.lonely_ssu, np.nan, var)
+    return var, presence.df
