@@ -81,3 +81,35 @@ from analysis.weighting import (  # noqa: F401
     trim_weights,
     weight_diagnostics,
 )
+
+# Exports of the weighting, planning, small-area and league modules (another
+# engineer's; keep them).
+from analysis.weighting import (  # noqa: F401, E402
+    NonresponseAdjustment,
+    PostStratification,
+    RakingResult,
+    TrimmingResult,
+    WeightDiagnostics,
+    base_weights,
+    nonresponse_adjust,
+    poststratify,
+    rake,
+    trim_weights,
+    weight_diagnostics,
+)
+from analysis.planning import (  # noqa: F401, E402
+    Allocation,
+    SampleSize,
+    allocate,
+    margin_of_error,
+    sample_size_proportion,
+    yamane_sample_size,
+)
+from analysis.sae import FayHerriotResult, fay_herriot  # noqa: F401, E402
+from analysis.league import (  # noqa: F401, E402
+    LeagueTable,
+    RankIntervals,
+    holm_adjust,
+    league_table,
+    rank_intervals,
+)
