@@ -8,6 +8,8 @@ estimation on the full design; logit, Wald, Korn–Graubard and Wilson
 intervals; and the SIPAS satisfaction indices built on them.
 """
 
+from .calibration import RakingReport, post_stratify
+from .calibration import rake as rake_design
 from .ci import (
     beta_interval,
     likelihood_interval,
@@ -26,6 +28,15 @@ from .estimators import (
     domain_difference,
     estimate,
 )
+from .indices import (
+    GroupSpec,
+    IndexRecord,
+    IndexResults,
+    IndexSpec,
+    compare_rounds,
+    compute_indices,
+)
+from .replicate import ReplicateDesign, make_replicates
 from .results import ComparisonRecord, EstimateRecord, EstimateResults
 
 __all__ = [
@@ -36,19 +47,30 @@ __all__ = [
     "DesignSpec",
     "EstimateRecord",
     "EstimateResults",
+    "GroupSpec",
+    "IndexRecord",
+    "IndexResults",
+    "IndexSpec",
     "LonelyPSUError",
     "Mean",
     "Proportion",
+    "RakingReport",
     "Ratio",
+    "ReplicateDesign",
     "SurveyDesign",
     "Total",
     "beta_interval",
     "build_design",
+    "compare_rounds",
+    "compute_indices",
     "domain_difference",
     "estimate",
     "likelihood_interval",
     "logit_interval",
+    "make_replicates",
+    "post_stratify",
     "proportion_interval",
+    "rake_design",
     "t_interval",
     "wilson_interval",
 ]
@@ -84,32 +106,3 @@ from analysis.weighting import (  # noqa: F401
 
 # Exports of the weighting, planning, small-area and league modules (another
 # engineer's; keep them).
-from analysis.weighting import (  # noqa: F401, E402
-    NonresponseAdjustment,
-    PostStratification,
-    RakingResult,
-    TrimmingResult,
-    WeightDiagnostics,
-    base_weights,
-    nonresponse_adjust,
-    poststratify,
-    rake,
-    trim_weights,
-    weight_diagnostics,
-)
-from analysis.planning import (  # noqa: F401, E402
-    Allocation,
-    SampleSize,
-    allocate,
-    margin_of_error,
-    sample_size_proportion,
-    yamane_sample_size,
-)
-from analysis.sae import FayHerriotResult, fay_herriot  # noqa: F401, E402
-from analysis.league import (  # noqa: F401, E402
-    LeagueTable,
-    RankIntervals,
-    holm_adjust,
-    league_table,
-    rank_intervals,
-)
