@@ -173,9 +173,9 @@ class IndexSpec:
         for g in self.groups:
             for item in g.items:
                 seen.setdefault(item, None)
-            if g.general_item:
+            if g.aggregation == "item" and g.general_item:
                 seen.setdefault(g.general_item, None)
-        if self.overall_item:
+        if self.overall_aggregation == "item" and self.overall_item:
             seen.setdefault(self.overall_item, None)
         return list(seen)
 
@@ -440,9 +440,10 @@ def _prepare_items(data: Any, spec: IndexSpec) -> dict[str, _ItemCodes]:
     use: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
     for g in spec.groups:
         sat, val = spec.codes_for(g)
-        for item in g.items + ((g.general_item,) if g.general_item else ()):
+        general = (g.general_item,) if g.aggregation == "item" and g.general_item else ()
+        for item in g.items + general:
             use.setdefault(item, (sat, val))
-    if spec.overall_item:
+    if spec.overall_aggregation == "item" and spec.overall_item:
         use.setdefault(spec.overall_item, (spec.satisfied, spec.valid))
     out = {}
     for item, (sat, val) in use.items():
