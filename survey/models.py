@@ -34,6 +34,7 @@ from sqlalchemy import (
     Uuid,
     event,
 )
+from sqlalchemy import select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -402,3 +403,237 @@ def _guard_published_versions(session: Session, flush_context, instances) -> Non
                 f"questionnaire version {obj.id} is published and cannot change; "
                 "publish a new version instead"
             )
+
+
+# --- Staff workspace: weights, releases, imports, jobs, API tokens ------------------
+
+
+class ReleaseStatus(enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class JobStatus(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ApiToken(Base):
+    """A personal API token; it carries its owner's role and scope."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class ImportBatch(Base):
+    """One file of paper questionnaires typed in by operators, imported all at once."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (
+        UniqueConstraint("round_id", "file_sha256", name="uq_import_batches_round_file"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    mapping: Mapped[dict] = mapped_column(JSON)
+    rows: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    round: Mapped[SurveyRound] = relationship()
+
+
+class ResponseDesign(Base):
+    """Sample-design variables of one response (stratum, PSU, SSU, base weight).
+
+    Kept apart from the answers: design information comes from the sample
+    frame and may be filled in after the answers arrive.
+    """
+
+    __tablename__ = "response_design"
+
+    response_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    stratum: Mapped[str | None] = mapped_column(String(64))
+    psu: Mapped[str | None] = mapped_column(String(64))
+    ssu: Mapped[str | None] = mapped_column(String(64))
+    base_weight: Mapped[float | None] = mapped_column()
+    fpc1: Mapped[float | None] = mapped_column()
+    fpc2: Mapped[float | None] = mapped_column()
+
+
+class SampleFrame(Base):
+    """A sample frame for a round: per unit, the population (e.g. dossiers completed)."""
+
+    __tablename__ = "sample_frames"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    rows: Mapped[list] = mapped_column(JSON)  # [{"unit": code, "stratum": .., "population": ..}, ...]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    round: Mapped[SurveyRound] = relationship()
+
+
+class WeightSet(Base):
+    """Final weights of a round's responses, with how they were made and their diagnostics.
+
+    ``response_ids`` (int64) and ``weights`` (float64) are packed arrays of
+    equal length, so a million weights load with one ``numpy.frombuffer``.
+    """
+
+    __tablename__ = "weight_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
+    frame_id: Mapped[int | None] = mapped_column(ForeignKey("sample_frames.id"))
+    method: Mapped[dict] = mapped_column(JSON)
+    diagnostics: Mapped[dict] = mapped_column(JSON)
+    response_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    weights: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    round: Mapped[SurveyRound] = relationship()
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.frombuffer(self.response_ids, dtype="<i8"), np.frombuffer(self.weights, dtype="<f8")
+
+
+class Release(Base):
+    """Frozen results of a round's computation and what makes them reproducible.
+
+    A published release never changes; a correction is a new release that
+    ``supersedes`` the old one.
+    """
+
+    __tablename__ = "releases"
+    __table_args__ = (
+        UniqueConstraint("round_id", "number", name="uq_releases_round_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255))
+    status: Mapped[ReleaseStatus] = mapped_column(
+        _enum(ReleaseStatus, "release_status"), default=ReleaseStatus.DRAFT
+    )
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    weight_set_id: Mapped[int | None] = mapped_column(ForeignKey("weight_sets.id"))
+    previous_release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id"))
+    data_fingerprint: Mapped[str] = mapped_column(String(64))
+    parameters: Mapped[dict] = mapped_column(JSON)
+    software_version: Mapped[str] = mapped_column(String(64))
+    n_responses: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    round: Mapped[SurveyRound] = relationship()
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    weight_set: Mapped[WeightSet | None] = relationship()
+    previous_release: Mapped[Release | None] = relationship(foreign_keys=[previous_release_id], remote_side=[id])
+    supersedes: Mapped[Release | None] = relationship(foreign_keys=[supersedes_id], remote_side=[id])
+    created_by: Mapped[StaffUser | None] = relationship()
+
+
+class ReleaseIndex(Base):
+    """One index of one unit (or the nation: ``unit_id`` NULL) in a release.
+
+    Same record shape as ``sipas indices`` (estimate, se, CI, df, n, deff,
+    ci_method), plus the comparison with the reference value (the parent unit
+    or the nation: ``flag`` above/below/none after Holm adjustment), the rank
+    interval among siblings, and the change since the previous round.
+    """
+
+    __tablename__ = "release_indices"
+    __table_args__ = (
+        Index("ix_release_indices_release_unit", "release_id", "unit_id"),
+        Index("ix_release_indices_release_index", "release_id", "level", "index_code"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    level: Mapped[str] = mapped_column(String(16))  # item | group | overall
+    index_code: Mapped[str] = mapped_column(String(64))
+    statistic: Mapped[str] = mapped_column(String(16), default="index")
+    estimate: Mapped[float | None] = mapped_column()
+    se: Mapped[float | None] = mapped_column()
+    ci_low: Mapped[float | None] = mapped_column()
+    ci_high: Mapped[float | None] = mapped_column()
+    df: Mapped[float | None] = mapped_column()
+    n: Mapped[int] = mapped_column(Integer)
+    deff: Mapped[float | None] = mapped_column()
+    ci_method: Mapped[str] = mapped_column(String(16))
+    reference_difference: Mapped[float | None] = mapped_column()
+    reference_p_adjusted: Mapped[float | None] = mapped_column()
+    flag: Mapped[str | None] = mapped_column(String(8))  # above | below | none
+    rank_low: Mapped[int | None] = mapped_column(Integer)
+    rank_high: Mapped[int | None] = mapped_column(Integer)
+    previous_estimate: Mapped[float | None] = mapped_column()
+    change: Mapped[float | None] = mapped_column()
+    change_se: Mapped[float | None] = mapped_column()
+    change_p: Mapped[float | None] = mapped_column()
+
+    unit: Mapped[Unit | None] = relationship()
+
+
+class Job(Base):
+    """A long computation run in the background, with progress for the browser and CLI."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"), default=JobStatus.QUEUED)
+    progress: Mapped[float] = mapped_column(default=0.0)
+    message: Mapped[str] = mapped_column(String(255), default="")
+    parameters: Mapped[dict | None] = mapped_column(JSON)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_published_releases(session: Session, flush_context, instances) -> None:
+    for obj in [*session.dirty, *session.deleted]:
+        if isinstance(obj, Release):
+            release: Release | None = obj
+        elif isinstance(obj, ReleaseIndex):
+            release = session.get(Release, obj.release_id)
+        else:
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        if release is not None and _stored_status(session, release) == ReleaseStatus.PUBLISHED:
+            raise ImmutableVersionError(
+                f"release {release.id} is published and cannot change; make a new release instead"
+            )
+
+
+def _stored_status(session: Session, release: Release) -> ReleaseStatus | None:
+    """The release's status as stored in the database, ignoring pending changes."""
+    if release.id is None:
+        return None
+    with session.no_autoflush:
+        return session.execute(
+            select(Release.status).where(Release.id == release.id).execution_options(populate_existing=False)
+        ).scalar()

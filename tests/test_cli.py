@@ -10,7 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from survey import database
 from survey.cli import main
+from survey.extensions import db
 from survey.models import QuestionnaireVersion, Response, StaffUser, SurveyRound, Unit
 
 
@@ -21,7 +23,7 @@ def invoke(app, *args):
 def test_db_upgrade_reports_the_revision(app):
     result = invoke(app, "db", "upgrade")
     assert result.exit_code == 0
-    assert "0001" in result.output
+    assert database.head_revision(db.engine) in result.output
 
 
 def test_questionnaire_check_accepts_the_shipped_files(app):

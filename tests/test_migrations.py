@@ -67,3 +67,36 @@ def test_sqlite_runs_in_wal_mode(app):
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_published_release_and_its_results_cannot_change(app, db_session):
+    from pathlib import Path
+
+    import pytest
+    from sqlalchemy.exc import DatabaseError
+
+    from survey.demo import seed_demo
+    from survey.extensions import db
+    from survey.models import ImmutableVersionError, Release, ReleaseIndex, ReleaseStatus, SurveyRound
+
+    seed_demo(db_session, Path(app.instance_path), scale=0.02)
+    survey_round = db_session.query(SurveyRound).first()
+    release = Release(
+        round=survey_round, number=1, title="SIPAS", questionnaire_version=survey_round.questionnaire_version,
+        data_fingerprint="f" * 64, parameters={}, software_version="test", n_responses=0,
+    )
+    db_session.add(release)
+    db_session.flush()
+    db_session.add(ReleaseIndex(release_id=release.id, level="overall", index_code="overall", estimate=80.0,
+                                n=10, ci_method="logit"))
+    release.status = ReleaseStatus.PUBLISHED  # a draft may be published ...
+    db_session.commit()
+    release.title = "changed"  # ... but never changed afterwards
+    with pytest.raises(ImmutableVersionError):
+        db_session.flush()
+    db_session.rollback()
+    for statement in ("UPDATE releases SET title = 'x'", "DELETE FROM release_indices",
+                      "UPDATE release_indices SET estimate = 1", "DELETE FROM releases"):
+        with pytest.raises(DatabaseError, match="immutable"):
+            with db.engine.begin() as conn:
+                conn.execute(text(statement))
