@@ -225,6 +225,8 @@ def _register_optional_commands() -> None:
         ("survey.commands.devices", ("devices_group",)),
         ("survey.commands.invitations", ("invitations_group",)),
         ("survey.commands.staff", ("staff_group",)),
+        ("survey.commands.releases", ("releases_group", "weights_group", "frames_group")),
+        ("survey.commands.imports", ("import_command",)),
     ):
         try:
             module = importlib.import_module(module_name)
