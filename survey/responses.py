@@ -6,7 +6,7 @@ import uuid as uuid_module
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Connection, Insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,43 @@ def _clamp_submitted_at(value: datetime | None, now: datetime) -> datetime:
     return now if value > now + timedelta(minutes=5) else value
 
 
+def response_row(
+    *,
+    questionnaire: Questionnaire,
+    numeric_items: list[str] | tuple[str, ...],
+    version_id: int,
+    round_id: int,
+    unit_id: int,
+    channel: Channel,
+    answers: dict,
+    response_uuid: uuid_module.UUID,
+    device_id: int | None = None,
+    submitted_at: datetime | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """The column values of a validated response, by ids; raises :class:`SubmissionError`.
+
+    The shared core of :func:`build_response` (ORM objects) and the submission
+    API (cached ids, :func:`insert_response_row`).
+    """
+    errors = questionnaire.validate_answers(answers)
+    if errors:
+        raise SubmissionError(errors)
+    now = now or utcnow()
+    return {
+        "uuid": response_uuid,
+        "round_id": round_id,
+        "questionnaire_version_id": version_id,
+        "unit_id": unit_id,
+        "channel": channel,
+        "device_id": device_id,
+        "submitted_at": _clamp_submitted_at(submitted_at, now),
+        "received_at": now,
+        "answers": answers,
+        "scores": pack_scores(list(numeric_items), answers),
+    }
+
+
 def build_response(
     *,
     survey_round: SurveyRound,
@@ -67,22 +104,48 @@ def build_response(
 ) -> Response:
     """A validated, not yet stored response; raises :class:`SubmissionError` on bad answers."""
     version = survey_round.questionnaire_version
-    errors = questionnaire_for(version).validate_answers(answers)
-    if errors:
-        raise SubmissionError(errors)
-    now = utcnow()
     return Response(
-        uuid=response_uuid,
-        round_id=survey_round.id,
-        questionnaire_version_id=version.id,
-        unit_id=unit.id,
-        channel=channel,
-        device_id=device.id if device else None,
-        submitted_at=_clamp_submitted_at(submitted_at, now),
-        received_at=now,
-        answers=answers,
-        scores=pack_scores(list(version.numeric_items), answers),
+        **response_row(
+            questionnaire=questionnaire_for(version),
+            numeric_items=version.numeric_items,
+            version_id=version.id,
+            round_id=survey_round.id,
+            unit_id=unit.id,
+            channel=channel,
+            answers=answers,
+            response_uuid=response_uuid,
+            device_id=device.id if device else None,
+            submitted_at=submitted_at,
+        )
     )
+
+
+_insert_statements: dict[str, Insert] = {}
+
+
+def insert_response_row(connection: Connection, row: dict) -> bool:
+    """Store a row from :func:`response_row` unless its UUID is stored already.
+
+    One ``INSERT ... ON CONFLICT (uuid) DO NOTHING`` (SQLite and PostgreSQL): no
+    SELECT first and no savepoint, so concurrent repeats of a UUID cannot race.
+    Returns whether a row was created (RETURNING gives no row on a conflict);
+    the caller owns the transaction.
+    """
+    dialect = connection.dialect.name
+    statement = _insert_statements.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:  # pragma: no cover - SIPAS supports SQLite and PostgreSQL
+            raise NotImplementedError(f"no idempotent insert for {dialect}")
+        table = Response.__table__
+        statement = (
+            dialect_insert(table).on_conflict_do_nothing(index_elements=["uuid"]).returning(table.c.id)
+        )
+        _insert_statements[dialect] = statement
+    return connection.execute(statement, row).first() is not None
 
 
 def record_response(session: Session, *, response_uuid: uuid_module.UUID, **fields) -> tuple[Response, bool]:
@@ -113,24 +176,36 @@ def load_score_matrix(
     """All numeric answers of a round as arrays for analysis.
 
     Returns ``(unit_ids, scores, items)``: ``scores`` is an (n, k) float32 array
-    with NaN for no answer, columns in the order of ``items``.
+    with NaN for no answer, columns in the order of ``items``, rows in the
+    order responses were stored. Reads through the raw DB-API cursor: the ORM's
+    per-row objects would cost more than the data itself at a million rows.
     """
     survey_round = session.get(SurveyRound, round_id)
     if survey_round is None:
         raise LookupError(f"no survey round with id {round_id}")
     items = list(survey_round.questionnaire_version.numeric_items)
-    rows = session.execute(
-        select(Response.unit_id, Response.scores)
-        .where(Response.round_id == round_id)
-        .order_by(Response.id)
-        .execution_options(yield_per=50_000)
-    )
+    connection = session.connection()
+    round_filter = "round_id = %d" % int(round_id)
+    if connection.dialect.name == "sqlite":
+        # "+round_id" keeps SQLite off the (round, unit) index: one scan in id order
+        # beats an index walk plus a sort of a million rows.
+        round_filter = "+round_id = %d" % int(round_id)
+    sql = f"SELECT unit_id, scores FROM responses WHERE {round_filter} ORDER BY id"
+    cursor = connection.connection.driver_connection.cursor()
     unit_chunks: list[np.ndarray] = []
-    blob_chunks: list[bytes] = []
-    for partition in rows.partitions():
-        unit_chunks.append(np.fromiter((r[0] for r in partition), dtype=np.int64, count=len(partition)))
-        blob_chunks.append(b"".join(r[1] for r in partition))
+    blobs: list[bytes] = []
+    try:
+        cursor.execute(sql)
+        while True:
+            rows = cursor.fetchmany(100_000)
+            if not rows:
+                break
+            units, scores = zip(*rows)
+            unit_chunks.append(np.fromiter(units, dtype=np.int64, count=len(units)))
+            blobs.append(b"".join(scores))
+    finally:
+        cursor.close()
     if not unit_chunks:
         return np.empty(0, dtype=np.int64), np.empty((0, len(items)), dtype=np.float32), items
-    scores = np.frombuffer(b"".join(blob_chunks), dtype="<f4").reshape(-1, len(items))
-    return np.concatenate(unit_chunks), scores, items
+    scores_matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(-1, len(items))
+    return np.concatenate(unit_chunks), scores_matrix, items

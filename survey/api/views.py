@@ -1,13 +1,73 @@
-"""JSON API v1 (the submission API and release API build on this)."""
+"""JSON API v1: health, the submission API and its OpenAPI description."""
 
 from __future__ import annotations
 
-from flask import jsonify
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from flask import Response, current_app, jsonify, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey import __version__
 from survey.api import bp
+from survey.api.operations import submit
+from survey.api.payload import ApiError, field_error
+
+OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.yaml"
+
+
+def _json(body: dict, status: int, headers: dict[str, str] | None = None) -> Response:
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        mimetype="application/json",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if headers:
+        response.headers.update(headers)
+    return response
 
 
 @bp.get("/health")
 def health():
     return jsonify({"status": "ok", "version": __version__})
+
+
+@bp.post("/responses")
+def submit_response():
+    """Store one response (idempotent on its UUID); see openapi.yaml for the contract."""
+    try:
+        outcome = submit(request.get_data(cache=False), request.remote_addr)
+    except ApiError as exc:
+        return _json({"errors": exc.errors}, exc.status, exc.headers)
+    return _json(outcome.body, outcome.status)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    message = _("Nội dung yêu cầu quá lớn (tối đa %(n)d byte).", n=limit)
+    return _json({"errors": [field_error("", message, "too_large")]}, 413)
+
+
+@lru_cache(maxsize=1)
+def _openapi_text() -> str:
+    return OPENAPI_FILE.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _openapi_json() -> str:
+    return json.dumps(yaml.safe_load(_openapi_text()), ensure_ascii=False, indent=1)
+
+
+@bp.get("/openapi.yaml")
+def openapi_yaml():
+    return current_app.response_class(_openapi_text(), mimetype="application/yaml")
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return current_app.response_class(_openapi_json(), mimetype="application/json")

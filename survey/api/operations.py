@@ -1,0 +1,294 @@
+"""Storing one submission: guards, lookups, validation, one idempotent INSERT, one commit.
+
+The hot path (a known device or unit, cached round) runs no SELECT: the
+response goes in with ``INSERT ... ON CONFLICT (uuid) DO NOTHING`` and the
+row count says whether it is new. Only a repeat (or a refusal whose UUID might
+already be stored) reads the stored response, to answer as the first time did.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from survey.answer_forms import answer_problem_text
+from survey.api.guards import RateLimits, interval_store_for
+from survey.api.lookups import DeviceInfo, Lookups, RoundInfo, touch_device_statement
+from survey.api.payload import ApiError, Submission, field_error, parse_body, parse_submission
+from survey.extensions import db
+from survey.models import Device, Questionnaire, QuestionnaireVersion, Response, Unit, hash_token, utcnow
+from survey.responses import SubmissionError, insert_response_row, response_row
+
+
+class ApiState:
+    """Caches and guards of one application in one worker process."""
+
+    def __init__(self, app):
+        self.lookups = Lookups(ttl=float(app.config.get("API_LOOKUP_TTL_SECONDS", 10)))
+        self.limits = RateLimits(app)
+        self.intervals = interval_store_for(self.limits.storage_uri)
+
+    def reset(self) -> None:
+        """Forget caches and counters (tests, or after an admin change that cannot wait)."""
+        self.lookups.clear()
+        self.limits.reset()
+        reset = getattr(self.intervals, "reset", None)
+        if reset is not None:
+            reset()
+
+
+def api_state() -> ApiState:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app.extensions.get("sipas_api")
+    if state is None:
+        state = app.extensions["sipas_api"] = ApiState(app)
+    return state
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _rate_limited(message: str, retry_after: int) -> ApiError:
+    return ApiError(
+        429, [field_error("", message, "rate_limited")], headers={"Retry-After": str(retry_after)}
+    )
+
+
+def _hit_address(state: ApiState, address: str | None) -> None:
+    refusal = state.limits.hit_address(address)
+    if refusal is not None:
+        raise _rate_limited(
+            _("Quá nhiều yêu cầu từ địa chỉ này; vui lòng thử lại sau %(seconds)d giây.", seconds=refusal.retry_after),
+            refusal.retry_after,
+        )
+
+
+def submit(body: bytes, address: str | None) -> Outcome:
+    """Handle one submission body; raises :class:`ApiError` on refusal."""
+    state = api_state()
+    config = current_app.config
+    try:
+        document = parse_body(body)
+    except ApiError:
+        if config.get("RATELIMIT_ENABLED", True):
+            _hit_address(state, address)
+        raise
+    token = document.get("device_token") if isinstance(document, dict) else None
+    device = state.lookups.device(db.session, token) if isinstance(token, str) else None
+    if config.get("RATELIMIT_ENABLED", True):
+        if device is not None:
+            refusal = state.limits.hit_device(device.id)
+            if refusal is not None:
+                raise _rate_limited(
+                    _("Quá nhiều phiếu từ máy tính bảng này; vui lòng thử lại sau %(seconds)d giây.", seconds=refusal.retry_after),
+                    refusal.retry_after,
+                )
+        else:
+            _hit_address(state, address)
+    submission = parse_submission(document)
+    if submission.device_token is not None and device is None:
+        raise ApiError(
+            403,
+            [field_error("device_token", _("Mã máy tính bảng không đúng hoặc máy đã ngừng sử dụng."), "unknown_device")],
+        )
+    try:
+        return _store(state, submission, device)
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        repeat = _repeat_outcome(submission)  # a refusal now, but maybe stored before
+        if repeat is None:
+            raise
+        return repeat
+    finally:
+        if db.session.registry.has():
+            db.session.close()
+
+
+def _store(state: ApiState, submission: Submission, device: DeviceInfo | None) -> Outcome:
+    config = current_app.config
+    now = utcnow()
+    moment = submission.submitted_at or now
+    if moment > now + timedelta(minutes=5):
+        moment = now  # a clock running ahead: the same rule as survey.responses
+    day = moment.astimezone(_zone(config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))).date()
+
+    if device is not None:
+        unit_id, unit_code = device.unit_id, device.unit_code
+    else:
+        assert submission.unit is not None
+        unit = state.lookups.unit(db.session, submission.unit, day)
+        if unit is None:
+            raise ApiError(
+                422, [field_error("unit", _("Không có đơn vị nào mang mã %(code)s.", code=submission.unit), "unknown_unit")]
+            )
+        unit_id, unit_code = unit.id, unit.code
+    survey_round = state.lookups.round(db.session, unit_id, submission.channel, day)
+    if survey_round is None:
+        raise ApiError(
+            409,
+            [
+                field_error(
+                    "channel",
+                    _(
+                        "Đơn vị %(unit)s không có đợt khảo sát nào mở cho kênh %(channel)s vào ngày %(day)s.",
+                        unit=unit_code,
+                        channel=submission.channel.value,
+                        day=day.isoformat(),
+                    ),
+                    "no_open_round",
+                )
+            ],
+        )
+    _check_version(submission, survey_round)
+    try:
+        row = response_row(
+            questionnaire=survey_round.questionnaire,
+            numeric_items=survey_round.numeric_items,
+            version_id=survey_round.version_id,
+            round_id=survey_round.round_id,
+            unit_id=unit_id,
+            channel=submission.channel,
+            answers=submission.answers,
+            response_uuid=submission.uuid,
+            device_id=device.id if device else None,
+            submitted_at=submission.submitted_at,
+            now=now,
+        )
+    except SubmissionError as exc:
+        raise ApiError(
+            422,
+            [field_error(f"answers.{code}", answer_problem_text(problem), getattr(problem, "key", "invalid"))
+             for code, problem in list(exc.errors.items())[:50]],
+        ) from None
+    if db.session.registry.has():
+        db.session.close()  # end the lookups' read transaction before writing
+
+    with db.engine.begin() as connection:
+        created = insert_response_row(connection, row)
+        if created and device is not None:
+            _claim_interval(state, device, submission, moment=(submission.submitted_at or now))
+        if device is not None and state.lookups.device_seen_is_due(device.id):
+            connection.execute(touch_device_statement(device.id))
+    if created:
+        return Outcome(201, {"uuid": str(submission.uuid), "status": "created"})
+    repeat = _repeat_outcome(submission)
+    assert repeat is not None  # the INSERT found the UUID, and responses are never deleted
+    return repeat
+
+
+def _check_version(submission: Submission, survey_round: RoundInfo) -> None:
+    if (submission.questionnaire, submission.version) == (survey_round.questionnaire_code, survey_round.version):
+        return
+    message = _(
+        "Đợt khảo sát này dùng bảng hỏi %(questionnaire)s phiên bản %(version)s.",
+        questionnaire=survey_round.questionnaire_code,
+        version=survey_round.version,
+    )
+    errors = []
+    if submission.questionnaire != survey_round.questionnaire_code:
+        errors.append(field_error("questionnaire", message, "questionnaire_mismatch"))
+    if submission.version != survey_round.version:
+        errors.append(field_error("version", message, "version_mismatch"))
+    raise ApiError(409, errors)
+
+
+def _claim_interval(state: ApiState, device: DeviceInfo, submission: Submission, moment: datetime) -> None:
+    """Refuse a new response too close (in submitted_at) to another of the same device."""
+    interval = float(current_app.config.get("KIOSK_MIN_INTERVAL_SECONDS", 0) or 0)
+    if interval <= 0:
+        return
+    at = moment.timestamp()
+    conflict = state.intervals.claim(device.id, at, str(submission.uuid), interval)
+    if conflict is None:
+        return
+    seconds = f"{interval:g}"
+    if submission.submitted_at is not None:
+        # The client's time will not change on a retry: a permanent refusal (a double tap).
+        raise ApiError(
+            422,
+            [field_error(
+                "submitted_at",
+                _("Hai phiếu mới từ cùng một máy tính bảng phải cách nhau ít nhất %(seconds)s giây.", seconds=seconds),
+                "min_interval",
+            )],
+        )
+    retry_after = max(1, math.ceil(conflict + interval - at))
+    raise ApiError(
+        429,
+        [field_error(
+            "",
+            _(
+                "Hai phiếu mới từ cùng một máy tính bảng phải cách nhau ít nhất %(seconds)s giây; vui lòng thử lại sau %(retry)d giây.",
+                seconds=seconds,
+                retry=retry_after,
+            ),
+            "min_interval",
+        )],
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _canonical(answers: Any) -> str:
+    return json.dumps(answers, sort_keys=True, separators=(",", ":"))
+
+
+def _repeat_outcome(submission: Submission) -> Outcome | None:
+    """How to answer a submission whose UUID is stored already; None when it is not stored.
+
+    The same content (answers, questionnaire and version, unit or device,
+    channel) is a repeat: 200 ``duplicate``, as the first answer was lost. Other
+    content under a stored UUID is a client fault: 409 ``uuid_conflict``.
+    """
+    stored = db.session.execute(
+        select(
+            Response.answers,
+            Response.channel,
+            Questionnaire.code,
+            QuestionnaireVersion.version,
+            Unit.code,
+            Device.token_hash,
+        )
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .join(Unit, Unit.id == Response.unit_id)
+        .outerjoin(Device, Device.id == Response.device_id)
+        .where(Response.uuid == submission.uuid)
+    ).first()
+    db.session.close()
+    if stored is None:
+        return None
+    answers, channel, questionnaire_code, version, unit_code, token_hash = stored
+    if submission.device_token is not None:
+        same_source = token_hash == hash_token(submission.device_token)
+    else:
+        same_source = token_hash is None and unit_code == submission.unit
+    same = (
+        same_source
+        and channel == submission.channel
+        and (questionnaire_code, version) == (submission.questionnaire, submission.version)
+        and _canonical(answers) == _canonical(submission.answers)
+    )
+    if same:
+        return Outcome(200, {"uuid": str(submission.uuid), "status": "duplicate"})
+    raise ApiError(
+        409,
+        [field_error("uuid", _("UUID này đã được dùng cho một phiếu có nội dung khác."), "uuid_conflict")],
+    )

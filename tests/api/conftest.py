@@ -1,0 +1,94 @@
+"""Fixtures of the submission API: a unit with a counter+online round, tablets, a poster."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from survey import PROJECT_ROOT
+from survey.devices import register_device
+from survey.models import SurveyRound
+from survey.questionnaire import load_questionnaire
+from survey.questionnaires import publish
+from survey.units import find_unit, seed_provinces
+
+COUNTER = PROJECT_ROOT / "questionnaires" / "counter-quick.yaml"
+
+
+@dataclass
+class ApiSetup:
+    unit_code: str
+    round_id: int
+    unit_id: int
+    tokens: list[str]
+    device_ids: list[int]
+    client: Any
+    extra: dict = field(default_factory=dict)
+
+    def payload(self, **overrides: Any) -> dict[str, Any]:
+        """A valid counter payload from the first tablet, with overrides (None removes a field)."""
+        body: dict[str, Any] = {
+            "uuid": str(uuid.uuid4()),
+            "questionnaire": "counter-quick",
+            "version": "1",
+            "device_token": self.tokens[0],
+            "answers": {"rating": 4},
+        }
+        body.update(overrides)
+        return {k: v for k, v in body.items() if v is not None}
+
+    def post(self, body: Any, lang: str | None = None, **kwargs: Any):
+        headers = {"Accept-Language": lang} if lang else {}
+        if isinstance(body, (bytes, str)):
+            return self.client.post("/api/v1/responses", data=body, headers=headers,
+                                    content_type="application/json", **kwargs)
+        return self.client.post("/api/v1/responses", json=body, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def api(app, db_session, make_unit, client):
+    """One ward of Hà Nội in a counter+online round of counter-quick, with three tablets."""
+    from survey.api.operations import api_state
+
+    seed_provinces(db_session)
+    questionnaire = load_questionnaire(COUNTER)
+    version, _ = publish(db_session, questionnaire, Path(COUNTER).read_text(encoding="utf-8"))
+    hanoi = find_unit(db_session, "01")
+    ward = make_unit("00004", "Phường Ba Đình", parent=hanoi)
+    today = date.today()
+    survey_round = SurveyRound(
+        code="counter-api", name="Đánh giá tại quầy", questionnaire_version=version,
+        starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=30),
+        channels=["counter", "online", "phone"], units=[hanoi],
+    )
+    db_session.add(survey_round)
+    tokens, device_ids = [], []
+    for label in ("Quầy 1", "Quầy 2", "Quầy 3"):
+        device, token = register_device(db_session, ward, label)
+        tokens.append(token)
+        device_ids.append(device.id)
+    db_session.commit()
+    api_state().reset()
+    setup = ApiSetup("00004", survey_round.id, ward.id, tokens, device_ids, client)
+    yield setup
+    api_state().reset()
+
+
+@pytest.fixture
+def stored(db_session):
+    """The stored responses, freshly read: a list of Response rows ordered by id."""
+    from sqlalchemy import select
+
+    from survey.models import Response
+
+    def read():
+        db_session.expire_all()
+        db_session.rollback()
+        return db_session.scalars(select(Response).order_by(Response.id)).all()
+
+    return read
