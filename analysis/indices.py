@@ -679,44 +679,51 @@ class _Engine:
     # -- unit-level pass for n and deff of composite indices
     def composite_units(
         self, recipe: list[tuple[str, float]] | None, pooled_items: Sequence[str], col: _Column
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Respondents with a valid answer, and the SRS variance of the composite."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Respondents with a valid answer, the SRS variance, and the unit-level z and mask."""
         dom = self.dom
-        inside = dom >= 0
-        d = np.where(inside, dom, self.n_dom)
-        z = np.zeros(self.design.n)
-        any_valid = np.zeros(self.design.n, dtype=bool)
+        d = np.where(dom >= 0, dom, self.n_dom)
+        n_rows = self.design.n
+        z = np.zeros(n_rows)
+        any_valid = np.zeros(n_rows, dtype=bool)
         names = [name for name, _ in recipe] if recipe is not None else list(pooled_items)
-        if recipe is None:
-            s_sum = np.zeros(self.design.n)
-            v_sum = np.zeros(self.design.n)
+        s_sum = np.zeros(n_rows) if recipe is None else None
+        v_sum = np.zeros(n_rows) if recipe is None else None
         for j, name in enumerate(names):
             it = self.items[name]
             k1 = len(it.codes) + 1
-            valid_k = np.append(it.valid, False)
+            valid_row = it.cat < len(it.codes)
+            any_valid |= valid_row
             sat_k = np.append(it.satisfied, False)
-            any_valid |= valid_k[it.cat]
             if recipe is None:
+                assert s_sum is not None and v_sum is not None
                 s_sum += sat_k[it.cat]
-                v_sum += valid_k[it.cat]
+                v_sum += valid_row
                 continue
             item_col = self.item_cols[name]
             v_d = self._dsum(self.counts_w[name].sum(axis=1))
+            valid_k = np.append(it.valid, False)
             with np.errstate(invalid="ignore", divide="ignore"):
                 table = (sat_k[None, :] - item_col.estimate[:, None] * valid_k[None, :]) / v_d[
                     :, None
                 ]
-            table = np.vstack([np.nan_to_num(table), np.zeros((1, k1))])
-            z += recipe[j][1] * table.reshape(-1)[d * k1 + it.cat]
+            table = np.vstack([np.nan_to_num(table), np.zeros((1, k1))]) * recipe[j][1]
+            z += table.reshape(-1)[self._row_index(d, k1) + it.cat]
         if recipe is None:
-            v_d = self._dsum(
-                sum(self.counts_w[nm].sum(axis=1) for nm in pooled_items)  # type: ignore[arg-type]
-            )
+            assert s_sum is not None and v_sum is not None
+            v_d = self._dsum(sum(self.counts_w[nm].sum(axis=1) for nm in pooled_items))
             p_rows = np.append(np.nan_to_num(col.estimate), 0.0)[d]
             vd_rows = np.append(v_d, 1.0)[d]
             z = (s_sum - p_rows * v_sum) / vd_rows
-        unit = inside & any_valid
-        return self._srs(unit, z, d)
+        unit = (dom >= 0) & any_valid
+        n, vsrs = self._srs(unit, z, d)
+        return n, vsrs, z, unit
+
+    def _row_index(self, d: np.ndarray, k1: int) -> np.ndarray:
+        cache = self.__dict__.setdefault("_row_index_cache", {})
+        if k1 not in cache:
+            cache[k1] = d * k1
+        return cache[k1]
 
     def _srs(self, unit: np.ndarray, z: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         w = self.design.weights
@@ -736,7 +743,7 @@ def _build_columns(engine: _Engine, spec: IndexSpec, with_deff: bool) -> list[_C
     columns: list[_Column] = []
     seen_items: set[str] = set()
     group_cols: dict[str, _Column] = {}
-    recipes: dict[str, list[tuple[str, float]] | None] = {}
+    units: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for g in spec.groups:
         for item in g.items:
             if item not in seen_items:
@@ -745,11 +752,10 @@ def _build_columns(engine: _Engine, spec: IndexSpec, with_deff: bool) -> list[_C
                 if any(s != "index" for s in engine.statistics):
                     columns.extend(engine.item_extras(item))
         gcol, recipe = engine.group_column(g)
-        if recipe is not None or g.aggregation == "pooled":
-            n, vsrs = engine.composite_units(recipe, g.items, gcol)
-            gcol = replace(gcol, n=n, vsrs=vsrs if with_deff else np.full(engine.n_dom, np.nan))
+        n, vsrs, z, unit = engine.composite_units(recipe, g.items, gcol)
+        gcol = replace(gcol, n=n, vsrs=vsrs)
+        units[g.code] = (z, unit)
         group_cols[g.code] = gcol
-        recipes[g.code] = recipe
         columns.append(gcol)
     in_overall = spec.overall_groups
     if in_overall or spec.overall_aggregation == "item":
@@ -761,7 +767,7 @@ def _build_columns(engine: _Engine, spec: IndexSpec, with_deff: bool) -> list[_C
         elif agg == "pooled":
             items = [i for g in in_overall for i in g.items]
             ocol = engine.pooled("overall", "overall", items)
-            n, vsrs = engine.composite_units(None, items, ocol)
+            n, vsrs, _, _ = engine.composite_units(None, items, ocol)
             ocol = replace(ocol, n=n, vsrs=vsrs)
         else:
             weights = spec.overall_weights if agg == "weighted" else [1.0] * len(in_overall)
@@ -770,16 +776,14 @@ def _build_columns(engine: _Engine, spec: IndexSpec, with_deff: bool) -> list[_C
                 "overall", "overall", [group_cols[g.code] for g in in_overall], weights
             )
             total = float(sum(weights))
-            recipe_all: list[tuple[str, float]] = []
-            pooled_groups = [g for g in in_overall if recipes[g.code] is None]
-            if not pooled_groups:
-                for g, wt in zip(in_overall, weights):
-                    for item, a in recipes[g.code] or []:
-                        recipe_all.append((item, a * wt / total))
-                n, vsrs = engine.composite_units(_merge(recipe_all), [], ocol)
-            else:
-                n = np.max([group_cols[g.code].n for g in in_overall], axis=0)
-                vsrs = np.full(engine.n_dom, np.nan)
+            z = np.zeros(engine.design.n)
+            unit = np.zeros(engine.design.n, dtype=bool)
+            for g, wt in zip(in_overall, weights):
+                zg, ug = units[g.code]
+                z += (wt / total) * zg
+                unit |= ug
+            d = np.where(engine.dom >= 0, engine.dom, engine.n_dom)
+            n, vsrs = engine._srs(unit, z, d)
             ocol = replace(ocol, n=n, vsrs=vsrs)
         columns.append(ocol)
     if not with_deff:
@@ -803,39 +807,55 @@ def _records(
     ci_method: str,
     level: float,
 ) -> list[IndexRecord]:
+    from .ci import t_interval
+
+    est = np.column_stack([c.estimate for c in columns])  # (D, m)
+    with np.errstate(invalid="ignore"):
+        se = np.where(np.isfinite(est), np.sqrt(var), np.nan)
+    n = np.column_stack([c.n for c in columns])
+    prop = np.array([c.proportion for c in columns])
+    low = np.full(est.shape, np.nan)
+    high = np.full(est.shape, np.nan)
+    used = np.full(est.shape, "t", dtype=object)
+    if prop.any():
+        lo, hi, us = proportion_interval(
+            ci_method, est[:, prop], se[:, prop], df[:, prop], n[:, prop], level
+        )
+        low[:, prop], high[:, prop], used[:, prop] = lo, hi, us
+    if (~prop).any():
+        lo, hi = t_interval(est[:, ~prop], se[:, ~prop], df[:, ~prop], level)
+        low[:, ~prop], high[:, ~prop] = lo, hi
+    vsrs = np.column_stack([c.vsrs for c in columns])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = var / vsrs
+    scale = np.array([c.scale for c in columns])
+    est_l, se_l = (est * scale).tolist(), (se * scale).tolist()
+    low_l, high_l = (low * scale).tolist(), (high * scale).tolist()
+    df_l, n_l, deff_l, used_l = (
+        df.tolist(),
+        n.astype(np.int64).tolist(),
+        deff.tolist(),
+        used.tolist(),
+    )
     out: list[IndexRecord] = []
     for d, label in enumerate(labels):
         domain = None if label is None else {by: label}
         for j, col in enumerate(columns):
-            est = float(col.estimate[d])
-            se = float(np.sqrt(var[d, j])) if np.isfinite(est) else float("nan")
-            n = int(col.n[d])
-            if col.proportion:
-                lo, hi, used = proportion_interval(ci_method, est, se, df[d, j], n, level)
-                lo_f, hi_f, used_s = float(lo), float(hi), str(used)
-            else:
-                from .ci import t_interval
-
-                lo_t, hi_t = t_interval(est, se, df[d, j], level)
-                lo_f, hi_f, used_s = float(lo_t), float(hi_t), "t"
-            with np.errstate(invalid="ignore", divide="ignore"):
-                deff = var[d, j] / col.vsrs[d]
-            s = col.scale
             out.append(
                 IndexRecord(
-                    index=col.index,
-                    level=col.level,
-                    domain=domain,
-                    estimate=est * s,
-                    se=se * s,
-                    ci_low=lo_f * s,
-                    ci_high=hi_f * s,
-                    df=float(df[d, j]),
-                    n=n,
-                    deff=float(deff),
-                    ci_method=used_s,
-                    statistic=col.statistic,
-                    code=col.code,
+                    col.index,
+                    col.level,
+                    domain,
+                    est_l[d][j],
+                    se_l[d][j],
+                    low_l[d][j],
+                    high_l[d][j],
+                    float(df_l[d][j]),
+                    n_l[d][j],
+                    deff_l[d][j],
+                    str(used_l[d][j]),
+                    col.statistic,
+                    col.code,
                 )
             )
     return out
