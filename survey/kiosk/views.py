@@ -1,26 +1,42 @@
-"""Counter tablet pages: the counter questionnaire, then a thank-you screen."""
+"""Counter tablet pages: the kiosk app (offline-first), its configuration and service worker.
+
+Without JavaScript the same page is a plain form posted back here, then a
+thank-you page that returns to the start.
+"""
 
 from __future__ import annotations
 
 import uuid as uuid_module
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
 from survey.answer_forms import attach_errors, build_answer_form, collect_answers, response_uuid
 from survey.devices import device_for_token
 from survey.extensions import db
 from survey.kiosk import bp
+from survey.kiosk.client import asset_url, kiosk_config, service_worker_source
 from survey.models import Channel
 from survey.responses import SubmissionError, questionnaire_for, record_response
 from survey.rounds import current_round
 
 
 def _device_or_404(token: str):
-    device = device_for_token(db.session, token)
+    device = device_for_token(db.session, token)  # also records the device's last contact
     if device is None:
         abort(404)
     return device
+
+
+@bp.context_processor
+def _kiosk_context() -> dict:
+    return {"asset_url": asset_url}
+
+
+def _no_store(response):
+    # Nothing of one respondent may come back from a cache for the next one.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
@@ -29,7 +45,7 @@ def kiosk(token: str):
     survey_round = current_round(db.session, device.unit, Channel.COUNTER)
     if survey_round is None:
         db.session.commit()
-        return render_template("kiosk/closed.html", device=device), 404
+        return render_template("kiosk/closed.html", device=device, token=token), 404
     questionnaire = questionnaire_for(survey_round.questionnaire_version)
     lang = str(get_locale())
     form = build_answer_form(questionnaire, lang)()
@@ -52,18 +68,40 @@ def kiosk(token: str):
             attach_errors(form, exc.errors)
     else:
         db.session.commit()  # last contact of the device
-    form.response_uuid.data = form.response_uuid.data or str(uuid_module.uuid4())
-    return (
-        render_template(
-            "kiosk/kiosk.html",
-            form=form,
-            device=device,
-            questionnaire=questionnaire,
-            lang=lang,
-            idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
-        ),
-        400 if request.method == "POST" else 200,
+    form.response_uuid.data = str(uuid_module.uuid4())
+    page = render_template(
+        "kiosk/kiosk.html",
+        form=form,
+        device=device,
+        token=token,
+        questionnaire=questionnaire,
+        lang=lang,
+        idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
     )
+    return _no_store(current_app.make_response((page, 400 if request.method == "POST" else 200)))
+
+
+@bp.get("/<token>/config.json")
+def config(token: str):
+    device = _device_or_404(token)
+    survey_round = current_round(db.session, device.unit, Channel.COUNTER)
+    questionnaire = questionnaire_for(survey_round.questionnaire_version) if survey_round else None
+    body = kiosk_config(device, token, survey_round, questionnaire)
+    db.session.commit()
+    return _no_store(jsonify(body))
+
+
+@bp.get("/<token>/sw.js")
+def service_worker(token: str):
+    _device_or_404(token)
+    db.session.commit()
+    kiosk_url = url_for("kiosk.kiosk", token=token)
+    response = current_app.response_class(
+        service_worker_source(kiosk_url), mimetype="text/javascript"
+    )
+    response.headers["Service-Worker-Allowed"] = kiosk_url
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.route("/<token>/thanks")
