@@ -365,8 +365,10 @@ class IndexResults:
     def summary(self) -> str:
         """Readable table: estimate, interval, n per index and domain."""
         lines = [
-            f"{'domain':<18} {'level':<8} {'index':<14} {'estimate':>8} {'se':>6} "
-            f"{f'{self.level:.0%} CI':>17} {'n':>7} {'deff':>6}"
+            (
+                f"{'domain':<18} {'level':<8} {'index':<14} {'estimate':>8} {'se':>6} "
+                f"{f'{self.level:.0%} CI':>17} {'n':>7} {'deff':>6}"
+            )
         ]
         for r in self.records:
             name = (

@@ -106,7 +106,7 @@ for (j in 1:{n_items}) {{
 cat(as.numeric(difftime(Sys.time(), t0, units="secs")), "\\n")
 """
         Path(f"{tmp}/b.R").write_text(script)
-        out = subprocess.run(["Rscript", f"{tmp}/b.R"], capture_output=True, text=True)
+        out = subprocess.run(["Rscript", f"{tmp}/b.R"], capture_output=True, text=True, check=False)
         try:
             return float(out.stdout.split()[-1])
         except (IndexError, ValueError):
