@@ -116,8 +116,8 @@ def run(n_samples: int = 1000, seed: int = 7) -> dict[str, dict[str, float]]:
 def table(results: dict[str, dict[str, float]], n_samples: int) -> str:
     """Printable coverage table."""
     lines = [
-        f"Coverage of 95% logit intervals, {n_samples} stratified two-stage samples "
-        f"({N_STRATA}x{SAMPLE_PSU} communes x {SAMPLE_PERSON} residents)",
+        (f"Coverage of 95% logit intervals, {n_samples} stratified two-stage samples "
+        f"({N_STRATA}x{SAMPLE_PSU} communes x {SAMPLE_PERSON} residents)"),
         f"{'index':<8} {'true':>7} {'mean est':>9} {'coverage %':>11} {'half-width':>11}",
     ]
     for k, r in results.items():
