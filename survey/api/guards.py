@@ -18,12 +18,12 @@ stored UUID never reach this check.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import math
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -40,16 +40,47 @@ class Refusal:
     retry_after: int
 
 
-class RateLimits:
-    """Per-device and per-address fixed-window limits on the limiter's storage."""
+class MemoryWindows:
+    """Fixed-window counters in this worker's memory.
 
-    def __init__(self, app: Flask):
-        config = app.config
-        self.storage_uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-        self.device_limits = parse_many(config.get("API_DEVICE_RATE_LIMIT", "120/minute;1200/hour"))
-        self.address_limits = parse_many(config.get("API_ADDRESS_RATE_LIMIT", "30/minute;300/hour"))
-        self.exempt_addresses = frozenset(config.get("API_RATELIMIT_EXEMPT_ADDRESSES", ()))
-        self._secret = str(config["SECRET_KEY"]).encode("utf-8")
+    ``limits``' own memory storage starts a timer thread to expire keys, which
+    costs more than the whole insert under load; a dict of (window, count) does
+    the same job. Old windows are dropped when the dict grows.
+    """
+
+    def __init__(self, max_keys: int = 100_000):
+        self.max_keys = max_keys
+        self._counts: dict[tuple[str, ...], tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> Refusal | None:
+        period = item.get_expiry()
+        now = time.time()
+        window = int(now // period)
+        key = (item.key_for(*identifiers),)
+        with self._lock:
+            start, count = self._counts.get(key, (window, 0))
+            if start != window:
+                count = 0
+            if count >= item.amount:
+                return Refusal(max(1, math.ceil((window + 1) * period - now)))
+            if len(self._counts) >= self.max_keys:
+                self._counts = {k: v for k, v in self._counts.items() if v[0] >= window - 1}
+                if len(self._counts) >= self.max_keys:
+                    self._counts.clear()
+            self._counts[key] = (window, count + 1)
+        return None
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+class SharedWindows:
+    """Fixed-window counters in the limiter's shared storage (Redis, Memcached...)."""
+
+    def __init__(self, storage_uri: str):
+        self.storage_uri = storage_uri
         self._strategy: FixedWindowRateLimiter | None = None
         self._lock = threading.Lock()
 
@@ -62,11 +93,36 @@ class RateLimits:
                     self._strategy = FixedWindowRateLimiter(storage_from_string(self.storage_uri))
         return self._strategy
 
+    def hit(self, item: RateLimitItem, *identifiers: str) -> Refusal | None:
+        if self.strategy.hit(item, *identifiers):
+            return None
+        stats = self.strategy.get_window_stats(item, *identifiers)
+        return Refusal(max(1, math.ceil(stats.reset_time - time.time())))
+
+    def reset(self) -> None:
+        if self._strategy is not None:
+            self._strategy.storage.reset()
+
+
+class RateLimits:
+    """Per-device and per-address fixed-window limits."""
+
+    def __init__(self, app: Flask):
+        config = app.config
+        self.storage_uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.device_limits = parse_many(config.get("API_DEVICE_RATE_LIMIT", "120/minute;1200/hour"))
+        self.address_limits = parse_many(config.get("API_ADDRESS_RATE_LIMIT", "30/minute;300/hour"))
+        self.exempt_addresses = frozenset(config.get("API_RATELIMIT_EXEMPT_ADDRESSES", ()))
+        self._secret = str(config["SECRET_KEY"]).encode("utf-8")
+        self.windows: MemoryWindows | SharedWindows = (
+            MemoryWindows() if self.storage_uri.startswith("memory://") else SharedWindows(self.storage_uri)
+        )
+
     def _hit(self, items: list[RateLimitItem], *identifiers: str) -> Refusal | None:
         for item in items:
-            if not self.strategy.hit(item, "sipas-api", *identifiers):
-                stats = self.strategy.get_window_stats(item, "sipas-api", *identifiers)
-                return Refusal(max(1, math.ceil(stats.reset_time - time.time())))
+            refusal = self.windows.hit(item, "sipas-api", *identifiers)
+            if refusal is not None:
+                return refusal
         return None
 
     def hit_device(self, device_id: int) -> Refusal | None:
@@ -79,8 +135,7 @@ class RateLimits:
         return self._hit(self.address_limits, "address", key)
 
     def reset(self) -> None:
-        if self._strategy is not None:
-            self._strategy.storage.reset()
+        self.windows.reset()
 
 
 class IntervalStore(Protocol):
@@ -89,22 +144,25 @@ class IntervalStore(Protocol):
 
 
 class MemoryIntervalStore:
-    """The recent submitted_at times of each device, in this worker's memory."""
+    """The recent submitted_at times of each device, in this worker's memory (sorted)."""
 
     def __init__(self, keep: int = 256):
         self.keep = keep
-        self._times: dict[int, deque[tuple[float, str]]] = {}
+        self._times: dict[int, list[tuple[float, str]]] = {}
         self._lock = threading.Lock()
 
     def claim(self, device_id: int, at: float, response_key: str, interval: float) -> float | None:
         with self._lock:
-            times = self._times.get(device_id)
-            if times is None:
-                times = self._times[device_id] = deque(maxlen=self.keep)
-            for other_at, other_key in times:
-                if abs(other_at - at) < interval and other_key != response_key:
+            times = self._times.setdefault(device_id, [])
+            start = bisect.bisect_right(times, (at - interval, "\uffff"))
+            for other_at, other_key in times[start:]:
+                if other_at - at >= interval:
+                    break
+                if other_key != response_key:
                     return other_at
-            times.append((at, response_key))
+            bisect.insort(times, (at, response_key))
+            if len(times) > self.keep:
+                del times[0]  # the earliest submitted_at matters least
             return None
 
     def reset(self) -> None:

@@ -9,6 +9,7 @@ tokens would fill the cache); a missing round is, as the key space is small.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -27,6 +28,7 @@ from survey.rounds import current_round
 from survey.units import find_unit
 
 V = TypeVar("V")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _MISSING = object()
 
 
@@ -99,8 +101,8 @@ class Lookups:
 
     def device(self, session: Session, token: str) -> DeviceInfo | None:
         """The active device with this token, or None."""
-        if not token or len(token) > 128:
-            return None
+        if not _TOKEN.fullmatch(token):
+            return None  # tokens are URL-safe base64; anything else cannot be one
         token_hash = hash_token(token)
 
         def load() -> DeviceInfo | None:

@@ -36,7 +36,8 @@ class ApiError(Exception):
 
 
 def field_error(field: str, message: str, code: str) -> dict[str, str]:
-    return {"field": field[:120], "message": message, "code": code}
+    """One error; a field name echoed from the request is cut short and made printable."""
+    return {"field": _BAD_CHARACTERS.sub("\ufffd", field[:120]), "message": message, "code": code}
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,14 @@ def _scalar_problem(value: Any) -> str | None:
     return "wrong_type"
 
 
+def _answer_message(problem: str) -> str:
+    if problem == "too_large":
+        return _("Giá trị quá lớn.")
+    if problem == "invalid_characters":
+        return _("Văn bản chứa ký tự không hợp lệ.")
+    return _("Câu trả lời không đúng kiểu.")
+
+
 def _check_answers(value: Any, errors: list) -> dict[str, Any] | None:
     """Answers shaped as the questionnaire expects: item code → scalar or flat list of scalars."""
     if not isinstance(value, dict):
@@ -133,16 +142,10 @@ def _check_answers(value: Any, errors: list) -> dict[str, Any] | None:
     if len(value) > MAX_ANSWERS:
         errors.append(field_error("answers", _("Quá nhiều câu trả lời."), "too_many"))
         return None
-    messages = {
-        "wrong_type": _("Câu trả lời không đúng kiểu."),
-        "too_large": _("Giá trị quá lớn."),
-        "invalid_characters": _("Văn bản chứa ký tự không hợp lệ."),
-    }
     found = False
     for code, answer in value.items():
-        field = f"answers.{code}"
         if _BAD_CHARACTERS.search(code):
-            errors.append(field_error("answers", messages["invalid_characters"], "invalid_characters"))
+            errors.append(field_error("answers", _answer_message("invalid_characters"), "invalid_characters"))
             found = True
             continue
         if isinstance(answer, list):
@@ -154,7 +157,7 @@ def _check_answers(value: Any, errors: list) -> dict[str, Any] | None:
         else:
             problem = _scalar_problem(answer)
         if problem is not None:
-            errors.append(field_error(field, messages[problem], problem))
+            errors.append(field_error(f"answers.{code}", _answer_message(problem), problem))
             found = True
     return None if found else value
 
