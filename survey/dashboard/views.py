@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from survey.auth import audit
+from survey.auth import audit, staff_required
 from survey.dashboard import bp
 from survey.dashboard.forms import LoginForm
 from survey.dashboard.queries import responses_by_unit, round_overview, scope_unit_ids
@@ -49,7 +49,7 @@ def logout():
 
 
 @bp.route("/")
-@login_required
+@staff_required
 def index():
     unit_ids = scope_unit_ids(db.session, current_user)
     return render_template(
@@ -58,7 +58,7 @@ def index():
 
 
 @bp.route("/rounds/<int:round_id>")
-@login_required
+@staff_required
 def round_detail(round_id: int):
     survey_round = db.session.get(SurveyRound, round_id)
     if survey_round is None:

@@ -1,0 +1,338 @@
+"""Server-side SVG charts for the staff dashboards: forest plot, trend, heat map, item bars.
+
+Every chart is a self-contained ``<svg role="img">`` with a ``<title>`` and
+``<desc>``, text labels for every value (people read the numbers, not only the
+shapes) and presentation attributes only (no inline style, so a strict
+Content-Security-Policy holds). Numbers go through the locale's ``pct``
+formatter. All text is escaped here; the result is ``Markup``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from markupsafe import Markup, escape
+
+Formatter = Callable[[float | None], str]
+
+INK = "#1b2430"
+MUTED = "#5b6675"
+GRID = "#d5dbe3"
+ABOVE = "#1d7a46"
+BELOW = "#b42318"
+NEUTRAL = "#0b5cad"
+FONT = 'font-family="Noto Sans, Segoe UI, Roboto, Arial, sans-serif"'
+
+
+def _default_pct(value: float | None) -> str:
+    from survey.i18n import format_percent
+
+    return format_percent(value, 1)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One row or point of a chart: a label and an estimate with its interval (0–100)."""
+
+    label: str
+    estimate: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    flag: str | None = None  # above | below | none
+    n: int | None = None
+    highlight: bool = False
+
+
+def _num(value: float | None) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _f(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def _axis_range(values: Sequence[float], step: float = 10.0) -> tuple[float, float]:
+    """A 0–100 clipped range around the values, on multiples of ``step``."""
+    if not values:
+        return 0.0, 100.0
+    low = max(0.0, math.floor((min(values) - 2) / step) * step)
+    high = min(100.0, math.ceil((max(values) + 2) / step) * step)
+    if high - low < step:
+        low, high = max(0.0, low - step), min(100.0, high + step)
+    return low, high
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    span = high - low
+    step = 5.0 if span <= 30 else 10.0 if span <= 60 else 20.0
+    first = math.ceil(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + 1e-9:
+        ticks.append(value)
+        value += step
+    return ticks
+
+
+def _open(chart_id: str, width: int, height: int, title: str, desc: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" {FONT} font-size="13">',
+        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
+    ]
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _flag_colour(flag: str | None) -> str:
+    return ABOVE if flag == "above" else BELOW if flag == "below" else NEUTRAL
+
+
+def forest_plot(
+    rows: Sequence[Estimate],
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    reference: float | None = None,
+    reference_label: str = "",
+    flag_labels: dict[str, str] | None = None,
+    fmt: Formatter | None = None,
+    width: int = 720,
+) -> Markup:
+    """Estimates with their confidence intervals, one row each, and a vertical reference line."""
+    fmt = fmt or _default_pct
+    flag_labels = flag_labels or {}
+    row_h, top, bottom = 24, 34, 30
+    label_w, value_w = 230, 170
+    height = top + bottom + row_h * max(1, len(rows))
+    x0, x1 = label_w, width - value_w
+    values = [v for r in rows for v in (r.ci_low, r.ci_high, r.estimate) if _num(v)]
+    if _num(reference):
+        values.append(float(reference))  # type: ignore[arg-type]
+    low, high = _axis_range(values)
+
+    def x(value: float) -> float:
+        return x0 + (x1 - x0) * (value - low) / (high - low)
+
+    out = _open(chart_id, width, height, title, desc)
+    for tick in _ticks(low, high):
+        out.append(
+            f'<line x1="{_f(x(tick))}" x2="{_f(x(tick))}" y1="{top - 6}" y2="{height - bottom}" stroke="{GRID}"/>'
+            f'<text x="{_f(x(tick))}" y="{height - bottom + 16}" text-anchor="middle" fill="{MUTED}">'
+            f"{_f(tick)}</text>"
+        )
+    if _num(reference):
+        rx = x(float(reference))  # type: ignore[arg-type]
+        out.append(
+            f'<line class="reference" x1="{_f(rx)}" x2="{_f(rx)}" y1="{top - 10}" y2="{height - bottom}" '
+            f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 4"/>'
+            f'<text x="{_f(rx)}" y="{top - 14}" text-anchor="middle" fill="{INK}">'
+            f"{escape(reference_label)} {escape(fmt(reference))}</text>"
+        )
+    for i, row in enumerate(rows):
+        cy = top + row_h * i + row_h / 2
+        colour = _flag_colour(row.flag)
+        weight = ' font-weight="700"' if row.highlight else ""
+        flag_text = flag_labels.get(row.flag or "", "")
+        out.append(f'<g class="row" data-flag="{escape(row.flag or "none")}">')
+        out.append(
+            f"<title>{escape(row.label)}: {escape(fmt(row.estimate))} "
+            f"({escape(fmt(row.ci_low))} – {escape(fmt(row.ci_high))}){escape(' · ' + flag_text if flag_text else '')}</title>"
+        )
+        out.append(
+            f'<text x="{label_w - 8}" y="{_f(cy + 4)}" text-anchor="end" fill="{INK}"{weight}>'
+            f"{escape(_truncate(row.label, 32))}</text>"
+        )
+        if _num(row.ci_low) and _num(row.ci_high):
+            out.append(
+                f'<line x1="{_f(x(row.ci_low))}" x2="{_f(x(row.ci_high))}" y1="{_f(cy)}" y2="{_f(cy)}" '  # type: ignore[arg-type]
+                f'stroke="{colour}" stroke-width="2.5"/>'
+            )
+        if _num(row.estimate):
+            shape = (
+                f'<rect x="{_f(x(row.estimate) - 5)}" y="{_f(cy - 5)}" width="10" height="10" fill="{colour}"/>'  # type: ignore[arg-type]
+                if row.highlight
+                else f'<circle cx="{_f(x(row.estimate))}" cy="{_f(cy)}" r="5" fill="{colour}"/>'  # type: ignore[arg-type]
+            )
+            out.append(shape)
+        marker = "▲ " if row.flag == "above" else "▼ " if row.flag == "below" else ""
+        out.append(
+            f'<text x="{x1 + 10}" y="{_f(cy + 4)}" fill="{colour if marker else INK}"{weight}>'
+            f"{escape(marker)}{escape(fmt(row.estimate))}</text>"
+        )
+        out.append("</g>")
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def trend_chart(
+    points: Sequence[Estimate],
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    fmt: Formatter | None = None,
+    width: int = 720,
+    height: int = 260,
+) -> Markup:
+    """An index across rounds: a line through the estimates with interval bars and value labels."""
+    fmt = fmt or _default_pct
+    left, right, top, bottom = 56, 24, 24, 44
+    values = [v for p in points for v in (p.ci_low, p.ci_high, p.estimate) if _num(v)]
+    low, high = _axis_range(values)
+    n = len(points)
+
+    def x(i: int) -> float:
+        return left + (width - left - right) * ((i + 0.5) / max(1, n))
+
+    def y(value: float) -> float:
+        return top + (height - top - bottom) * (high - value) / (high - low)
+
+    out = _open(chart_id, width, height, title, desc)
+    for tick in _ticks(low, high):
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{_f(y(tick))}" y2="{_f(y(tick))}" stroke="{GRID}"/>'
+            f'<text x="{left - 6}" y="{_f(y(tick) + 4)}" text-anchor="end" fill="{MUTED}">{_f(tick)}</text>'
+        )
+    path = [(x(i), y(p.estimate)) for i, p in enumerate(points) if _num(p.estimate)]  # type: ignore[arg-type]
+    if len(path) > 1:
+        d = " ".join(f"{'M' if k == 0 else 'L'}{_f(px)},{_f(py)}" for k, (px, py) in enumerate(path))
+        out.append(f'<path d="{d}" fill="none" stroke="{NEUTRAL}" stroke-width="2.5"/>')
+    for i, p in enumerate(points):
+        out.append('<g class="point">')
+        out.append(
+            f"<title>{escape(p.label)}: {escape(fmt(p.estimate))} "
+            f"({escape(fmt(p.ci_low))} – {escape(fmt(p.ci_high))})</title>"
+        )
+        if _num(p.ci_low) and _num(p.ci_high):
+            out.append(
+                f'<line x1="{_f(x(i))}" x2="{_f(x(i))}" y1="{_f(y(p.ci_low))}" y2="{_f(y(p.ci_high))}" '  # type: ignore[arg-type]
+                f'stroke="{NEUTRAL}" stroke-width="1.5"/>'
+            )
+        if _num(p.estimate):
+            py = y(p.estimate)  # type: ignore[arg-type]
+            out.append(f'<circle cx="{_f(x(i))}" cy="{_f(py)}" r="5" fill="{NEUTRAL}"/>')
+            out.append(
+                f'<text x="{_f(x(i) + 8)}" y="{_f(py - 8)}" fill="{INK}" font-weight="600">{escape(fmt(p.estimate))}</text>'
+            )
+        out.append(
+            f'<text x="{_f(x(i))}" y="{height - bottom + 20}" text-anchor="middle" fill="{INK}">'
+            f"{escape(_truncate(p.label, 22))}</text>"
+        )
+        out.append("</g>")
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def _heat_colour(share: float) -> str:
+    """Red (0 %) through amber (50 %) to green (100 %)."""
+    share = min(1.0, max(0.0, share))
+    stops = [(0.0, (180, 35, 24)), (0.5, (244, 161, 0)), (1.0, (29, 122, 70))]
+    for (p0, c0), (p1, c1) in zip(stops, stops[1:]):
+        if share <= p1:
+            t = (share - p0) / (p1 - p0)
+            rgb = tuple(round(a + (b - a) * t) for a, b in zip(c0, c1))
+            return "#%02x%02x%02x" % rgb
+    return "#1d7a46"
+
+
+def heat_map(
+    cells: dict[tuple[int, int], tuple[int, int]],
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    weekday_labels: Sequence[str],
+    hours: Sequence[int],
+    empty_label: str = "–",
+    fmt: Formatter | None = None,
+    width: int = 760,
+) -> Markup:
+    """Share satisfied by hour (columns) and weekday (rows).
+
+    ``cells`` maps (weekday 0 = Monday, hour) to (satisfied, total).
+    """
+    fmt = fmt or (lambda v: _default_pct(v).replace(",0 ", " ").replace(".0%", "%"))
+    left, top = 64, 26
+    cell_w = (width - left - 8) / max(1, len(hours))
+    cell_h = 30
+    height = top + cell_h * len(weekday_labels) + 10
+    out = _open(chart_id, width, height, title, desc)
+    for j, hour in enumerate(hours):
+        out.append(
+            f'<text x="{_f(left + cell_w * (j + 0.5))}" y="{top - 8}" text-anchor="middle" fill="{MUTED}">{hour}h</text>'
+        )
+    for day, label in enumerate(weekday_labels):
+        y = top + cell_h * day
+        out.append(
+            f'<text x="{left - 8}" y="{_f(y + cell_h / 2 + 4)}" text-anchor="end" fill="{INK}">{escape(label)}</text>'
+        )
+        for j, hour in enumerate(hours):
+            satisfied, total = cells.get((day, hour), (0, 0))
+            x = left + cell_w * j
+            if total:
+                share = satisfied / total
+                fill, text = _heat_colour(share), fmt(100.0 * share)
+                tip = f"{label} {hour}h: {text} ({satisfied}/{total})"
+            else:
+                fill, text, tip = "#eef1f5", empty_label, f"{label} {hour}h: {empty_label}"
+            out.append(
+                f'<g class="cell"><title>{escape(tip)}</title>'
+                f'<rect x="{_f(x + 1)}" y="{_f(y + 1)}" width="{_f(cell_w - 2)}" height="{cell_h - 2}" rx="3" fill="{fill}"/>'
+                f'<text x="{_f(x + cell_w / 2)}" y="{_f(y + cell_h / 2 + 4)}" text-anchor="middle" font-size="11" '
+                f'fill="{"#ffffff" if total else MUTED}">{escape(text)}</text></g>'
+            )
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def item_bars(
+    rows: Sequence[Estimate],
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    fmt: Formatter | None = None,
+    width: int = 720,
+) -> Markup:
+    """Horizontal bars (0–100) with interval whiskers; the weakest rows are drawn in red."""
+    fmt = fmt or _default_pct
+    row_h, top = 22, 8
+    label_w, value_w = 330, 80
+    height = top * 2 + row_h * max(1, len(rows))
+    x0, x1 = label_w, width - value_w
+
+    def x(value: float) -> float:
+        return x0 + (x1 - x0) * max(0.0, min(100.0, value)) / 100.0
+
+    out = _open(chart_id, width, height, title, desc)
+    for i, row in enumerate(rows):
+        y = top + row_h * i
+        colour = BELOW if row.highlight else NEUTRAL
+        out.append(f'<g class="bar"><title>{escape(row.label)}: {escape(fmt(row.estimate))}</title>')
+        out.append(
+            f'<text x="{label_w - 8}" y="{_f(y + row_h / 2 + 4)}" text-anchor="end" fill="{INK}">'
+            f"{escape(_truncate(row.label, 46))}</text>"
+        )
+        out.append(f'<rect x="{x0}" y="{_f(y + 4)}" width="{_f(x1 - x0)}" height="{row_h - 8}" fill="#eef1f5"/>')
+        if _num(row.estimate):
+            out.append(
+                f'<rect x="{x0}" y="{_f(y + 4)}" width="{_f(x(row.estimate) - x0)}" height="{row_h - 8}" fill="{colour}"/>'  # type: ignore[arg-type]
+            )
+        if _num(row.ci_low) and _num(row.ci_high):
+            out.append(
+                f'<line x1="{_f(x(row.ci_low))}" x2="{_f(x(row.ci_high))}" y1="{_f(y + row_h / 2)}" '  # type: ignore[arg-type]
+                f'y2="{_f(y + row_h / 2)}" stroke="{INK}" stroke-width="1.5"/>'
+            )
+        out.append(
+            f'<text x="{x1 + 8}" y="{_f(y + row_h / 2 + 4)}" fill="{INK}">{escape(fmt(row.estimate))}</text></g>'
+        )
+    out.append("</svg>")
+    return Markup("".join(out))

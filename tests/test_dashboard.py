@@ -1,0 +1,309 @@
+"""The managers' dashboards: a unit's indices with CIs, change, league table, charts, items,
+expectations, comments and live counter ratings; all from stored release rows, within scope."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from survey.extensions import db
+from survey.models import (
+    Channel,
+    Device,
+    Release,
+    ReleaseIndex,
+    ReleaseStatus,
+    Response,
+    SurveyRound,
+    Unit,
+    utcnow,
+)
+
+
+def _backends():
+    import os
+
+    return ["sqlite"] + (["postgresql"] if os.environ.get("SIPAS_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="module", params=_backends())
+def staff_app(request, tmp_path_factory):
+    """One app with the demo and its releases for the whole module (the demo takes seconds)."""
+    from survey import create_app
+    from survey.dashboard.synthetic import demo_releases
+    from survey.demo import seed_demo
+    from survey.extensions import db
+
+    base = tmp_path_factory.mktemp("dashboard")
+    if request.param == "sqlite":
+        url = f"sqlite:///{base / 'sipas.db'}"
+        shutil.copy(request.getfixturevalue("sqlite_template"), base / "sipas.db")
+    else:
+        url = request.getfixturevalue("pg_url")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "dashboard-secret",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(base / "instance"),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        seed_demo(db.session, Path(app.instance_path), scale=0.1)
+        demo_releases(db.session)
+        db.session.remove()
+    yield app
+    with app.app_context():
+        if request.param == "postgresql":
+            from survey.models import Base
+
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.session.remove()
+        db.engine.dispose()
+
+
+
+
+@pytest.fixture
+def session(staff_app):
+    with staff_app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+def _client(app, login: str):
+    client = app.test_client()
+    assert client.post("/staff/login", data={"login": login, "password": "sipas-demo"}).status_code == 302
+    return client
+
+
+def _vi_pct(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",") + " %"
+
+
+def _current(session) -> Release:
+    return session.scalar(
+        select(Release)
+        .join(SurveyRound, SurveyRound.id == Release.round_id)
+        .where(Release.status == ReleaseStatus.PUBLISHED)
+        .order_by(SurveyRound.ends_on.desc(), Release.number.desc())
+    )
+
+
+def _unit(session, code: str) -> Unit:
+    from survey.units import find_unit
+
+    return find_unit(session, code)
+
+
+def _row(session, release, unit, level="overall", code="overall") -> ReleaseIndex:
+    return session.scalar(
+        select(ReleaseIndex).where(
+            ReleaseIndex.release_id == release.id,
+            ReleaseIndex.unit_id == unit.id,
+            ReleaseIndex.level == level,
+            ReleaseIndex.index_code == code,
+        )
+    )
+
+
+def test_manager_lands_on_their_unit_with_indices_league_and_charts(staff_app, session):
+    client = _client(staff_app, "quanly.hanoi")
+    landing = client.get("/staff/dashboard/")
+    assert landing.status_code == 302 and landing.headers["Location"] == "/staff/dashboard/01"
+    page = client.get("/staff/dashboard/01")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    release = _current(session)
+    hanoi = _unit(session, "01")
+    overall = _row(session, release, hanoi)
+    assert _vi_pct(overall.estimate) in html
+    assert _vi_pct(overall.ci_low) + " – " + _vi_pct(overall.ci_high) in html
+    # league table: Hà Nội's sub-units, best first, with the analysis package's flags
+    children = session.execute(
+        select(Unit.name, ReleaseIndex.estimate, ReleaseIndex.flag)
+        .join(ReleaseIndex, ReleaseIndex.unit_id == Unit.id)
+        .where(Unit.parent_id == hanoi.id, ReleaseIndex.release_id == release.id, ReleaseIndex.level == "overall")
+        .order_by(ReleaseIndex.estimate.desc())
+    ).all()
+    assert len(children) == 5
+    league = html[html.index('<table class="league">'):]
+    league = league[: league.index("</table>")]
+    positions = [league.index(name) for name, _e, _f in children]
+    assert positions == sorted(positions)
+    assert league.count('data-flag="above"') == sum(f == "above" for _n, _e, f in children)
+    assert league.count('data-flag="below"') == sum(f == "below" for _n, _e, f in children)
+    assert league.count("▲") == sum(f == "above" for _n, _e, f in children)
+    # charts: server-side SVG with a title and description for screen readers
+    for chart in ("forest", "trend", "items"):
+        assert re.search(rf'<svg[^>]*id="{chart}"[^>]*role="img"', html), chart
+        assert f'<title id="{chart}-title">' in html and f'<desc id="{chart}-desc">' in html
+    assert 'class="reference"' in html  # the forest plot's reference line
+    for foreign in ("Tuyên Quang", "Minh Xuân", "Đà Nẵng", "Hải Châu"):
+        assert foreign not in html
+
+
+def test_change_since_last_round_and_trend(staff_app, session):
+    client = _client(staff_app, "quanly.hanoi")
+    html = client.get("/staff/dashboard/00004").get_data(as_text=True)
+    release = _current(session)
+    row = _row(session, release, _unit(session, "00004"))
+    assert row.change is not None
+    change = f"{row.change:+.2f}".replace(".", ",").replace("+", "+" if row.change > 0 else "")
+    assert change + " điểm" in html
+    trend = html[html.index('id="trend"'):]
+    trend = trend[: trend.index("</svg>")]
+    assert trend.count('class="point"') == 2  # last year and this year
+    assert "SIPAS 2024" in trend
+
+
+def test_commune_manager_sees_no_other_commune(staff_app, session):
+    client = _client(staff_app, "quanly.badinh")
+    page = client.get("/staff/dashboard/00004")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Phường Ba Đình" in html
+    for sibling in ("Phường Hoàn Kiếm", "Xã Sóc Sơn", "Sở Nội vụ"):
+        assert sibling not in html
+    assert "Không có đơn vị trực thuộc trong phạm vi của bạn." in html
+    # weakest items first, with their labels from the questionnaire
+    release = _current(session)
+    ba_dinh = _unit(session, "00004")
+    expectation_items = {f"e{i}" for i in range(1, 11)}
+    items = [
+        r
+        for r in session.scalars(
+            select(ReleaseIndex)
+            .where(ReleaseIndex.release_id == release.id, ReleaseIndex.unit_id == ba_dinh.id, ReleaseIndex.level == "item")
+            .order_by(ReleaseIndex.estimate)
+        )
+        if r.index_code not in expectation_items
+    ]
+    weakest = html[html.index("Những nội dung hài lòng thấp nhất"):]
+    assert _vi_pct(items[0].estimate) in weakest[: weakest.index("</ol>")]
+    assert "Mong đợi và mức hài lòng" in html
+    assert client.get("/staff/dashboard/01").status_code == 404
+    assert client.get("/staff/dashboard/08").status_code == 404
+
+
+def test_drafts_are_for_statisticians_only(staff_app, session):
+    from survey.dashboard.synthetic import synthetic_release
+    import numpy as np
+
+    current = _current(session)
+    units = list(session.scalars(select(Unit).where(Unit.valid_to.is_(None))))
+    number = session.scalar(select(func.max(Release.number)).where(Release.round_id == current.round_id)) + 1
+    draft = synthetic_release(
+        session, current.round, units, np.random.default_rng(3), number=number, published=False, title="Bản nháp thử"
+    )
+    session.commit()
+    manager = _client(staff_app, "quanly.hanoi")
+    assert manager.get(f"/staff/dashboard/01?release={draft.id}").status_code == 404
+    assert "Bản nháp thử" not in manager.get("/staff/dashboard/01").get_data(as_text=True)
+    statistician = _client(staff_app, "thongke")
+    page = statistician.get(f"/staff/dashboard/01?release={draft.id}")
+    assert page.status_code == 200 and "Bản nháp – chưa công bố" in page.get_data(as_text=True)
+    session.delete(draft)
+    session.commit()
+
+
+def test_page_views_read_stored_rows_and_never_recompute(staff_app, session, monkeypatch):
+    import analysis.indices
+    import survey.releases
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a page view must not recompute")
+
+    monkeypatch.setattr(survey.releases, "compute_release", refuse)
+    monkeypatch.setattr(survey.releases, "compute_release_from_data", refuse)
+    monkeypatch.setattr(analysis.indices, "compute_indices", refuse)
+    client = _client(staff_app, "quanly.hanoi")
+    client.get("/staff/dashboard/01")  # warm the questionnaire cache
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/staff/dashboard/01").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) <= 20, statements
+    assert not any("FROM responses" in s for s in statements)
+
+
+def test_comments_are_escaped_searchable_and_never_linked_to_a_person(staff_app, session):
+    release = _current(session)
+    ba_dinh = _unit(session, "00004")
+    marker = uuid.uuid4()
+    for answer in ("<script>alert('x')</script> Phải chờ rất lâu ở quầy số 2", "Nhân viên rất nhiệt tình"):
+        session.add(
+            Response(
+                uuid=marker if "script" in answer else uuid.uuid4(),
+                round_id=release.round_id,
+                questionnaire_version_id=release.questionnaire_version_id,
+                unit_id=ba_dinh.id,
+                channel=Channel.PAPER,
+                submitted_at=utcnow(),
+                answers={"comment": answer},
+                scores=b"",
+            )
+        )
+    session.commit()
+    client = _client(staff_app, "quanly.badinh")
+    page = client.get("/staff/dashboard/00004/comments?q=chờ rất lâu")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(" in html and "<script>alert" not in html
+    assert "Nhân viên rất nhiệt tình" not in html  # filtered out by the search
+    assert str(marker) not in html
+    everything = client.get("/staff/dashboard/00004/comments").get_data(as_text=True)
+    assert "Nhân viên rất nhiệt tình" in everything
+    other = _client(staff_app, "quanly.tuyenquang")
+    assert other.get("/staff/dashboard/00004/comments").status_code == 404
+
+
+def test_counter_ratings_today_heat_map_and_unhappy_alert(staff_app, session):
+    ba_dinh = _unit(session, "00004")
+    device = session.scalar(select(Device).where(Device.unit_id == ba_dinh.id))
+    counter_round = session.scalar(select(SurveyRound).where(SurveyRound.code.like("counter-%")))
+    from survey.responses import build_response
+
+    now = utcnow()
+    for minutes, rating in ((2, 1), (4, 2), (6, 1), (9, 5)):
+        session.add(
+            build_response(
+                survey_round=counter_round, unit=ba_dinh, channel=Channel.COUNTER, answers={"rating": rating},
+                response_uuid=uuid.uuid4(), device=device, submitted_at=now - timedelta(minutes=minutes),
+            )
+        )
+    session.commit()
+    client = _client(staff_app, "quanly.hanoi")
+    page = client.get("/staff/counters/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    alert = re.search(r'<p class="alert">([^<]*)</p>', html)
+    assert alert and "Phường Ba Đình · Quầy 1: 3 trên 4" in alert.group(1)
+    assert re.search(r'<svg[^>]*id="heat"[^>]*role="img"', html)
+    assert html.count('class="cell"') == 7 * len(range(7, 18)) or html.count('class="cell"') >= 7 * 11
+    assert "Hôm nay" in html and "Tuần này" in html
+    for foreign in ("Tuyên Quang", "Hải Châu", "Hà Giang"):
+        assert foreign not in html
+    other = _client(staff_app, "quanly.tuyenquang")
+    other_html = other.get("/staff/counters/").get_data(as_text=True)
+    assert "Phường Ba Đình" not in other_html and 'class="alert"' not in other_html
+    assert other.get("/staff/counters/00004").status_code == 404
+
+
+def test_dashboard_in_english(staff_app):
+    client = _client(staff_app, "quanly.hanoi")
+    html = client.get("/staff/dashboard/01?lang=en").get_data(as_text=True)
+    assert "Overall satisfaction index" in html and "League table of sub-units" in html
+    assert "Access to the service" in html  # group labels from the questionnaire in English

@@ -1,0 +1,173 @@
+"""English for the staff workspace: dashboards, counters, releases, jobs, API tokens, audit log."""
+
+EN = {
+    # API (release API and its token guard)
+    "Cần mã truy cập API hợp lệ (Authorization: Bearer …).": "A valid API token is required (Authorization: Bearer …).",
+    "Tài khoản của bạn không được dùng chức năng này.": "Your account may not use this function.",
+    "Không tìm thấy (hoặc ngoài phạm vi của bạn).": "Not found (or outside your scope).",
+    "Tham số level phải là một trong: %(levels)s.": "The level parameter must be one of: %(levels)s.",
+    # forms
+    "Tên bản kết quả": "Name of the release",
+    "Tên gợi nhớ của mã": "A name to recognise the token by",
+    # results
+    "Chỉ số hài lòng chung": "Overall satisfaction index",
+    "Toàn quốc": "Nationwide",
+    "cao hơn mức chung": "above the reference",
+    "thấp hơn mức chung": "below the reference",
+    "không khác biệt rõ": "no clear difference",
+    "So sánh các đơn vị: chỉ số hài lòng chung với khoảng tin cậy 95 %":
+        "Units compared: overall satisfaction index with 95 % confidence intervals",
+    "Mỗi dòng là một đơn vị: chấm là ước lượng, vạch ngang là khoảng tin cậy; đường đứt là mức chung để so sánh.":
+        "One row per unit: the dot is the estimate, the bar its confidence interval; the dashed line is the reference value.",
+    "Mức chung": "Reference",
+    "Chỉ số hài lòng chung qua các đợt khảo sát": "Overall satisfaction index across survey rounds",
+    "Đường nối ước lượng của từng đợt; vạch dọc là khoảng tin cậy 95 %.":
+        "The line joins each round's estimate; vertical bars are 95 % confidence intervals.",
+    "Tỷ lệ hài lòng theo từng câu hỏi, thấp nhất trước": "Share satisfied by question, lowest first",
+    "Thanh càng ngắn, tỷ lệ hài lòng càng thấp; các câu yếu nhất tô đỏ.":
+        "The shorter the bar, the fewer people satisfied; the weakest questions are red.",
+    "Chưa có bản kết quả nào được công bố cho đơn vị này.": "No release has been published for this unit yet.",
+    "Bản kết quả: %(title)s (đợt %(round)s, bản số %(number)d), công bố %(date)s.":
+        "Release: %(title)s (round %(round)s, number %(number)d), published %(date)s.",
+    "Chỉ số chung và các yếu tố": "Overall index and its elements",
+    "KTC 95 %%: %(low)s – %(high)s · n = %(n)s": "95%% CI: %(low)s – %(high)s · n = %(n)s",
+    "KTC 95 %%": "95%% CI",
+    "So với đợt trước:": "Change since the last round:",
+    "So với mức chung:": "Compared with the reference:",
+    "thứ hạng trong khoảng %(low)d – %(high)d": "rank between %(low)d and %(high)d",
+    "Thứ hạng trong các đơn vị cùng cấp: trong khoảng %(low)d – %(high)d.":
+        "Rank among units of the same level: between %(low)d and %(high)d.",
+    "điểm": "points",
+    "có ý nghĩa thống kê": "statistically significant",
+    "chưa có ý nghĩa thống kê": "not statistically significant",
+    "Diễn biến qua các đợt": "Trend across rounds",
+    "Chưa có đợt trước để so sánh.": "There is no earlier round to compare with.",
+    "Bảng xếp hạng các đơn vị cùng cấp": "League table of units at the same level",
+    "Bảng xếp hạng các đơn vị trực thuộc": "League table of sub-units",
+    "Cao hơn/thấp hơn mức chung là kết luận của kiểm định thống kê (đã hiệu chỉnh so sánh bội), không phải chỉ so sánh con số.":
+        "Above/below the reference is the conclusion of a statistical test (adjusted for multiple comparisons), not a comparison of the numbers alone.",
+    "Chỉ số": "Index",
+    "Thay đổi": "Change",
+    "So với mức chung": "Compared with the reference",
+    "Không có đơn vị trực thuộc trong phạm vi của bạn.": "There are no sub-units within your scope.",
+    "Những nội dung hài lòng thấp nhất": "Where satisfaction is lowest",
+    "Không có số liệu theo câu hỏi.": "There are no figures by question.",
+    "Mong đợi và mức hài lòng: cần cải thiện trước": "Expectations and satisfaction: what to fix first",
+    "Yếu tố có mức hài lòng thấp nhất:": "Elements with the lowest satisfaction:",
+    "Người dân mong đợi cải thiện nhiều nhất (tỷ lệ mong đợi ở mức cao):":
+        "What people most expect to be improved (share with high expectations):",
+    "Chi tiết theo câu hỏi": "Detail by question",
+    "Xem và tìm kiếm các ý kiến góp ý": "Read and search the comments",
+    "Tải số liệu": "Download the data",
+    # comments
+    "Ý kiến của người dân": "Comments from the public",
+    "Đợt %(round)s. Ý kiến được hiển thị nguyên văn, không kèm thông tin nào về người viết.":
+        "Round %(round)s. Comments are shown as written, with nothing about who wrote them.",
+    "Tìm trong ý kiến": "Search the comments",
+    "Tìm": "Search",
+    "%(n)d ý kiến.": "%(n)d comments.",
+    "Không có ý kiến nào phù hợp.": "No comments match.",
+    # counters
+    "Thứ Hai": "Monday",
+    "Thứ Ba": "Tuesday",
+    "Thứ Tư": "Wednesday",
+    "Thứ Năm": "Thursday",
+    "Thứ Sáu": "Friday",
+    "Thứ Bảy": "Saturday",
+    "Chủ Nhật": "Sunday",
+    "Tỷ lệ đánh giá hài lòng theo giờ và thứ trong tuần (%(n)d tuần gần nhất)":
+        "Share of satisfied ratings by hour and weekday (last %(n)d weeks)",
+    "Mỗi ô là một giờ của một ngày trong tuần; màu xanh là nhiều người hài lòng, màu đỏ là ít.":
+        "Each cell is one hour of one weekday; green means many people satisfied, red few.",
+    "Đánh giá tại quầy": "Counter ratings",
+    "Hôm nay": "Today",
+    "Lượt": "Ratings",
+    "Tuần này": "This week",
+    "Chưa có lượt đánh giá nào trong phạm vi của bạn.": "No ratings within your scope yet.",
+    "Tỷ lệ lượt đánh giá 4–5 sao trên tổng số lượt đánh giá (số liệu thô, không phải ước lượng của khảo sát). Trang tự cập nhật mỗi phút.":
+        "Share of 4–5 star ratings among all ratings (raw counts, not survey estimates). The page refreshes every minute.",
+    "Cảnh báo": "Alerts",
+    "%(unit)s · %(counter)s: %(unhappy)d trên %(total)d lượt đánh giá trong 15 phút gần nhất là không hài lòng.":
+        "%(unit)s · %(counter)s: %(unhappy)d of %(total)d ratings in the last 15 minutes were unhappy.",
+    "Không có quầy nào có nhiều đánh giá không hài lòng bất thường.": "No counter has an unusual number of unhappy ratings.",
+    "Theo đơn vị": "By unit",
+    "Theo quầy": "By counter",
+    "Theo giờ và thứ trong tuần": "By hour and weekday",
+    # navigation and overview
+    "Chức năng": "Sections",
+    "Kết quả": "Results",
+    "Tính toán và công bố": "Compute and publish",
+    "Mã truy cập API": "API tokens",
+    "Nhật ký hệ thống": "Audit log",
+    "Xem kết quả đã công bố": "See the published results",
+    "Đánh giá tại quầy hôm nay": "Today's counter ratings",
+    # releases and jobs
+    "Vui lòng chọn đợt khảo sát và đặt tên cho bản kết quả.": "Please choose a survey round and name the release.",
+    "Bản kết quả này đã được công bố; muốn sửa thì tạo bản mới.":
+        "This release is already published; to correct it, make a new release.",
+    "Đã công bố bản kết quả số %(n)d.": "Release number %(n)d is published.",
+    "Tiến độ tính toán": "Computation progress",
+    "Đã xong.": "Done.",
+    "Tính toán không thành công.": "The computation failed.",
+    "Đã hoàn thành": "Completed",
+    "Đang tính, trang tự cập nhật.": "Computing; this page updates itself.",
+    "Xem bản kết quả": "Open the release",
+    "Đợt %(round)s · bản số %(number)d · %(n)s phiếu · phần mềm %(version)s":
+        "Round %(round)s · release %(number)d · %(n)s responses · software %(version)s",
+    "Đã công bố": "Published",
+    "Bản nháp": "Draft",
+    "Bản nháp – chưa công bố": "Draft – not published",
+    "thay thế bản số %(n)d": "supersedes release %(n)d",
+    "Dấu vân tay dữ liệu: %(fp)s": "Data fingerprint: %(fp)s",
+    "Sau khi công bố, bản kết quả không thể sửa; muốn sửa phải tính và công bố bản mới.":
+        "Once published, a release cannot change; a correction means computing and publishing a new release.",
+    "Công bố bản kết quả": "Publish the release",
+    "Xem bảng điều khiển của bản này": "Open this release's dashboard",
+    "Ước lượng": "Estimate",
+    "Bản này không có kết quả toàn quốc.": "This release has no nationwide results.",
+    "Các đơn vị cấp cao nhất": "Top-level units",
+    "Tính toán và công bố kết quả": "Compute and publish results",
+    "Tính toán một đợt khảo sát": "Compute a survey round",
+    "Kết quả được lưu thành bản nháp để xem lại; chỉ khi công bố, người quản lý mới thấy. Bản đã công bố không bao giờ thay đổi.":
+        "Results are saved as a draft for review; managers see them only once published. A published release never changes.",
+    "Bắt đầu tính toán": "Start the computation",
+    "Các lần tính gần đây": "Recent computations",
+    "Các bản kết quả": "Releases",
+    "Đợt": "Round",
+    "Bản số": "Number",
+    "Tạo lúc": "Created",
+    "Chưa có bản kết quả nào.": "No releases yet.",
+    # API tokens
+    "Mã truy cập API của bạn": "Your API tokens",
+    "Chương trình khác dùng mã này để đọc kết quả qua API (tiêu đề Authorization: Bearer …). Mã có đúng quyền và phạm vi của tài khoản bạn.":
+        "Other programs use a token to read results through the API (header Authorization: Bearer …). A token has exactly your account's role and scope.",
+    "Mã mới – hãy sao chép ngay, mã chỉ hiện một lần:": "New token – copy it now, it is shown only once:",
+    "Tạo mã mới": "Create a new token",
+    "Tạo mã": "Create token",
+    "Các mã đã tạo": "Your tokens",
+    "Dùng lần cuối": "Last used",
+    "Đã thu hồi": "Revoked",
+    "Đang dùng": "Active",
+    "Thu hồi": "Revoke",
+    "Bạn chưa tạo mã nào.": "You have not created any tokens.",
+    "Đã thu hồi mã truy cập “%(name)s”.": "The token “%(name)s” is revoked.",
+    # audit log
+    "Hành động": "Action",
+    "Tất cả": "All",
+    "Người dùng": "User",
+    "Đối tượng chứa": "Target contains",
+    "Từ ngày": "From",
+    "Đến ngày": "To",
+    "Lọc": "Filter",
+    "%(n)d mục.": "%(n)d entries.",
+    "Đối tượng": "Target",
+    "Chi tiết": "Details",
+    "Không có mục nào.": "No entries.",
+    "Trang trước": "Previous page",
+    "Trang %(page)d / %(pages)d": "Page %(page)d of %(pages)d",
+    "Trang sau": "Next page",
+}
+EN.update({
+    "Bản kết quả khác:": "Other releases:",
+    "bản số %(n)d": "number %(n)d",
+})
