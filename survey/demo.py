@@ -241,6 +241,8 @@ def seed_demo(
     counts["responses"] += _seed_sipas(session, rng, sipas_before, sorted(former.values(), key=lambda u: u.code), max(2, round(25 * scale)), date(2024, 6, 1))
     counts["responses"] += _seed_counter(session, rng, counter, devices, max(10, round(1500 * scale)), today)
     session.commit()
+    counts["releases"] = _seed_releases(session, [sipas_before, sipas_now, counter])
+    session.commit()
 
     _write_urls(instance_path, device_lines)
     return DemoReport(created=True, counts=counts)
@@ -301,6 +303,16 @@ def _seed_counter(
     session.add_all(batch)
     session.flush()
     return total
+
+
+def _seed_releases(session: Session, rounds: list[SurveyRound]) -> int:
+    """A computed and published release per round (earlier rounds first, so later ones show the change)."""
+    from survey.releases import compute_release, publish_release
+
+    for survey_round in rounds:
+        release = compute_release(session, survey_round, title=f"{survey_round.name} – kết quả chính thức")
+        publish_release(session, release, None)
+    return len(rounds)
 
 
 def _write_urls(instance_path: Path, device_lines: list[str]) -> None:

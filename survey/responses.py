@@ -209,3 +209,49 @@ def load_score_matrix(
         return np.empty(0, dtype=np.int64), np.empty((0, len(items)), dtype=np.float32), items
     scores_matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(-1, len(items))
     return np.concatenate(unit_chunks), scores_matrix, items
+
+
+
+def load_response_arrays(
+    session: Session, round_id: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Like :func:`load_score_matrix`, with each response's id and UUID (16 bytes).
+
+    Returns ``(response_ids, uuids, unit_ids, scores, items)`` in id order from
+    one query, so that weights and design variables can be matched by id and
+    a release can fingerprint exactly the answers it used.
+    """
+    survey_round = session.get(SurveyRound, round_id)
+    if survey_round is None:
+        raise LookupError(f"no survey round with id {round_id}")
+    items = list(survey_round.questionnaire_version.numeric_items)
+    connection = session.connection()
+    plus = "+" if connection.dialect.name == "sqlite" else ""  # see load_score_matrix
+    sql = f"SELECT id, uuid, unit_id, scores FROM responses WHERE {plus}round_id = {int(round_id)} ORDER BY id"
+    cursor = connection.connection.driver_connection.cursor()
+    id_chunks: list[np.ndarray] = []
+    uuid_chunks: list[bytes] = []
+    unit_chunks: list[np.ndarray] = []
+    blobs: list[bytes] = []
+    try:
+        cursor.execute(sql)
+        while True:
+            rows = cursor.fetchmany(100_000)
+            if not rows:
+                break
+            ids, uuids, units, scores = zip(*rows)
+            id_chunks.append(np.fromiter(ids, dtype=np.int64, count=len(ids)))
+            if isinstance(uuids[0], str):  # SQLite keeps 32 hex digits
+                uuid_chunks.append(bytes.fromhex("".join(uuids).replace("-", "")))
+            else:
+                uuid_chunks.append(b"".join(u.bytes for u in uuids))
+            unit_chunks.append(np.fromiter(units, dtype=np.int64, count=len(units)))
+            blobs.append(b"".join(scores))
+    finally:
+        cursor.close()
+    if not id_chunks:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, np.empty(0, dtype="S16"), empty.copy(), np.empty((0, len(items)), dtype=np.float32), items
+    scores_matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(-1, len(items))
+    uuid_array = np.frombuffer(b"".join(uuid_chunks), dtype="S16")
+    return np.concatenate(id_chunks), uuid_array, np.concatenate(unit_chunks), scores_matrix, items
