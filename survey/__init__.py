@@ -66,7 +66,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return redirect(url_for("dashboard.index"))
 
     _register_transaction_boundary(app)
+    _register_security_headers(app)
     return app
+
+
+def _register_security_headers(app: Flask) -> None:
+    """Headers every response carries unless a view set its own; staff pages are never cached."""
+
+    @app.after_request
+    def _security_headers(response):
+        from flask import request
+
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if request.blueprint in ("dashboard", "admin") and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "private, no-store"
+        return response
 
 
 def _finish_config(app: Flask) -> None:
