@@ -6,3 +6,4 @@ bp = Blueprint("dashboard", __name__, url_prefix="/staff")
 
 from survey.dashboard import views  # noqa: E402,F401
 from survey.dashboard import releases, results, tokens  # noqa: E402,F401
+from survey.dashboard import imports  # noqa: E402,F401
