@@ -56,6 +56,15 @@ def staff_app(request, tmp_path_factory):
             "RATELIMIT_ENABLED": False,
         }
     )
+    @app.before_request
+    def _forget_the_previous_request():
+        # Tests hold an app context between requests, which Flask then reuses: do not let
+        # the user (or scope) cached in ``g`` by one client's request leak into the next.
+        from flask import g
+
+        for name in ("_login_user", "_sipas_scopes", "api_user"):
+            g.pop(name, None)
+
     with app.app_context():
         seed_demo(db.session, Path(app.instance_path), scale=0.1)
         demo_releases(db.session)
@@ -240,6 +249,8 @@ def test_page_views_read_stored_rows_and_never_recompute(staff_app, session, mon
 
 
 def test_comments_are_escaped_searchable_and_never_linked_to_a_person(staff_app, session):
+    from survey.responses import pack_scores
+
     release = _current(session)
     ba_dinh = _unit(session, "00004")
     marker = uuid.uuid4()
@@ -253,7 +264,7 @@ def test_comments_are_escaped_searchable_and_never_linked_to_a_person(staff_app,
                 channel=Channel.PAPER,
                 submitted_at=utcnow(),
                 answers={"comment": answer},
-                scores=b"",
+                scores=pack_scores(release.questionnaire_version.numeric_items, {}),
             )
         )
     session.commit()
@@ -307,3 +318,65 @@ def test_dashboard_in_english(staff_app):
     html = client.get("/staff/dashboard/01?lang=en").get_data(as_text=True)
     assert "Overall satisfaction index" in html and "League table of sub-units" in html
     assert "Access to the service" in html  # group labels from the questionnaire in English
+
+
+def test_statistician_computes_follows_progress_reviews_and_publishes(staff_app, session):
+    from survey.jobs import wait_for_job
+    from survey.models import AuditEntry, Job, JobStatus
+
+    survey_round = session.scalar(
+        select(SurveyRound).where(SurveyRound.code.like("sipas-2%")).order_by(SurveyRound.ends_on.desc())
+    )
+    before = _current(session)
+    client = _client(staff_app, "thongke")
+    assert "Bắt đầu tính toán" in client.get("/staff/releases").get_data(as_text=True)
+    started = client.post("/staff/releases/compute", data={"round_id": survey_round.id, "title": "Bản sửa lỗi"})
+    assert started.status_code == 302
+    job_id = int(re.search(r"/staff/jobs/(\d+)$", started.headers["Location"]).group(1))
+    progress_page = client.get(f"/staff/jobs/{job_id}").get_data(as_text=True)
+    assert '<progress id="job-progress"' in progress_page and "js/progress.js" in progress_page
+    assert wait_for_job(job_id, timeout=120)
+    state = client.get(f"/staff/jobs/{job_id}.json").json
+    assert state["status"] == "done" and state["progress"] == 1.0 and state["done"] is True
+    session.expire_all()
+    job = session.get(Job, job_id)
+    assert job.status == JobStatus.DONE and job.user.login == "thongke" if hasattr(job, "user") else True
+    release = session.get(Release, job.result["release_id"])
+    assert release.status == ReleaseStatus.DRAFT and release.title == "Bản sửa lỗi"
+    assert state["result_url"] == f"/staff/releases/{release.id}"
+    # managers do not see the draft; the statistician reviews it
+    manager = _client(staff_app, "quanly.hanoi")
+    assert manager.get(f"/staff/dashboard/01?release={release.id}").status_code == 404
+    review = client.get(state["result_url"]).get_data(as_text=True)
+    assert "Bản nháp – chưa công bố" in review and 'id="publish"' in review
+    assert manager.get(state["result_url"]).status_code == 403
+    assert client.post(f"/staff/releases/{release.id}/publish").status_code == 302
+    session.expire_all()
+    assert session.get(Release, release.id).status == ReleaseStatus.PUBLISHED
+    again = client.post(f"/staff/releases/{release.id}/publish", follow_redirects=True)
+    assert "đã được công bố" in again.get_data(as_text=True)
+    actions = set(session.scalars(select(AuditEntry.action)))
+    assert {"release.compute_started", "release.compute", "release.publish"} <= actions
+    # the new release is what the manager now sees; the older one is listed
+    page = manager.get("/staff/dashboard/01").get_data(as_text=True)
+    assert "Bản sửa lỗi" in page and f"release={before.id}" in page
+
+
+def test_exports_are_scoped_and_audited(staff_app, session):
+    from survey.models import AuditEntry
+
+    release = _current(session)
+    manager = _client(staff_app, "quanly.tuyenquang")
+    csv = manager.get(f"/staff/releases/{release.id}/export.csv")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    text_body = csv.get_data(as_text=True)
+    assert "Tỉnh Tuyên Quang" in text_body and "Phường Ba Đình" not in text_body and "Hà Nội" not in text_body
+    assert manager.get(f"/staff/releases/{release.id}/export.csv?unit=00004").status_code == 404
+    report = manager.get(f"/staff/releases/{release.id}/export.html")
+    assert report.status_code == 200 and "Tuyên Quang" in report.get_data(as_text=True)
+    assert "Hà Nội" not in report.get_data(as_text=True)
+    statistician = _client(staff_app, "thongke")
+    full = statistician.get(f"/staff/releases/{release.id}/export.xlsx")
+    assert full.status_code == 200 and full.data[:2] == b"PK"
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "release.export").order_by(AuditEntry.id.desc())).first()
+    assert entry.details["format"] == "xlsx" and entry.user.login == "thongke"

@@ -47,6 +47,15 @@ def staff_app(request, tmp_path_factory):
             "RATELIMIT_ENABLED": False,
         }
     )
+    @app.before_request
+    def _forget_the_previous_request():
+        # Tests hold an app context between requests, which Flask then reuses: do not let
+        # the user (or scope) cached in ``g`` by one client's request leak into the next.
+        from flask import g
+
+        for name in ("_login_user", "_sipas_scopes", "api_user"):
+            g.pop(name, None)
+
     with app.app_context():
         seed_demo(db.session, Path(app.instance_path), scale=0.1)
         demo_releases(db.session)

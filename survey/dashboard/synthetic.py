@@ -58,7 +58,7 @@ def synthetic_release(
         questionnaire_version_id=survey_round.questionnaire_version_id,
         previous_release_id=previous.id if previous else None,
         data_fingerprint="0" * 64,
-        parameters={"synthetic": True},
+        parameters={"synthetic": True, "level": 0.95, "ci_method": "logit", "alpha": 0.05},
         software_version="bench",
         n_responses=n_responses or per_unit_n * len(units),
         created_at=utcnow(),
