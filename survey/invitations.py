@@ -30,11 +30,12 @@ import os
 import secrets
 import tempfile
 import uuid as uuid_module
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
@@ -78,7 +79,7 @@ def coarse_timestamp(day: date) -> datetime:
 
     UTC because SQLite drops the offset and SIPAS reads naive times as UTC.
     """
-    return datetime.combine(day, time(12), VN_TZ).astimezone(timezone.utc)
+    return datetime.combine(day, time(12), VN_TZ).astimezone(UTC)
 
 
 def invitation_url(base_url: str, token: str) -> str:

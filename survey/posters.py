@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Iterable, Literal
+from typing import BinaryIO, Literal
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
@@ -226,8 +227,7 @@ def write_pdf(pages: Iterable[Image.Image], out: BinaryIO, dpi: int) -> int:
     obj(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)))
     xref_at = out.tell() - start
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % next_number)
-    for number in range(1, next_number):
-        out.write(b"%010d 00000 n \n" % offsets[number])
+    out.writelines(b"%010d 00000 n \n" % offsets[number] for number in range(1, next_number))
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (next_number, xref_at))
     return len(kids)
 

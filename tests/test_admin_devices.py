@@ -6,7 +6,7 @@ import base64
 import io
 import re
 import shutil
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
 from PIL import Image
@@ -159,7 +159,7 @@ def test_open_minutes_count_only_opening_hours():
     assert HOURS.open_minutes(vn(6, 16, 50), vn(9, 8)) == 40  # Friday 16:50 → Monday 08:00
     assert HOURS.open_minutes(vn(7, 9), vn(8, 18)) == 0  # a weekend
     assert HOURS.open_minutes(vn(2, 7, 30), vn(3, 7, 30)) == 570  # a whole day
-    utc_naive = vn(2, 8).astimezone(timezone.utc).replace(tzinfo=None)  # as SQLite returns it
+    utc_naive = vn(2, 8).astimezone(UTC).replace(tzinfo=None)  # as SQLite returns it
     assert HOURS.open_minutes(utc_naive, vn(2, 9)) == 60
 
 

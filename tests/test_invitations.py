@@ -8,13 +8,12 @@ import re
 import shutil
 import threading
 import uuid
-import zlib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from survey.cli import main
@@ -307,7 +306,7 @@ def test_no_column_joins_an_invitation_to_its_response(app, client, db_session, 
     for response in responses:
         stamps = {response.submitted_at, response.received_at}
         # Coarsened to noon in Vietnam of the day of use (SQLite hands back naive UTC).
-        assert {s if s.tzinfo else s.replace(tzinfo=timezone.utc) for s in stamps} == {noon}
+        assert {s if s.tzinfo else s.replace(tzinfo=UTC) for s in stamps} == {noon}
         assert str(response.uuid) != form_uuid  # the page's UUID (seen with the token) is not used
         assert response.device_id is None and response.channel == Channel.ONLINE
     # The two uses left identical traces: whatever column one joins on, both invitations
@@ -323,7 +322,7 @@ def test_no_column_joins_an_invitation_to_its_response(app, client, db_session, 
 def test_coarse_timestamp_keeps_the_day_in_utc_and_local_time():
     day = date(2026, 3, 1)
     stamp = coarse_timestamp(day)
-    assert stamp.astimezone(timezone.utc).date() == day and stamp.astimezone(VN).date() == day
+    assert stamp.astimezone(UTC).date() == day and stamp.astimezone(VN).date() == day
     assert stamp.astimezone(VN).time() == time(12)
 
 
@@ -333,7 +332,6 @@ def test_coarse_timestamp_keeps_the_day_in_utc_and_local_time():
 def test_two_simultaneous_uses_of_one_token_cannot_both_succeed(app, db_session, demo):
     from survey.extensions import db
     from survey.invitations import answer_invitation
-
     from survey.responses import questionnaire_for
 
     token = _issue(db_session)[0]
