@@ -157,8 +157,11 @@ def demo_releases(session: Session, seed: int = 7) -> dict[str, Release]:
     previous: Release | None = None
     for survey_round in rounds[-2:]:
         day = survey_round.ends_on
-        # Former provinces last year, current ones this year; communes in both (for trends).
-        units = [u for u in session.scalars(select(Unit)) if u.is_valid_on(day) or u.kind != UnitKind.PROVINCE]
+        # This year the current units; last year every unit, so that current provinces have a trend.
+        units = [
+            u for u in session.scalars(select(Unit))
+            if previous is None or u.is_valid_on(day) or u.kind != UnitKind.PROVINCE
+        ]
         number = (session.scalar(select(func.max(Release.number)).where(Release.round_id == survey_round.id)) or 0) + 1
         previous = synthetic_release(session, survey_round, units, rng, number=number, previous=previous)
         result["previous" if "previous" not in result else "current"] = previous
