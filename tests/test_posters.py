@@ -179,6 +179,8 @@ def test_letter_has_the_personal_link_and_its_number():
 def test_admin_downloads_posters_in_both_formats(app, client, db_session, demo, login_as):
     unit = find_unit(db_session, "00004")
     login_as("admin")
+    province = client.get(f"/admin/units/{unit.parent.id}").get_data(as_text=True)
+    assert f'<a href="/admin/units/{unit.id}">Phường Ba Đình</a> (00004)' in province  # how admins get there
     detail = client.get(f"/admin/units/{unit.id}").get_data(as_text=True)
     assert f"/admin/units/{unit.id}/poster.pdf?format=receipt" in detail
     png = client.get(f"/admin/units/{unit.id}/poster.png?format=a4")

@@ -31,6 +31,7 @@ EN = {
     "Thư mời này đã được dùng để trả lời phiếu khảo sát. Mỗi thư mời chỉ dùng được một lần. Cảm ơn bạn đã tham gia!": "This invitation has already been used to answer the survey. Each invitation can be used only once. Thank you for taking part!",
     # admin: links, units, posters
     "Quản trị": "Administration",
+    "Đơn vị trực thuộc": "Units under it",
     "Khảo sát trực tuyến": "Online survey",
     "Đường dẫn công khai": "Public link",
     "In áp phích có mã QR": "Print a poster with the QR code",
