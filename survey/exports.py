@@ -439,9 +439,12 @@ def unit_report_html(session: Session, release: Release, unit: Unit | None = Non
         number=lambda v: _format_number(v, 0, lang),
         lang=lang,
     )
+    from flask_babel import force_locale
+
     if has_request_context():
-        return render_template("reports/unit.html", **context)
-    with current_app.test_request_context(f"/?lang={lang}"):  # the CLI: pages' locale selection needs a request
+        with force_locale(lang):
+            return render_template("reports/unit.html", **context)
+    with current_app.test_request_context(f"/?lang={lang}"), force_locale(lang):  # pages' locale needs a request
         return render_template("reports/unit.html", **context)
 
 

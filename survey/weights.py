@@ -151,6 +151,7 @@ def parse_frame(content: bytes, filename: str) -> list[dict[str, Any]]:
             continue
         seen[code] = line
         row: dict[str, Any] = {"line": line, "unit": code}
+        problems_before = len(problems)
         for name in ("stratum", "psu"):
             if name in cells and cells[name] not in (None, ""):
                 value = cells[name]
@@ -181,7 +182,7 @@ def parse_frame(content: bytes, filename: str) -> list[dict[str, Any]]:
                 )
                 continue
             row[name] = value
-        if "population" not in row and "probability" not in row:
+        if "population" not in row and "probability" not in row and len(problems) == problems_before:
             problems.append(
                 _("Dòng %(line)d: cần quy mô tổng thể hoặc xác suất chọn của đơn vị %(code)s.", line=line, code=code)
             )
