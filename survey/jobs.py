@@ -16,7 +16,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -102,9 +102,10 @@ def _run(app: Flask, job_id: int, func: JobFunction, params: dict[str, Any]) -> 
 
 
 def start_job(
-    app: Flask,
+    app: Flask | Any,
     kind: str,
-    func: JobFunction | None = None,
+    func: JobFunction | Mapping[str, Any] | None = None,
+    /,
     *,
     user: Any = None,
     user_id: int | None = None,
@@ -120,9 +121,20 @@ def start_job(
     JSON-ready: they are stored with the job. The returned :class:`Job`
     belongs to the caller's ``db.session`` (``db.session.refresh(job)`` shows
     progress).
+
+    Also accepted, for callers inside a request: a session (or anything not
+    a Flask app) instead of ``app`` (the current app is used) and a dict of
+    parameters instead of ``func`` (the registered function is used).
     """
+    from flask import current_app
+
     from survey.extensions import db
 
+    if not isinstance(app, Flask):
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if isinstance(func, Mapping):
+        params = {**func, **params}
+        func = None
     func = func or job_function(kind)
     if user is not None and user_id is None:
         user_id = user.id

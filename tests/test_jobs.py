@@ -11,7 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.jobs import job_dict, start_job, text_progress, wait_for_job
-from survey.models import Job, JobStatus, Release, ReleaseStatus, StaffUser, SurveyRound, Unit, UnitKind
+from survey.models import (
+    Job,
+    JobStatus,
+    Release,
+    ReleaseStatus,
+    StaffUser,
+    SurveyRound,
+    Unit,
+    UnitKind,
+)
 
 
 def _seen_progress(engine, job_id: int) -> tuple[str, float, str]:
@@ -74,6 +83,16 @@ def test_compute_release_job_by_kind(app, demo, db_session):
     release = db_session.get(Release, job.result["release_id"])
     assert (release.title, release.status, release.created_by_id) == ("Bản thử", ReleaseStatus.DRAFT, user.id)
     assert release.number == 2
+
+
+def test_a_request_may_start_a_job_by_kind_with_a_session_and_a_dict(app, demo, db_session):
+    survey_round = db_session.scalar(select(SurveyRound).where(SurveyRound.code == "sipas-2024"))
+    db_session.commit()
+    job = start_job(db_session, "compute_release", {"round_id": survey_round.id, "title": "Từ trang web"})
+    assert wait_for_job(job.id, timeout=60)
+    db_session.refresh(job)
+    assert job.status == JobStatus.DONE, job.message
+    assert db_session.get(Release, job.result["release_id"]).title == "Từ trang web"
 
 
 def test_unknown_job_kind_is_refused(app):

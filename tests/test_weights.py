@@ -117,7 +117,7 @@ def test_weights_meet_the_population_and_the_release_uses_them(demo, db_session)
     data["stratum"] = np.array([strata[int(u)] for u in unit_ids])
     spec, _extra = release_spec(survey_round.questionnaire_version)
     expected = compute_indices(data, spec, DesignSpec(weight="w", strata="stratum"))
-    overall = [r for r in expected.records if r.level == "overall"][0]
+    overall = next(r for r in expected.records if r.level == "overall")
     row = db_session.scalar(select(ReleaseIndex).where(
         ReleaseIndex.release_id == release.id, ReleaseIndex.unit_id.is_(None), ReleaseIndex.level == "overall"))
     assert row.estimate == pytest.approx(overall.estimate, rel=1e-10)
