@@ -36,7 +36,6 @@ import asyncio
 import json
 import os
 import random
-import resource
 import shutil
 import signal
 import socket
@@ -144,12 +143,12 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
 
 def start_server(env: dict[str, str], port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
     """``sipas serve`` in its own process group; returns once /api/v1/health answers."""
-    out = open(log, "ab")
-    process = subprocess.Popen(
-        [str(SIPAS), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--threads", str(threads)],
-        env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT,
-    )
+    with open(log, "ab") as out:  # the server keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [str(SIPAS), "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers), "--threads", str(threads)],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -176,6 +175,20 @@ def stop_server(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the live processes of a process group (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 # --- load ---------------------------------------------------------------------
@@ -210,6 +223,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     failures: int = 0  # connection errors and timeouts
+    server_cpu: float = 0.0  # CPU seconds used by the server during the recorded window
     created_total: int = 0  # 201s including the warm-up
     client_cpu: float = 0.0
 
@@ -227,12 +241,17 @@ class LoadResult:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] * 1000
 
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
     def line(self, name: str) -> str:
-        rate = len(self.latencies) / self.seconds
-        return (f"{name:<22} {rate:8.0f}/s  p50 {self.percentile(50):6.1f} ms  p90 {self.percentile(90):6.1f} ms  "
+        server_us = self.server_cpu / max(1, len(self.latencies)) * 1e6
+        return (f"{name:<22} {self.rate:7.0f}/s  p50 {self.percentile(50):6.1f} ms  p90 {self.percentile(90):6.1f} ms  "
                 f"p99 {self.percentile(99):6.1f} ms  max {self.percentile(100):6.1f} ms  "
-                f"ok {self.ok}  errors {self.errors}  statuses {dict(sorted(self.statuses.items()))}  "
-                f"generator CPU {self.client_cpu:.0%} of a core")
+                f"ok {self.ok}  errors {self.errors}  statuses {dict(sorted(self.statuses.items()))}\n"
+                f"{'':<22} server CPU {server_us:5.0f} µs/request ({self.server_cpu / self.seconds:.2f} cores), "
+                f"generator CPU {self.client_cpu:.2f} cores")
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
@@ -278,15 +297,21 @@ def post_request(body: bytes, port: int) -> bytes:
             b"Content-Length: %d\r\n\r\n" % (port, len(body))) + body
 
 
-def run_load(port: int, request_makers: list, seconds: float, warmup: float = 2.0) -> LoadResult:
+def run_load(port: int, request_makers: list, seconds: float, warmup: float = 2.0,
+             server_pgid: int | None = None) -> LoadResult:
+    async def sample_cpu(result: LoadResult, record_from: float, stop_at: float) -> None:
+        await asyncio.sleep(record_from - time.perf_counter())
+        server, client = group_cpu_seconds(server_pgid) if server_pgid else 0.0, time.process_time()
+        await asyncio.sleep(stop_at - time.perf_counter())
+        result.server_cpu = (group_cpu_seconds(server_pgid) - server) if server_pgid else 0.0
+        result.client_cpu = (time.process_time() - client) / seconds
+
     async def main() -> LoadResult:
         start = time.perf_counter()
         record_from, stop_at = start + warmup, start + warmup + seconds
         result = LoadResult(seconds)
-        cpu = resource.getrusage(resource.RUSAGE_SELF)
-        await asyncio.gather(*(_connection(port, make, result, record_from, stop_at) for make in request_makers))
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        result.client_cpu = (used.ru_utime - cpu.ru_utime + used.ru_stime - cpu.ru_stime) / (warmup + seconds)
+        await asyncio.gather(sample_cpu(result, record_from, stop_at),
+                             *(_connection(port, make, result, record_from, stop_at) for make in request_makers))
         return result
 
     return asyncio.run(main())
@@ -319,9 +344,12 @@ def main() -> int:
         rng = random.Random(20260701)
         start = datetime.now(timezone.utc) - timedelta(days=20)
         tablets = [Tablet(token, start + timedelta(milliseconds=i), rng) for i, token in enumerate(tokens)]
-        ingest = run_load(port, [lambda t=t: post_request(t.body(), port) for t in tablets], args.seconds)
+        load_before = os.getloadavg()[0]
+        ingest = run_load(port, [lambda t=t: post_request(t.body(), port) for t in tablets], args.seconds,
+                          server_pgid=process.pid)
         health_request = b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port
-        ceiling = run_load(port, [lambda: health_request] * args.tablets, args.seconds)
+        ceiling = run_load(port, [lambda: health_request] * args.tablets, args.seconds, server_pgid=process.pid)
+        load_after = os.getloadavg()[0]
         stop_server(process)
         process = None
         stored = count_responses(database_url)
@@ -329,8 +357,11 @@ def main() -> int:
               f"sipas serve --workers {args.workers} --threads {args.threads}, {os.cpu_count()} cores")
         print(ingest.line("POST /api/v1/responses"))
         print(ceiling.line("GET /api/v1/health"))
-        ratio = (len(ingest.latencies) / ingest.seconds) / (len(ceiling.latencies) / ceiling.seconds)
-        print(f"ingest / ceiling: {ratio:.0%}")
+        print(f"ingest / ceiling: {ingest.rate / ceiling.rate:.0%}")
+        ingest_cpu = (ingest.server_cpu + ingest.client_cpu * ingest.seconds) / max(1, len(ingest.latencies))
+        print(f"machine: load average {load_before:.1f} before, {load_after:.1f} after (other processes share the cores); "
+              f"CPU per response (server + generator) {ingest_cpu * 1e6:.0f} µs, "
+              f"i.e. at most {(os.cpu_count() or 1) / ingest_cpu:.0f} responses/s if these cores were ours alone")
         print(f"stored rows {stored}, acknowledged with 201 (incl. warm-up) {ingest.created_total}")
         return 0 if ingest.errors == 0 and stored == ingest.created_total else 1
     finally:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from survey.answer_forms import answer_problem_text
 from survey.api.guards import RateLimits, interval_store_for
 from survey.api.lookups import DeviceInfo, Lookups, RoundInfo, touch_device_statement
+from survey.api.write_gate import WriteGate, gate_for
 from survey.api.payload import ApiError, Submission, field_error, parse_body, parse_submission
 from survey.extensions import db
 from survey.models import Device, Questionnaire, QuestionnaireVersion, Response, Unit, hash_token, utcnow
@@ -36,6 +37,13 @@ class ApiState:
         self.lookups = Lookups(ttl=float(app.config.get("API_LOOKUP_TTL_SECONDS", 10)))
         self.limits = RateLimits(app)
         self.intervals = interval_store_for(self.limits.storage_uri)
+        self._gates: dict[int, WriteGate] = {}
+
+    def write_gate(self, engine) -> WriteGate:
+        gate = self._gates.get(id(engine))
+        if gate is None:
+            gate = self._gates[id(engine)] = gate_for(engine)
+        return gate
 
     def reset(self) -> None:
         """Forget caches and counters (tests, or after an admin change that cannot wait)."""
@@ -181,7 +189,7 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None) -
     if db.session.registry.has():
         db.session.close()  # end the lookups' read transaction before writing
 
-    with db.engine.begin() as connection:
+    with state.write_gate(db.engine).held(), db.engine.begin() as connection:
         created = insert_response_row(connection, row)
         if created and device is not None:
             _claim_interval(state, device, submission, moment=(submission.submitted_at or now))
