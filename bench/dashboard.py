@@ -1,17 +1,21 @@
 """Benchmark: the manager dashboard of a release covering 1,000,000 responses and 3,000 units.
 
-Builds (once, in a temporary SQLite file, or the database given by
-``--database-url``) 34 provinces with about 87 communes each (3,000 units), a
-previous and a current published release of a round of 1,000,000 responses:
-every unit's overall, group and item indices (about 100,000 ReleaseIndex rows
-per release), as the computation stores them. Then it times, through the
-Flask test client (server time, no network), the national page, a province's
-page (league table of its ~87 communes with forest plot) and a commune's page.
+By default the release is made by ``survey.synthetic.create_synthetic_release``:
+1,000,000 synthetic answers over 3,000 communes in the 34 provinces, computed
+(every item, group and overall index of every unit, league flags, rank
+intervals) and published, exactly the stored object the dashboard reads.
+``--direct`` instead writes plausible ReleaseIndex rows straight away (seconds
+instead of minutes; same row count and shape). ``--store-responses`` also
+stores the million responses, to show that the page time does not depend on
+them.
 
-The dashboard reads stored results only; page views never recompute, which
-is why the time does not depend on the number of responses.
+Then it times, through the Flask test client (server time, no network), the
+national page (league table of the 34 provinces with forest plot), the page
+of the province with most communes (league table and forest plot of its
+communes) and a commune's page. The dashboard reads stored results only: a
+page view never recomputes.
 
-Run: ``python bench/dashboard.py [--repeat 20] [--database-url URL]``.
+Run: ``python bench/dashboard.py [--repeat 20] [--direct] [--database-url URL]``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -31,23 +35,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from survey.dashboard.synthetic import synthetic_release  # noqa: E402
-from survey.models import ReleaseIndex, SurveyRound, Unit  # noqa: E402
+from survey.models import Release, ReleaseIndex, SurveyRound, Unit  # noqa: E402
 
 
 # --- the benchmark ------------------------------------------------------------------
 
 
-def build(session: Session, provinces: int = 34, units_total: int = 3000) -> dict:
-    from survey.models import QuestionnaireVersion, Role, StaffUser, UnitKind
+def build_direct(session: Session, provinces: int = 34, units_total: int = 3000) -> Release:
+    """3,000 units and two published releases written as ReleaseIndex rows (no computation)."""
+    from survey.models import QuestionnaireVersion, UnitKind
     from survey.questionnaire import load_questionnaire
     from survey.questionnaires import publish
 
     rng = np.random.default_rng(20260701)
     path = ROOT / "questionnaires" / "sipas-service.yaml"
-    version, _ = publish(session, load_questionnaire(path), path.read_text(encoding="utf-8"))
+    version, _created = publish(session, load_questionnaire(path), path.read_text(encoding="utf-8"))
     assert isinstance(version, QuestionnaireVersion)
     province_units = [
-        Unit(code=f"{p + 1:02d}", name=f"Tỉnh số {p + 1:02d}", kind=UnitKind.PROVINCE, valid_from=date(2025, 7, 1))
+        Unit(code=f"P{p + 1:02d}", name=f"Tỉnh số {p + 1:02d}", kind=UnitKind.PROVINCE, valid_from=date(2025, 7, 1))
         for p in range(provinces)
     ]
     session.add_all(province_units)
@@ -57,39 +62,70 @@ def build(session: Session, provinces: int = 34, units_total: int = 3000) -> dic
     for p, province in enumerate(province_units):
         for c in range(per + (1 if p < (units_total - provinces) % provinces else 0)):
             communes.append(
-                Unit(code=f"{p + 1:02d}{c + 1:04d}", name=f"Xã {p + 1:02d}-{c + 1:04d}", kind=UnitKind.COMMUNE,
+                Unit(code=f"P{p + 1:02d}{c + 1:04d}", name=f"Xã {p + 1:02d}-{c + 1:04d}", kind=UnitKind.COMMUNE,
                      parent_id=province.id, valid_from=date(2025, 7, 1))
             )
     session.add_all(communes)
     session.flush()
     units = province_units + communes
-    today = date.today()
     rounds = []
-    for year in (today.year - 1, today.year):
+    for year in (date.today().year - 1, date.today().year):
         survey_round = SurveyRound(
             code=f"bench-{year}", name=f"SIPAS {year}", questionnaire_version_id=version.id,
-            starts_on=date(year, 1, 1), ends_on=date(year, 12, 31) - timedelta(days=0), channels=["paper"],
+            starts_on=date(year, 1, 1), ends_on=date(year, 12, 31), channels=["paper"],
         )
         session.add(survey_round)
         rounds.append(survey_round)
     session.flush()
     before = synthetic_release(session, rounds[0], units, rng, n_responses=1_000_000, per_unit_n=330)
     current = synthetic_release(session, rounds[1], units, rng, previous=before, n_responses=1_000_000, per_unit_n=330)
-    manager = StaffUser(login="bench.manager", display_name="Bench", role=Role.MANAGER, unit_id=province_units[0].id)
+    session.commit()
+    return current
+
+
+def build(session: Session, direct: bool, store_responses: bool) -> dict:
+    from sqlalchemy import func, select
+
+    from survey.models import Role, StaffUser
+
+    if direct:
+        release = build_direct(session)
+    else:
+        from survey.jobs import text_progress
+        from survey.synthetic import create_synthetic_release
+
+        with text_progress("release ") as progress:
+            release = create_synthetic_release(session, store_responses=store_responses, progress=progress)
+    rows = session.scalar(select(func.count()).select_from(ReleaseIndex).where(ReleaseIndex.release_id == release.id))
+    unit_ids = select(ReleaseIndex.unit_id).where(ReleaseIndex.release_id == release.id, ReleaseIndex.level == "overall")
+    units = session.scalar(select(func.count()).select_from(Unit).where(Unit.id.in_(unit_ids)))
+    # the province with the most communes in the release, and one of its communes
+    child = (
+        select(Unit.parent_id, func.count().label("n"))
+        .where(Unit.id.in_(unit_ids), Unit.parent_id.is_not(None))
+        .group_by(Unit.parent_id)
+        .order_by(func.count().desc())
+        .limit(1)
+    )
+    province_id, n_children = session.execute(child).one()
+    province = session.get(Unit, province_id)
+    commune = session.scalar(select(Unit).where(Unit.parent_id == province_id, Unit.id.in_(unit_ids)).limit(1))
+    manager = StaffUser(login="bench.manager", display_name="Bench", role=Role.MANAGER, unit_id=province.id)
     national = StaffUser(login="bench.national", display_name="Bench", role=Role.STATISTICIAN)
     for user in (manager, national):
         user.set_password("bench-password")
     session.add_all([manager, national])
     session.commit()
-    rows = session.query(ReleaseIndex).filter(ReleaseIndex.release_id == current.id).count()
-    return {"release": current.id, "rows": rows, "units": len(units), "province": province_units[0].code,
-            "commune": communes[0].code}
+    return {"release": release.id, "rows": rows, "units": units, "n_responses": release.n_responses,
+            "province": province.code, "children": n_children, "commune": commune.code}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database-url")
+    parser.add_argument("--direct", action="store_true", help="write ReleaseIndex rows instead of computing")
+    parser.add_argument("--store-responses", action="store_true", help="also store the million responses")
     args = parser.parse_args(argv)
 
     from survey import create_app, database
@@ -105,15 +141,16 @@ def main(argv: list[str] | None = None) -> int:
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
         t0 = time.perf_counter()
-        info = build(db.session)
-        print(f"built {info['units']} units, {info['rows']} index rows per release in "
-              f"{time.perf_counter() - t0:.1f} s ({url.split(':')[0]})")
+        info = build(db.session, args.direct, args.store_responses)
+        print(f"release #{info['release']}: {info['n_responses']:,} responses, {info['units']} units with results, "
+              f"{info['rows']:,} index rows; built in {time.perf_counter() - t0:.1f} s ({url.split(':')[0]}, "
+              f"{'direct rows' if args.direct else 'computed'})")
         db.session.remove()
     results = {}
     for login, pages in (
         ("bench.national", [("national page (34 provinces)", f"/staff/dashboard/?release={info['release']}")]),
         ("bench.manager", [
-            (f"province page ({info['units'] // 34} communes)", f"/staff/dashboard/{info['province']}"),
+            (f"province page ({info['children']} communes)", f"/staff/dashboard/{info['province']}"),
             ("commune page", f"/staff/dashboard/{info['commune']}"),
         ]),
     ):

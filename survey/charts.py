@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
@@ -26,10 +28,32 @@ NEUTRAL = "#0b5cad"
 FONT = 'font-family="Noto Sans, Segoe UI, Roboto, Arial, sans-serif"'
 
 
-def _default_pct(value: float | None) -> str:
-    from survey.i18n import format_percent
+@lru_cache(maxsize=8)
+def _number_symbols(locale: str) -> tuple[str, str]:
+    from babel import Locale
 
-    return format_percent(value, 1)
+    symbols = Locale.parse(locale).number_symbols
+    symbols = symbols.get("latn", symbols)
+    return symbols["decimal"], symbols["group"]
+
+
+def fast_percent(value: float | None, digits: int = 2) -> str:
+    """The ``pct`` filter's output (90,29 % in Vietnamese, 90.29% in English), without Babel's
+    per-call pattern machinery: a league table of hundreds of units formats thousands of numbers."""
+    if value is None or value != value:
+        return "–"
+    from flask_babel import get_locale
+
+    locale = str(get_locale())
+    decimal, group = _number_symbols(locale)
+    # Babel rounds the decimal text of the number half to even (0.005 -> 0.00); so do we.
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN)
+    text = f"{rounded:,.{digits}f}".replace(",", "\x00").replace(".", decimal).replace("\x00", group)
+    return f"{text} %" if locale == "vi" else f"{text}%"
+
+
+def _default_pct(value: float | None) -> str:
+    return fast_percent(value, 1)
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,20 @@ def test_english_numbers(app):
         refresh()
         root = _parse(charts.item_bars([charts.Estimate("Item", 90.29)], chart_id="e", title="t", desc="d"))
         assert "90.3%" in _texts(root)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_fast_percent_matches_the_pct_filter(app, lang):
+    import numpy as np
+
+    from survey.i18n import format_percent
+
+    values = [0.0, 0.004, 0.005, 9.995, 12.345, 90.285714, 99.99999, 100.0, 1234.5678, -3.21, None, float("nan")]
+    values += list(np.random.default_rng(1).uniform(0, 100, 200))
+    with app.test_request_context(f"/?lang={lang}"):
+        from flask_babel import refresh
+
+        refresh()
+        for digits in (0, 1, 2):
+            for value in values:
+                assert charts.fast_percent(value, digits) == format_percent(value, digits), (value, digits)

@@ -194,25 +194,28 @@ def trend_rows(
     session: Session, unit_id: int | None, questionnaire_id: int
 ) -> list[tuple[Release, ReleaseIndex]]:
     """The unit's overall index in the latest published release of each round of a questionnaire."""
-    rows = session.execute(
-        select(Release, ReleaseIndex)
-        .join(ReleaseIndex, ReleaseIndex.release_id == Release.id)
+    releases = session.scalars(
+        select(Release)
         .join(SurveyRound, Release.round_id == SurveyRound.id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Release.questionnaire_version_id)
-        .where(
-            Release.status == ReleaseStatus.PUBLISHED,
-            QuestionnaireVersion.questionnaire_id == questionnaire_id,
+        .where(Release.status == ReleaseStatus.PUBLISHED, QuestionnaireVersion.questionnaire_id == questionnaire_id)
+    ).all()
+    by_id = {r.id: r for r in releases}
+    # release_id first, so the (release_id, unit_id) index answers it
+    rows = session.scalars(
+        select(ReleaseIndex).where(
+            ReleaseIndex.release_id.in_(by_id),
             _unit_condition(unit_id),
             ReleaseIndex.level == "overall",
             ReleaseIndex.index_code == OVERALL,
             ReleaseIndex.statistic == "index",
         )
-        .order_by(SurveyRound.ends_on, Release.number)
     ).all()
     latest: dict[int, tuple[Release, ReleaseIndex]] = {}
-    for release, row in rows:
+    for row in sorted(rows, key=lambda r: (by_id[r.release_id].round.ends_on, by_id[r.release_id].number)):
+        release = by_id[row.release_id]
         latest[release.round_id] = (release, row)  # later numbers overwrite earlier ones
-    return list(latest.values())
+    return sorted(latest.values(), key=lambda pair: pair[0].round.ends_on)
 
 
 def comments(

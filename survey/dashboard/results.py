@@ -33,6 +33,8 @@ from survey.models import Release, ReleaseIndex, Unit, utcnow
 
 WEAKEST_ITEMS = 5
 
+bp.add_app_template_filter(charts.fast_percent, "fast_pct")
+
 
 @dataclass
 class LeagueRow:
