@@ -266,15 +266,28 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _connection(port: int, make_request, result: LoadResult, record_from: float, stop_at: float) -> None:
+async def _connection(port: int, make_request, result: LoadResult, record_from: float, stop_at: float,
+                      interval: float | None = None, offset: float = 0.0) -> None:
+    """One tablet: closed loop (next request when the answer arrives) or, with ``interval``, on a schedule.
+
+    On a schedule, latency counts from the time the request was due, so a slow
+    answer that delays the next request is not hidden (no coordinated omission).
+    """
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    due = record_from - 2.0 + offset
     try:
         while True:
             now = time.perf_counter()
             if now >= stop_at:
                 return
             request = make_request()
-            started = time.perf_counter()
+            if interval is not None:
+                if due > now:
+                    await asyncio.sleep(due - now)
+                started = due
+                due += interval
+            else:
+                started = time.perf_counter()
             writer.write(request)
             try:
                 status = await asyncio.wait_for(_read_response(reader), timeout=10)
@@ -298,7 +311,7 @@ def post_request(body: bytes, port: int) -> bytes:
 
 
 def run_load(port: int, request_makers: list, seconds: float, warmup: float = 2.0,
-             server_pgid: int | None = None) -> LoadResult:
+             server_pgid: int | None = None, rate: float | None = None) -> LoadResult:
     async def sample_cpu(result: LoadResult, record_from: float, stop_at: float) -> None:
         await asyncio.sleep(record_from - time.perf_counter())
         server, client = group_cpu_seconds(server_pgid) if server_pgid else 0.0, time.process_time()
@@ -310,8 +323,11 @@ def run_load(port: int, request_makers: list, seconds: float, warmup: float = 2.
         start = time.perf_counter()
         record_from, stop_at = start + warmup, start + warmup + seconds
         result = LoadResult(seconds)
-        await asyncio.gather(sample_cpu(result, record_from, stop_at),
-                             *(_connection(port, make, result, record_from, stop_at) for make in request_makers))
+        interval = len(request_makers) / rate if rate else None
+        await asyncio.gather(sample_cpu(result, record_from, stop_at), *(
+            _connection(port, make, result, record_from, stop_at, interval, i * (interval or 0) / len(request_makers))
+            for i, make in enumerate(request_makers)
+        ))
         return result
 
     return asyncio.run(main())
@@ -325,7 +341,9 @@ def main() -> int:
     parser.add_argument("--tablets", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rate", type=float, default=None,
+                        help="offered load in requests/s shared by the tablets (default: closed loop, as fast as answered)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and database")
     args = parser.parse_args()
 
@@ -346,14 +364,15 @@ def main() -> int:
         tablets = [Tablet(token, start + timedelta(milliseconds=i), rng) for i, token in enumerate(tokens)]
         load_before = os.getloadavg()[0]
         ingest = run_load(port, [lambda t=t: post_request(t.body(), port) for t in tablets], args.seconds,
-                          server_pgid=process.pid)
+                          server_pgid=process.pid, rate=args.rate)
         health_request = b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port
         ceiling = run_load(port, [lambda: health_request] * args.tablets, args.seconds, server_pgid=process.pid)
         load_after = os.getloadavg()[0]
         stop_server(process)
         process = None
         stored = count_responses(database_url)
-        print(f"backend {args.backend}, {args.tablets} tablets, {args.seconds:g} s, "
+        mode = f"open loop at {args.rate:g}/s offered" if args.rate else "closed loop"
+        print(f"backend {args.backend}, {args.tablets} tablets ({mode}), {args.seconds:g} s, "
               f"sipas serve --workers {args.workers} --threads {args.threads}, {os.cpu_count()} cores")
         print(ingest.line("POST /api/v1/responses"))
         print(ceiling.line("GET /api/v1/health"))

@@ -123,13 +123,13 @@ def build_response(
 _insert_statements: dict[str, Insert] = {}
 
 
-def insert_response_row(connection: Connection, row: dict) -> bool:
+def insert_response_row(connection: Connection, row: dict) -> int | None:
     """Store a row from :func:`response_row` unless its UUID is stored already.
 
     One ``INSERT ... ON CONFLICT (uuid) DO NOTHING`` (SQLite and PostgreSQL): no
     SELECT first and no savepoint, so concurrent repeats of a UUID cannot race.
-    Returns whether a row was created (RETURNING gives no row on a conflict);
-    the caller owns the transaction.
+    Returns the new row's id, or None when the UUID is stored already
+    (RETURNING gives no row on a conflict); the caller owns the transaction.
     """
     dialect = connection.dialect.name
     statement = _insert_statements.get(dialect)
@@ -145,7 +145,7 @@ def insert_response_row(connection: Connection, row: dict) -> bool:
             dialect_insert(table).on_conflict_do_nothing(index_elements=["uuid"]).returning(table.c.id)
         )
         _insert_statements[dialect] = statement
-    return connection.execute(statement, row).first() is not None
+    return connection.execute(statement, row).scalar()
 
 
 def record_response(session: Session, *, response_uuid: uuid_module.UUID, **fields) -> tuple[Response, bool]:

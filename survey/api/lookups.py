@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.models import Channel, Device, Unit, hash_token, utcnow
+from survey.models import Channel, Device, Unit, hash_token
 from survey.questionnaire import Questionnaire
 from survey.responses import questionnaire_for
 from survey.rounds import current_round
@@ -147,12 +147,3 @@ class Lookups:
             return False
         self._device_seen[device_id] = now
         return True
-
-
-def touch_device_statement(device_id: int):
-    """The UPDATE recording a device's last contact."""
-    return (
-        Device.__table__.update()
-        .where(Device.__table__.c.id == device_id)
-        .values(last_seen_at=utcnow())
-    )

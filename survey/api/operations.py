@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -22,12 +23,13 @@ from sqlalchemy import select
 
 from survey.answer_forms import answer_problem_text
 from survey.api.guards import RateLimits, interval_store_for
-from survey.api.lookups import DeviceInfo, Lookups, RoundInfo, touch_device_statement
+from survey.api.lookups import DeviceInfo, Lookups, RoundInfo
+from survey.api.group_commit import GroupCommit, Job
 from survey.api.write_gate import WriteGate, gate_for
 from survey.api.payload import ApiError, Submission, field_error, parse_body, parse_submission
 from survey.extensions import db
 from survey.models import Device, Questionnaire, QuestionnaireVersion, Response, Unit, hash_token, utcnow
-from survey.responses import SubmissionError, insert_response_row, response_row
+from survey.responses import SubmissionError, response_row
 
 
 class ApiState:
@@ -37,13 +39,20 @@ class ApiState:
         self.lookups = Lookups(ttl=float(app.config.get("API_LOOKUP_TTL_SECONDS", 10)))
         self.limits = RateLimits(app)
         self.intervals = interval_store_for(self.limits.storage_uri)
-        self._gates: dict[int, WriteGate] = {}
+        self._committers: dict[int, GroupCommit] = {}
+        self._lock = threading.Lock()
 
-    def write_gate(self, engine) -> WriteGate:
-        gate = self._gates.get(id(engine))
-        if gate is None:
-            gate = self._gates[id(engine)] = gate_for(engine)
-        return gate
+    def committer(self, engine) -> GroupCommit:
+        """The group committer of an engine (one per engine, per worker process)."""
+        committer = self._committers.get(id(engine))
+        if committer is None:
+            with self._lock:
+                committer = self._committers.get(id(engine))
+                if committer is None:
+                    enabled = current_app.config.get("API_SQLITE_WRITE_GATE", True)
+                    gate = gate_for(engine) if enabled else WriteGate(None)
+                    committer = self._committers[id(engine)] = GroupCommit(engine, gate)
+        return committer
 
     def reset(self) -> None:
         """Forget caches and counters (tests, or after an admin change that cannot wait)."""
@@ -189,12 +198,20 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None) -
     if db.session.registry.has():
         db.session.close()  # end the lookups' read transaction before writing
 
-    with state.write_gate(db.engine).held(), db.engine.begin() as connection:
-        created = insert_response_row(connection, row)
-        if created and device is not None:
-            _claim_interval(state, device, submission, moment=(submission.submitted_at or now))
-        if device is not None and state.lookups.device_seen_is_due(device.id):
-            connection.execute(touch_device_statement(device.id))
+    claim = None
+    if device is not None and float(config.get("KIOSK_MIN_INTERVAL_SECONDS", 0) or 0) > 0:
+        claim = _interval_claim(state, device, submission, moment=(submission.submitted_at or now))
+    job = state.committer(db.engine).store(Job(
+        row=row,
+        device_id=device.id if device else None,
+        claim=claim,
+        touch_device=device is not None and state.lookups.device_seen_is_due(device.id),
+    ))
+    if job.error is not None:
+        raise job.error
+    if job.conflict is not None:
+        raise _min_interval_refusal(submission, job.conflict, moment=(submission.submitted_at or now))
+    created = job.created
     if created:
         return Outcome(201, {"uuid": str(submission.uuid), "status": "created"})
     repeat = _repeat_outcome(submission)
@@ -218,19 +235,22 @@ def _check_version(submission: Submission, survey_round: RoundInfo) -> None:
     raise ApiError(409, errors)
 
 
-def _claim_interval(state: ApiState, device: DeviceInfo, submission: Submission, moment: datetime) -> None:
-    """Refuse a new response too close (in submitted_at) to another of the same device."""
-    interval = float(current_app.config.get("KIOSK_MIN_INTERVAL_SECONDS", 0) or 0)
-    if interval <= 0:
-        return
+def _interval_claim(state: ApiState, device: DeviceInfo, submission: Submission, moment: datetime):
+    """The minimum-interval check of a new response, run by the transaction that inserts it."""
+    interval = float(current_app.config["KIOSK_MIN_INTERVAL_SECONDS"])
     at = moment.timestamp()
-    conflict = state.intervals.claim(device.id, at, str(submission.uuid), interval)
-    if conflict is None:
-        return
+    key = str(submission.uuid)
+    intervals = state.intervals
+    return lambda: intervals.claim(device.id, at, key, interval)
+
+
+def _min_interval_refusal(submission: Submission, conflict: float, moment: datetime) -> ApiError:
+    """A new response too close (in submitted_at) to another of the same device."""
+    interval = float(current_app.config["KIOSK_MIN_INTERVAL_SECONDS"])
     seconds = f"{interval:g}"
     if submission.submitted_at is not None:
         # The client's time will not change on a retry: a permanent refusal (a double tap).
-        raise ApiError(
+        return ApiError(
             422,
             [field_error(
                 "submitted_at",
@@ -238,8 +258,8 @@ def _claim_interval(state: ApiState, device: DeviceInfo, submission: Submission,
                 "min_interval",
             )],
         )
-    retry_after = max(1, math.ceil(conflict + interval - at))
-    raise ApiError(
+    retry_after = max(1, math.ceil(conflict + interval - moment.timestamp()))
+    return ApiError(
         429,
         [field_error(
             "",
