@@ -13,7 +13,7 @@ from flask_babel import get_locale
 
 from survey.answer_forms import attach_errors, build_answer_form, collect_answers, response_uuid
 from survey.devices import device_for_token
-from survey.extensions import db
+from survey.extensions import csrf, db
 from survey.kiosk import bp
 from survey.kiosk.client import asset_url, kiosk_config, service_worker_source
 from survey.models import Channel
@@ -39,7 +39,11 @@ def _no_store(response):
     return response
 
 
+# The plain (no-JavaScript) form is anonymous and carries no CSRF token: the
+# device token in the address is the tablet's only credential, and a response
+# UUID is stored once.
 @bp.route("/<token>", methods=["GET", "POST"])
+@csrf.exempt
 def kiosk(token: str):
     device = _device_or_404(token)
     survey_round = current_round(db.session, device.unit, Channel.COUNTER)

@@ -1,0 +1,162 @@
+"""A real SIPAS server on a seeded SQLite database, and Debian's Chromium driven by Playwright.
+
+The browser is /usr/bin/chromium (CI installs Debian's ``chromium`` package);
+when it is missing these tests fail with a message saying so, they are never
+skipped. Screenshots go to test-artifacts/ at the project root.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("SIPAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+
+
+@dataclass
+class LiveServer:
+    """The running server: its address, its app (for database checks) and the demo kiosks."""
+
+    url: str
+    app: object
+    kiosks: list[str] = field(default_factory=list)
+
+    def count(self, model, *where) -> int:
+        from survey.extensions import db
+
+        with self.app.app_context():
+            query = select(func.count()).select_from(model)
+            for condition in where:
+                query = query.where(condition)
+            return db.session.scalar(query)
+
+    def query(self, fn):
+        """Run ``fn(session)`` in an app context and return its result."""
+        from survey.extensions import db
+
+        with self.app.app_context():
+            try:
+                return fn(db.session)
+            finally:
+                db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    from werkzeug.serving import make_server
+
+    from survey import create_app, database
+    from survey.demo import seed_demo
+    from survey.extensions import db
+
+    base = tmp_path_factory.mktemp("browser-server")
+    url = f"sqlite:///{base / 'sipas.db'}"
+    engine = create_engine(url)
+    database.upgrade(engine)
+    engine.dispose()
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "browser-test-secret",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(base / "instance"),
+            "RATELIMIT_ENABLED": False,
+            "API_RATELIMIT_EXEMPT_ADDRESSES": ("127.0.0.1",),
+        }
+    )
+    with app.app_context():
+        seed_demo(db.session, Path(app.instance_path), scale=0.1)
+        db.session.remove()
+    lines = (Path(app.instance_path) / "demo-urls.txt").read_text(encoding="utf-8").splitlines()
+    kiosks = [line.split()[0].replace("{base}", "") for line in lines if "/k/" in line]
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="sipas-live-server", daemon=True)
+    thread.start()
+    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, kiosks=kiosks)
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's "
+            "'chromium' package (apt-get install chromium; .ci/run installs it)",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser, live_server):
+    """A fresh browser profile (no cookies, no IndexedDB, no service worker) per test."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def screenshot():
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def save(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
+
+
+@pytest.fixture
+def axe_check():
+    """Run axe-core on the page; fail on serious or critical violations."""
+
+    def check(page, context: str = "page") -> list[dict]:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            """async () => {
+                const r = await axe.run(document, {resultTypes: ["violations"]});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+            }"""
+        )
+        serious = [v for v in result if v["impact"] in ("serious", "critical")]
+        assert serious == [], f"accessibility violations on {context}: {serious}"
+        return result
+
+    return check
