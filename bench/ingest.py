@@ -177,18 +177,23 @@ def stop_server(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         process.wait()
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU time (user + system) used so far by the live processes of a process group (Linux /proc)."""
+def cpu_seconds(pgid: int | None = None, command: str | None = None) -> float:
+    """CPU time (user + system) used so far by live processes of a process group, or with a command name (/proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            name, rest = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
+        fields = rest.split()  # state, ppid, pgrp, ...
+        if (pgid is not None and int(fields[2]) == pgid) or (command is not None and name == command):
             total += int(fields[11]) + int(fields[12])
     return total / ticks
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    return cpu_seconds(pgid=pgid)
 
 
 # --- load ---------------------------------------------------------------------
@@ -224,6 +229,7 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     failures: int = 0  # connection errors and timeouts
     server_cpu: float = 0.0  # CPU seconds used by the server during the recorded window
+    postgres_cpu: float = 0.0  # CPU seconds of all postgres processes in the window (other users too)
     created_total: int = 0  # 201s including the warm-up
     client_cpu: float = 0.0
 
@@ -251,7 +257,10 @@ class LoadResult:
                 f"p99 {self.percentile(99):6.1f} ms  max {self.percentile(100):6.1f} ms  "
                 f"ok {self.ok}  errors {self.errors}  statuses {dict(sorted(self.statuses.items()))}\n"
                 f"{'':<22} server CPU {server_us:5.0f} µs/request ({self.server_cpu / self.seconds:.2f} cores), "
-                f"generator CPU {self.client_cpu:.2f} cores")
+                f"generator CPU {self.client_cpu:.2f} cores"
+                + (f", postgres processes {self.postgres_cpu / self.seconds:.2f} cores "
+                   f"({self.postgres_cpu / max(1, len(self.latencies)) * 1e6:.0f} µs/request, all databases)"
+                   if self.postgres_cpu else ""))
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
@@ -315,9 +324,11 @@ def run_load(port: int, request_makers: list, seconds: float, warmup: float = 2.
     async def sample_cpu(result: LoadResult, record_from: float, stop_at: float) -> None:
         await asyncio.sleep(record_from - time.perf_counter())
         server, client = group_cpu_seconds(server_pgid) if server_pgid else 0.0, time.process_time()
+        postgres = cpu_seconds(command="postgres")
         await asyncio.sleep(stop_at - time.perf_counter())
         result.server_cpu = (group_cpu_seconds(server_pgid) - server) if server_pgid else 0.0
         result.client_cpu = (time.process_time() - client) / seconds
+        result.postgres_cpu = cpu_seconds(command="postgres") - postgres
 
     async def main() -> LoadResult:
         start = time.perf_counter()
@@ -377,9 +388,10 @@ def main() -> int:
         print(ingest.line("POST /api/v1/responses"))
         print(ceiling.line("GET /api/v1/health"))
         print(f"ingest / ceiling: {ingest.rate / ceiling.rate:.0%}")
-        ingest_cpu = (ingest.server_cpu + ingest.client_cpu * ingest.seconds) / max(1, len(ingest.latencies))
+        database_cpu = ingest.postgres_cpu if args.backend == "postgresql" else 0.0
+        ingest_cpu = (ingest.server_cpu + database_cpu + ingest.client_cpu * ingest.seconds) / max(1, len(ingest.latencies))
         print(f"machine: load average {load_before:.1f} before, {load_after:.1f} after (other processes share the cores); "
-              f"CPU per response (server + generator) {ingest_cpu * 1e6:.0f} µs, "
+              f"CPU per response (server + {'postgres + ' if database_cpu else ''}generator) {ingest_cpu * 1e6:.0f} µs, "
               f"i.e. at most {(os.cpu_count() or 1) / ingest_cpu:.0f} responses/s if these cores were ours alone")
         print(f"stored rows {stored}, acknowledged with 201 (incl. warm-up) {ingest.created_total}")
         return 0 if ingest.errors == 0 and stored == ingest.created_total else 1

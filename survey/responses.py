@@ -123,15 +123,8 @@ def build_response(
 _insert_statements: dict[str, Insert] = {}
 
 
-def insert_response_row(connection: Connection, row: dict) -> int | None:
-    """Store a row from :func:`response_row` unless its UUID is stored already.
-
-    One ``INSERT ... ON CONFLICT (uuid) DO NOTHING`` (SQLite and PostgreSQL): no
-    SELECT first and no savepoint, so concurrent repeats of a UUID cannot race.
-    Returns the new row's id, or None when the UUID is stored already
-    (RETURNING gives no row on a conflict); the caller owns the transaction.
-    """
-    dialect = connection.dialect.name
+def _idempotent_insert(dialect: str) -> Insert:
+    """``INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING id, uuid`` for the dialect."""
     statement = _insert_statements.get(dialect)
     if statement is None:
         if dialect == "postgresql":
@@ -142,10 +135,41 @@ def insert_response_row(connection: Connection, row: dict) -> int | None:
             raise NotImplementedError(f"no idempotent insert for {dialect}")
         table = Response.__table__
         statement = (
-            dialect_insert(table).on_conflict_do_nothing(index_elements=["uuid"]).returning(table.c.id)
+            dialect_insert(table)
+            .on_conflict_do_nothing(index_elements=["uuid"])
+            .returning(table.c.id, table.c.uuid)
         )
         _insert_statements[dialect] = statement
-    return connection.execute(statement, row).scalar()
+    return statement
+
+
+def insert_response_row(connection: Connection, row: dict) -> int | None:
+    """Store a row from :func:`response_row` unless its UUID is stored already.
+
+    One ``INSERT ... ON CONFLICT (uuid) DO NOTHING`` (SQLite and PostgreSQL): no
+    SELECT first and no savepoint, so concurrent repeats of a UUID cannot race.
+    Returns the new row's id, or None when the UUID is stored already
+    (RETURNING gives no row on a conflict); the caller owns the transaction.
+    """
+    new = connection.execute(_idempotent_insert(connection.dialect.name), row).first()
+    return None if new is None else new.id
+
+
+def insert_response_rows(connection: Connection, rows: list[dict]) -> list[int | None]:
+    """:func:`insert_response_row` for many rows in one statement; ids in the order of ``rows``.
+
+    A UUID already stored, or repeated within ``rows``, gets None (only its
+    first occurrence can be new).
+    """
+    if len(rows) == 1:
+        return [insert_response_row(connection, rows[0])]
+    created = dict(
+        (u, i) for i, u in connection.execute(_idempotent_insert(connection.dialect.name), rows).all()
+    )
+    ids: list[int | None] = []
+    for row in rows:
+        ids.append(created.pop(row["uuid"], None))
+    return ids
 
 
 def record_response(session: Session, *, response_uuid: uuid_module.UUID, **fields) -> tuple[Response, bool]:

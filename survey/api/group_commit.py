@@ -20,7 +20,7 @@ from sqlalchemy import Engine, update
 
 from survey.api.write_gate import WriteGate
 from survey.models import Device, Response, utcnow
-from survey.responses import insert_response_row
+from survey.responses import insert_response_rows
 
 MAX_BATCH = 64
 
@@ -96,8 +96,8 @@ class GroupCommit:
     def _transaction(self, batch: list[Job]) -> None:
         with self.gate.held(), self.engine.begin() as connection:
             touched = set()
-            for job in batch:
-                new_id = insert_response_row(connection, job.row)
+            new_ids = insert_response_rows(connection, [job.row for job in batch])
+            for job, new_id in zip(batch, new_ids):
                 job.created = new_id is not None
                 if job.created and job.claim is not None:
                     job.conflict = job.claim()
