@@ -300,7 +300,7 @@ async def _connection(port: int, make_request, result: LoadResult, record_from: 
             writer.write(request)
             try:
                 status = await asyncio.wait_for(_read_response(reader), timeout=10)
-            except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+            except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
                 if started >= record_from:
                     result.failures += 1
                 writer.close()
@@ -320,15 +320,15 @@ def post_request(body: bytes, port: int) -> bytes:
 
 
 def run_load(port: int, request_makers: list, seconds: float, warmup: float = 2.0,
-             server_pgid: int | None = None, rate: float | None = None) -> LoadResult:
+             server_pgid: int | None = None, rate: float | None = None, count_postgres: bool = False) -> LoadResult:
     async def sample_cpu(result: LoadResult, record_from: float, stop_at: float) -> None:
         await asyncio.sleep(record_from - time.perf_counter())
         server, client = group_cpu_seconds(server_pgid) if server_pgid else 0.0, time.process_time()
-        postgres = cpu_seconds(command="postgres")
+        postgres = cpu_seconds(command="postgres") if count_postgres else 0.0
         await asyncio.sleep(stop_at - time.perf_counter())
         result.server_cpu = (group_cpu_seconds(server_pgid) - server) if server_pgid else 0.0
         result.client_cpu = (time.process_time() - client) / seconds
-        result.postgres_cpu = cpu_seconds(command="postgres") - postgres
+        result.postgres_cpu = cpu_seconds(command="postgres") - postgres if count_postgres else 0.0
 
     async def main() -> LoadResult:
         start = time.perf_counter()
@@ -375,9 +375,10 @@ def main() -> int:
         tablets = [Tablet(token, start + timedelta(milliseconds=i), rng) for i, token in enumerate(tokens)]
         load_before = os.getloadavg()[0]
         ingest = run_load(port, [lambda t=t: post_request(t.body(), port) for t in tablets], args.seconds,
-                          server_pgid=process.pid, rate=args.rate)
+                          server_pgid=process.pid, rate=args.rate, count_postgres=args.backend == "postgresql")
         health_request = b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port
-        ceiling = run_load(port, [lambda: health_request] * args.tablets, args.seconds, server_pgid=process.pid)
+        ceiling = run_load(port, [lambda: health_request] * args.tablets, args.seconds, server_pgid=process.pid,
+                           count_postgres=args.backend == "postgresql")
         load_after = os.getloadavg()[0]
         stop_server(process)
         process = None

@@ -163,9 +163,7 @@ def insert_response_rows(connection: Connection, rows: list[dict]) -> list[int |
     """
     if len(rows) == 1:
         return [insert_response_row(connection, rows[0])]
-    created = dict(
-        (u, i) for i, u in connection.execute(_idempotent_insert(connection.dialect.name), rows).all()
-    )
+    created = {u: i for i, u in connection.execute(_idempotent_insert(connection.dialect.name), rows).all()}
     ids: list[int | None] = []
     for row in rows:
         ids.append(created.pop(row["uuid"], None))

@@ -82,7 +82,7 @@ class GroupCommit:
     def _run(self, batch: list[Job]) -> None:
         try:
             self._transaction(batch)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any database error: find the row at fault
             if len(batch) == 1:
                 batch[0].error = exc
                 return
@@ -90,7 +90,7 @@ class GroupCommit:
                 job.created, job.conflict, job.error = False, None, None
                 try:
                     self._transaction([job])
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - handed to the request that owns the row
                     job.error = exc
 
     def _transaction(self, batch: list[Job]) -> None:

@@ -19,16 +19,24 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from survey.answer_forms import answer_problem_text
+from survey.api.group_commit import GroupCommit, Job
 from survey.api.guards import RateLimits, interval_store_for
 from survey.api.lookups import DeviceInfo, Lookups, RoundInfo
-from survey.api.group_commit import GroupCommit, Job
-from survey.api.write_gate import WriteGate, gate_for
 from survey.api.payload import ApiError, Submission, field_error, parse_body, parse_submission
+from survey.api.write_gate import WriteGate, gate_for
 from survey.extensions import db
-from survey.models import Device, Questionnaire, QuestionnaireVersion, Response, Unit, hash_token, utcnow
+from survey.models import (
+    Device,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    Unit,
+    hash_token,
+    utcnow,
+)
 from survey.responses import SubmissionError, response_row
 
 
@@ -109,7 +117,21 @@ def submit(body: bytes, address: str | None) -> Outcome:
         raise
     token = document.get("device_token") if isinstance(document, dict) else None
     device = state.lookups.device(db.session, token) if isinstance(token, str) else None
-    if config.get("RATELIMIT_ENABLED", True):
+    contact: list[bool] = []  # set once the device's last contact is written with the response
+    try:
+        return _submit(state, document, device, address, contact)
+    except ApiError:
+        if device is not None and not contact:
+            _record_contact(state, device)  # a refused tablet is still alive
+        raise
+    finally:
+        if db.session.registry.has():
+            db.session.close()
+
+
+def _submit(state: ApiState, document: Any, device: DeviceInfo | None, address: str | None,
+            contact: list[bool]) -> Outcome:
+    if current_app.config.get("RATELIMIT_ENABLED", True):
         if device is not None:
             refusal = state.limits.hit_device(device.id)
             if refusal is not None:
@@ -126,7 +148,7 @@ def submit(body: bytes, address: str | None) -> Outcome:
             [field_error("device_token", _("Mã máy tính bảng không đúng hoặc máy đã ngừng sử dụng."), "unknown_device")],
         )
     try:
-        return _store(state, submission, device)
+        return _store(state, submission, device, contact)
     except ApiError as exc:
         if exc.status not in (409, 422):
             raise
@@ -134,12 +156,20 @@ def submit(body: bytes, address: str | None) -> Outcome:
         if repeat is None:
             raise
         return repeat
-    finally:
-        if db.session.registry.has():
-            db.session.close()
 
 
-def _store(state: ApiState, submission: Submission, device: DeviceInfo | None) -> Outcome:
+def _record_contact(state: ApiState, device: DeviceInfo) -> None:
+    """Write Device.last_seen_at on its own (for a request that stored nothing), at most once per resolution."""
+    if not state.lookups.device_seen_is_due(device.id):
+        return
+    committer = state.committer(db.engine)
+    with committer.gate.held(), db.engine.begin() as connection:
+        connection.execute(
+            update(Device.__table__).where(Device.__table__.c.id == device.id).values(last_seen_at=utcnow())
+        )
+
+
+def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, contact: list[bool]) -> Outcome:
     config = current_app.config
     now = utcnow()
     moment = submission.submitted_at or now
@@ -207,6 +237,7 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None) -
         claim=claim,
         touch_device=device is not None and state.lookups.device_seen_is_due(device.id),
     ))
+    contact.append(job.touch_device)
     if job.error is not None:
         raise job.error
     if job.conflict is not None:

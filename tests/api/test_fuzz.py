@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from survey.responses import questionnaire_for
 
 ALLOWED = {200, 201, 400, 403, 409, 413, 422, 429}
-SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+SETTINGS = {"deadline": None, "suppress_health_check": list(HealthCheck), "derandomize": True, "database": None}
 
 hostile_text = st.one_of(
     st.text(max_size=40),

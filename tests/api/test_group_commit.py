@@ -33,9 +33,11 @@ def test_concurrent_jobs_each_get_their_own_outcome(api, app, db_session, stored
     jobs += [Job(dict(repeated), None, None, False), Job(dict(repeated), None, None, False)]
     jobs.append(Job(_row(api, round_id=999_999), None, None, False))  # a foreign-key violation
     # Two new responses of one tablet two seconds apart: the second is refused and not kept.
-    close = [Job(_row(api, device_id=api.device_ids[1]), api.device_ids[1],
-                 (lambda at, key: lambda: intervals.claim(api.device_ids[1], at, key, 5.0))(at, str(uuid.uuid4())), False)
-             for at in (1000.0, 1002.0)]
+    def claim_at(at: float):
+        key = str(uuid.uuid4())
+        return lambda: intervals.claim(api.device_ids[1], at, key, 5.0)
+
+    close = [Job(_row(api, device_id=api.device_ids[1]), api.device_ids[1], claim_at(at), False) for at in (1000.0, 1002.0)]
     jobs += close
     barrier = threading.Barrier(len(jobs))
 

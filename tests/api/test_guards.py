@@ -92,9 +92,9 @@ def test_fixed_windows_count_per_key_and_say_when_to_retry(windows):
 
 
 def test_api_uses_redis_when_configured(api, app, redis_uri, stored):
-    from survey.api.operations import api_state
-
     import redis
+
+    from survey.api.operations import api_state
 
     with redis.Redis.from_url(redis_uri) as client:
         client.flushdb()  # device ids restart with each test database

@@ -212,6 +212,14 @@ def test_device_last_contact_is_recorded(api, db_session):
     assert db_session.get(Device, api.device_ids[2]).last_seen_at is None
 
 
+def test_a_refused_tablet_is_still_seen(api, db_session, stored):
+    response = api.post(api.payload(device_token=api.tokens[2], answers={"rating": "great"}))
+    assert response.status_code == 422
+    db_session.expire_all()
+    assert db_session.get(Device, api.device_ids[2]).last_seen_at is not None
+    assert stored() == []
+
+
 def test_nothing_about_the_sender_is_stored(api, db_session):
     body = api.payload()
     api.client.post("/api/v1/responses", json=body, headers={"User-Agent": "Tablet/1.0 secret-agent"},
