@@ -82,7 +82,7 @@ def test_published_release_and_its_results_cannot_change(app, db_session):
     seed_demo(db_session, Path(app.instance_path), scale=0.02)
     survey_round = db_session.query(SurveyRound).first()
     release = Release(
-        round=survey_round, number=1, title="SIPAS", questionnaire_version=survey_round.questionnaire_version,
+        round=survey_round, number=99, title="SIPAS", questionnaire_version=survey_round.questionnaire_version,
         data_fingerprint="f" * 64, parameters={}, software_version="test", n_responses=0,
     )
     db_session.add(release)
