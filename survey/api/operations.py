@@ -1,9 +1,19 @@
 """Storing one submission: guards, lookups, validation, one idempotent INSERT, one commit.
 
 The hot path (a known device or unit, cached round) runs no SELECT: the
-response goes in with ``INSERT ... ON CONFLICT (uuid) DO NOTHING`` and the
-row count says whether it is new. Only a repeat (or a refusal whose UUID might
-already be stored) reads the stored response, to answer as the first time did.
+response goes in with ``INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING``
+(together with the responses that arrived at the same moment, see
+:mod:`survey.api.group_commit`), and whether a row comes back says whether it
+is new. Only a repeat (or a refusal whose UUID might already be stored) reads
+the stored response, to answer as the first time did.
+
+Settings (``SIPAS_*`` environment variables or instance config), with defaults:
+``KIOSK_MIN_INTERVAL_SECONDS`` (5), ``API_DEVICE_RATE_LIMIT``
+("120/minute;1200/hour"), ``API_ADDRESS_RATE_LIMIT`` ("30/minute;300/hour"),
+``API_RATELIMIT_EXEMPT_ADDRESSES`` (none), ``RATELIMIT_STORAGE_URI``
+("memory://", or redis://...), ``RATELIMIT_ENABLED``, ``API_LOOKUP_TTL_SECONDS``
+(10), ``API_DEVICE_SEEN_RESOLUTION_SECONDS`` (30), ``API_SQLITE_WRITE_GATE``
+(true), ``MAX_CONTENT_LENGTH`` (256 KiB).
 """
 
 from __future__ import annotations
@@ -71,11 +81,18 @@ class ApiState:
             reset()
 
 
+_state_lock = threading.Lock()
+
+
 def api_state() -> ApiState:
+    """The API state of the current app in this process, made on first use (after gunicorn forks)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     state = app.extensions.get("sipas_api")
     if state is None:
-        state = app.extensions["sipas_api"] = ApiState(app)
+        with _state_lock:
+            state = app.extensions.get("sipas_api")
+            if state is None:
+                state = app.extensions["sipas_api"] = ApiState(app)
     return state
 
 
