@@ -23,7 +23,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEVANT_JS = ROOT / "survey" / "static" / "js" / "relevant.js"
-CHROMIUM = "/usr/bin/chromium"
 CODES = ["q1", "q2", "q3", "q4"]
 LITERALS = [0, 1, 2, 3, -1, 5, 9, 1.0, 2.5, -0.5, 1e15, "", "1", "a", "other", "Có", "b c"]
 ANSWER_VALUES = [
@@ -37,29 +36,23 @@ COMPARE_OPS = ["==", "!=", "<", "<=", ">", ">="]
 @pytest.fixture(scope="module")
 def js():
     """A Chromium page with relevant.js loaded; returns a function evaluating a batch."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium", pytrace=False)
-    from playwright.sync_api import sync_playwright
+    from tests.browser import chromium
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+    browser = chromium.acquire()
+    page = browser.new_page()
+    page.set_content("<!doctype html><title>relevant.js</title>")
+    page.add_script_tag(path=str(RELEVANT_JS))
+
+    def evaluate(cases: list[tuple[dict, dict]]) -> list[bool]:
+        return page.evaluate(
+            "cases => cases.map(([ast, answers]) => SipasRelevant.evaluate(ast, answers))",
+            [[ast, answers] for ast, answers in cases],
         )
-        page = browser.new_page()
-        page.set_content("<!doctype html><title>relevant.js</title>")
-        page.add_script_tag(path=str(RELEVANT_JS))
 
-        def evaluate(cases: list[tuple[dict, dict]]) -> list[bool]:
-            return page.evaluate(
-                "cases => cases.map(([ast, answers]) => SipasRelevant.evaluate(ast, answers))",
-                [[ast, answers] for ast, answers in cases],
-            )
-
-        evaluate.page = page
-        yield evaluate
-        browser.close()
+    evaluate.page = page
+    yield evaluate
+    page.close()
+    chromium.release()
 
 
 # ------------------------------------------------------------ random expressions

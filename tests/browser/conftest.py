@@ -7,7 +7,6 @@ skipped. Screenshots go to test-artifacts/ at the project root.
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,15 +16,6 @@ from sqlalchemy import create_engine, func, select
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("SIPAS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 
 
@@ -98,18 +88,10 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: the browser tests need Debian's "
-            "'chromium' package (apt-get install chromium; .ci/run installs it)",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
+    from tests.browser import chromium
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield chromium.acquire()
+    chromium.release()
 
 
 @pytest.fixture
@@ -128,6 +110,34 @@ def page(context):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def kiosk_url(live_server):
+    """The kiosk address of a tablet registered for this test (Phường Ba Đình).
+
+    Each test gets its own tablet: the API refuses two new responses from one
+    device less than KIOSK_MIN_INTERVAL_SECONDS apart, and tests are quicker than people.
+    """
+    from survey.devices import register_device
+    from survey.units import find_unit
+
+    def register(session):
+        unit = find_unit(session, "00004")
+        count = len(live_server.kiosks)
+        device, token = register_device(session, unit, f"Quầy thử {count}")
+        session.commit()
+        return f"/k/{token}"
+
+    url = live_server.query(register)
+    live_server.kiosks.append(url)
+    return url
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
 
 
 @pytest.fixture
