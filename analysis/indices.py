@@ -352,13 +352,22 @@ class IndexResults:
         }
 
     def get(
-        self, index: str, domain: Mapping[str, Any] | None = None, statistic: str = "index"
+        self,
+        index: str,
+        domain: Mapping[str, Any] | None = None,
+        statistic: str = "index",
+        level: str | None = None,
     ) -> IndexRecord:
-        """The record of ``index`` in ``domain`` (None: whole sample)."""
+        """The record of ``index`` in ``domain`` (None: whole sample).
+
+        ``level`` tells apart an item and a group or overall index of the same
+        name (e.g. an item coded ``overall``).
+        """
         want = None if domain is None else {k: str(v) for k, v in domain.items()}
         for r in self.records:
             have = None if r.domain is None else {k: str(v) for k, v in r.domain.items()}
-            if r.index == index and have == want and r.statistic == statistic:
+            if (r.index == index and have == want and r.statistic == statistic
+                    and (level is None or r.level == level)):
                 return r
         raise KeyError(f"No record for {index} in {domain_text(dict(domain) if domain else None)}")
 
@@ -1063,8 +1072,9 @@ def compare_rounds(
         va, vb = ra.se**2, rb.se**2
         se = float(np.sqrt(va + vb))
         with np.errstate(invalid="ignore", divide="ignore"):
-            df = (va + vb) ** 2 / (va**2 / ra.df + vb**2 / rb.df)
-            t = diff / se
+            # numpy scalars: a zero df or se gives inf/nan here instead of ZeroDivisionError
+            df = (va + vb) ** 2 / (np.float64(va) ** 2 / np.float64(ra.df) + np.float64(vb) ** 2 / np.float64(rb.df))
+            t = np.float64(diff) / np.float64(se)
         df = float(df) if np.isfinite(df) else float(min(ra.df, rb.df))
         from .ci import t_interval
 

@@ -23,3 +23,4 @@ class DefaultConfig:
     KIOSK_MIN_INTERVAL_SECONDS = 5
     KIOSK_KEEP_PARTIAL_WITH_MAIN_RATING = True
     QUESTIONNAIRE_DIR: str | None = None  # default: <project>/questionnaires
+    PUBLIC_BASE_URL: str | None = None  # e.g. https://sipas.example.gov.vn, for QR codes and letters

@@ -47,11 +47,16 @@ def pack_scores(numeric_items: list[str], answers: dict) -> bytes:
 
 
 def _clamp_submitted_at(value: datetime | None, now: datetime) -> datetime:
-    """A client's clock may be wrong: a time in the future becomes the time received."""
+    """A client's clock may be wrong: a time in the future becomes the time received.
+
+    Times are stored in UTC: SQLite keeps no time zone, so a local time stored
+    as such would read back hours off.
+    """
     if value is None:
         return now
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(timezone.utc)
     return now if value > now + timedelta(minutes=5) else value
 
 

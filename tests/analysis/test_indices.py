@@ -152,3 +152,19 @@ def test_compare_rounds_adds_variances():
     assert c.difference == pytest.approx(o1.estimate - o2.estimate)
     assert c.se == pytest.approx(np.hypot(o1.se, o2.se))
     assert c.a == {"round": "2024"} and 0 <= c.p_value <= 1
+
+
+def test_compare_rounds_survives_zero_variance_and_get_tells_levels_apart():
+    import numpy as np
+
+    from analysis import IndexSpec, compute_indices
+    from analysis.indices import compare_rounds
+
+    spec = IndexSpec.from_dict({"groups": [{"code": "overall", "items": ["overall"]}]})
+    everyone_happy = {"overall": np.array([5.0, 4.0, 5.0, 4.0])}
+    a = compute_indices(everyone_happy, spec)
+    b = compute_indices(everyone_happy, spec)
+    (comparison, *_) = compare_rounds(a, b)
+    assert comparison.difference == 0.0
+    assert a.get("overall", level="item").level == "item"
+    assert a.get("overall", level="overall").level == "overall"

@@ -83,4 +83,12 @@ EN = {
     "Ý kiến của bạn giúp %(unit)s phục vụ tốt hơn.": "Your answers help %(unit)s serve people better.",
     "SIPAS – Đo lường sự hài lòng": "SIPAS – Satisfaction measurement",
     "Ngôn ngữ": "Language",
+    "Bảng điều khiển": "Dashboard",
+    "Đánh giá tại quầy": "Counter ratings",
+    "Kết quả": "Releases",
+    "Nhập phiếu giấy": "Paper import",
+    "Thư mời": "Invitations",
+    "Máy tính bảng": "Tablets",
+    "Nhật ký": "Audit log",
+    "Mã API": "API tokens",
 }
