@@ -43,6 +43,8 @@ function networkFirst(request, cacheKey) {
       caches.open(CACHE).then(function (cache) { cache.put(cacheKey, copy); });
       return response;
     }
+    // The server answered: a closed round or a withdrawn tablet is shown as it is.
+    if (response.status < 500) return response;
     return caches.match(cacheKey, { ignoreVary: true }).then(function (kept) { return kept || response; });
   }, function () {
     return caches.match(cacheKey, { ignoreVary: true }).then(function (kept) {
