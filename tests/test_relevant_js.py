@@ -17,7 +17,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey.questionnaire import Expression, load_questionnaire, parse_expression
-from survey.questionnaire.expressions import And, Answered, Compare, Const, In, Not, Or, Selected, Var
+from survey.questionnaire.expressions import (
+    And,
+    Answered,
+    Compare,
+    Const,
+    In,
+    Not,
+    Or,
+    Selected,
+    Var,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -70,7 +70,7 @@ def _local(moment: datetime | None) -> str:
     if moment is None:
         return _("chưa bao giờ")
     if moment.tzinfo is None:  # SQLite gives back UTC without its zone
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VN_TIME).strftime("%Y-%m-%d %H:%M")
 
 
@@ -94,7 +94,7 @@ def list_devices(silent_hours: int) -> None:
     for device in devices:
         seen = device.last_seen_at
         if seen is not None and seen.tzinfo is None:
-            seen = seen.replace(tzinfo=timezone.utc)
+            seen = seen.replace(tzinfo=UTC)
         if not device.active:
             status = _("đã tắt")
         elif seen is None or seen < limit:

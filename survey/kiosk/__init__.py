@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("kiosk", __name__, url_prefix="/k")
 
-from survey.kiosk import views  # noqa: E402,F401
+from survey.kiosk import views  # noqa: F401

@@ -125,7 +125,7 @@ def kiosk_url(live_server):
     def register(session):
         unit = find_unit(session, "00004")
         count = len(live_server.kiosks)
-        device, token = register_device(session, unit, f"Quầy thử {count}")
+        _device, token = register_device(session, unit, f"Quầy thử {count}")
         session.commit()
         return f"/k/{token}"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -145,7 +145,7 @@ def test_idle_countdown_keeps_a_partial_answer_that_has_the_main_rating(kiosk_ur
     _rate(page, 4)  # no problems question for a good rating: the comment comes next
     expect(page.get_by_text("Ông/Bà có muốn góp ý thêm không?", exact=False)).to_be_visible()
     page.get_by_role("textbox").fill("đang gõ dở")
-    page.clock.pause_at(datetime.fromtimestamp(page.evaluate("Date.now()") / 1000 + 0.05, timezone.utc))  # time now moves only when told
+    page.clock.pause_at(datetime.fromtimestamp(page.evaluate("Date.now()") / 1000 + 0.05, UTC))  # time now moves only when told
     page.clock.run_for(19_000)
     expect(page.locator("#k-countdown")).to_be_hidden()
     page.clock.run_for(1_500)  # 20.5 s idle: the last 10 s are counted down on screen
