@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuid_module
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -197,6 +198,34 @@ def record_response(session: Session, *, response_uuid: uuid_module.UUID, **fiel
     return response, True
 
 
+def _round_row_chunks(session: Session, round_id: int, columns: str) -> tuple[list[str], Iterator[list]]:
+    """The round's numeric item codes and its response rows in id order, in chunks.
+
+    Reads through the raw DB-API cursor: the ORM's per-row objects would cost
+    more than the data itself at a million rows.
+    """
+    survey_round = session.get(SurveyRound, round_id)
+    if survey_round is None:
+        raise LookupError(f"no survey round with id {round_id}")
+    items = list(survey_round.questionnaire_version.numeric_items)
+    connection = session.connection()
+    # "+round_id" keeps SQLite off the (round, unit) index: one scan in id order
+    # beats an index walk plus a sort of a million rows.
+    plus = "+" if connection.dialect.name == "sqlite" else ""
+    sql = f"SELECT {columns} FROM responses WHERE {plus}round_id = {int(round_id)} ORDER BY id"
+
+    def chunks() -> Iterator[list]:
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(100_000):
+                yield rows
+        finally:
+            cursor.close()
+
+    return items, chunks()
+
+
 def load_score_matrix(
     session: Session, round_id: int
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -204,39 +233,19 @@ def load_score_matrix(
 
     Returns ``(unit_ids, scores, items)``: ``scores`` is an (n, k) float32 array
     with NaN for no answer, columns in the order of ``items``, rows in the
-    order responses were stored. Reads through the raw DB-API cursor: the ORM's
-    per-row objects would cost more than the data itself at a million rows.
+    order responses were stored.
     """
-    survey_round = session.get(SurveyRound, round_id)
-    if survey_round is None:
-        raise LookupError(f"no survey round with id {round_id}")
-    items = list(survey_round.questionnaire_version.numeric_items)
-    connection = session.connection()
-    round_filter = "round_id = %d" % int(round_id)
-    if connection.dialect.name == "sqlite":
-        # "+round_id" keeps SQLite off the (round, unit) index: one scan in id order
-        # beats an index walk plus a sort of a million rows.
-        round_filter = "+round_id = %d" % int(round_id)
-    sql = f"SELECT unit_id, scores FROM responses WHERE {round_filter} ORDER BY id"
-    cursor = connection.connection.driver_connection.cursor()
+    items, chunks = _round_row_chunks(session, round_id, "unit_id, scores")
     unit_chunks: list[np.ndarray] = []
     blobs: list[bytes] = []
-    try:
-        cursor.execute(sql)
-        while True:
-            rows = cursor.fetchmany(100_000)
-            if not rows:
-                break
-            units, scores = zip(*rows)
-            unit_chunks.append(np.fromiter(units, dtype=np.int64, count=len(units)))
-            blobs.append(b"".join(scores))
-    finally:
-        cursor.close()
+    for rows in chunks:
+        units, scores = zip(*rows)
+        unit_chunks.append(np.fromiter(units, dtype=np.int64, count=len(units)))
+        blobs.append(b"".join(scores))
     if not unit_chunks:
         return np.empty(0, dtype=np.int64), np.empty((0, len(items)), dtype=np.float32), items
     scores_matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(-1, len(items))
     return np.concatenate(unit_chunks), scores_matrix, items
-
 
 
 def load_response_arrays(
@@ -248,34 +257,20 @@ def load_response_arrays(
     one query, so that weights and design variables can be matched by id and
     a release can fingerprint exactly the answers it used.
     """
-    survey_round = session.get(SurveyRound, round_id)
-    if survey_round is None:
-        raise LookupError(f"no survey round with id {round_id}")
-    items = list(survey_round.questionnaire_version.numeric_items)
-    connection = session.connection()
-    plus = "+" if connection.dialect.name == "sqlite" else ""  # see load_score_matrix
-    sql = f"SELECT id, uuid, unit_id, scores FROM responses WHERE {plus}round_id = {int(round_id)} ORDER BY id"
-    cursor = connection.connection.driver_connection.cursor()
+    items, chunks = _round_row_chunks(session, round_id, "id, uuid, unit_id, scores")
     id_chunks: list[np.ndarray] = []
     uuid_chunks: list[bytes] = []
     unit_chunks: list[np.ndarray] = []
     blobs: list[bytes] = []
-    try:
-        cursor.execute(sql)
-        while True:
-            rows = cursor.fetchmany(100_000)
-            if not rows:
-                break
-            ids, uuids, units, scores = zip(*rows)
-            id_chunks.append(np.fromiter(ids, dtype=np.int64, count=len(ids)))
-            if isinstance(uuids[0], str):  # SQLite keeps 32 hex digits
-                uuid_chunks.append(bytes.fromhex("".join(uuids).replace("-", "")))
-            else:
-                uuid_chunks.append(b"".join(u.bytes for u in uuids))
-            unit_chunks.append(np.fromiter(units, dtype=np.int64, count=len(units)))
-            blobs.append(b"".join(scores))
-    finally:
-        cursor.close()
+    for rows in chunks:
+        ids, uuids, units, scores = zip(*rows)
+        id_chunks.append(np.fromiter(ids, dtype=np.int64, count=len(ids)))
+        if isinstance(uuids[0], str):  # SQLite keeps 32 hex digits
+            uuid_chunks.append(bytes.fromhex("".join(uuids).replace("-", "")))
+        else:
+            uuid_chunks.append(b"".join(u.bytes for u in uuids))
+        unit_chunks.append(np.fromiter(units, dtype=np.int64, count=len(units)))
+        blobs.append(b"".join(scores))
     if not id_chunks:
         empty = np.empty(0, dtype=np.int64)
         return empty, np.empty(0, dtype="S16"), empty.copy(), np.empty((0, len(items)), dtype=np.float32), items
