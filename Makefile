@@ -8,6 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2  # parallel pytest processes (0: run in this process)
 
 .PHONY: install run test bench lint translations clean
 
@@ -32,7 +33,7 @@ run: $(STAMP)
 	$(BIN)/sipas serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check survey analysis tests bench

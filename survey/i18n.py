@@ -49,5 +49,8 @@ def init_i18n(app: Flask) -> None:
 
     @app.before_request
     def _select_locale_for_this_request() -> None:
-        refresh()  # the locale is cached per app context, which tests and CLI share
+        if app.testing:
+            # Flask-Babel caches the locale on the app context; tests keep one
+            # context open across requests, production has a new one per request.
+            refresh()
         g.locale = str(get_locale())

@@ -22,10 +22,17 @@ class _GunicornApp(BaseApplication):
         return self._app
 
 
+def default_workers(app: Flask) -> int:
+    """Two processes for SQLite (one writer at a time: more only contend); 2 × cores + 1 otherwise."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return 2
+    return multiprocessing.cpu_count() * 2 + 1
+
+
 def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None, threads: int = 4) -> None:
     options = {
         "bind": f"{host}:{port}",
-        "workers": workers or multiprocessing.cpu_count() * 2 + 1,
+        "workers": workers or default_workers(app),
         "threads": threads,
         "worker_class": "gthread",
         "timeout": 120,

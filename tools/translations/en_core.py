@@ -40,7 +40,7 @@ EN = {
     "Chạy máy chủ web (gunicorn) cho môi trường thật.": "Run the production web server (gunicorn).",
     "Địa chỉ lắng nghe.": "Address to listen on.",
     "Cổng.": "Port.",
-    "Số tiến trình (mặc định: 2 × số lõi + 1).": "Number of worker processes (default: 2 × cores + 1).",
+    "Số tiến trình (mặc định: 2 với SQLite, 2 × số lõi + 1 với PostgreSQL).": "Number of worker processes (default: 2 on SQLite, 2 × cores + 1 on PostgreSQL).",
     "Số luồng mỗi tiến trình.": "Threads per worker process.",
     "SIPAS đang chạy tại http://%(host)s:%(port)d/": "SIPAS is running at http://%(host)s:%(port)d/",
     "Tên đăng nhập": "Login",
