@@ -87,6 +87,7 @@ def app(request, tmp_path):
             "RATELIMIT_ENABLED": False,
         }
     )
+    forget_the_previous_request(app)
     with app.app_context():
         yield app
         db.session.remove()
@@ -156,3 +157,62 @@ def login_as(client):
         return client.post("/staff/login", data={"login": login, "password": password})
 
     return do_login
+
+
+def forget_the_previous_request(app) -> None:
+    """Tests hold an app context between requests, which Flask then reuses: do not let
+    the user (or scope) cached in ``g`` by one client's request leak into the next."""
+
+    @app.before_request
+    def _forget() -> None:
+        from flask import g
+
+        for name in ("_login_user", "_sipas_scopes", "api_user"):
+            g.pop(name, None)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def staff_app(request, tmp_path_factory):
+    """One app with the demo and its releases for a whole module (the demo takes seconds)."""
+    from survey import create_app
+    from survey.dashboard.synthetic import demo_releases
+    from survey.demo import seed_demo
+    from survey.extensions import db
+
+    base = tmp_path_factory.mktemp("staff")
+    if request.param == "sqlite":
+        url = f"sqlite:///{base / 'sipas.db'}"
+        shutil.copy(request.getfixturevalue("sqlite_template"), base / "sipas.db")
+    else:
+        url = request.getfixturevalue("pg_url")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "staff-secret",
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(base / "instance"),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    forget_the_previous_request(app)
+    with app.app_context():
+        seed_demo(db.session, Path(app.instance_path), scale=0.1)
+        demo_releases(db.session)
+        db.session.remove()
+    yield app
+    with app.app_context():
+        if request.param == "postgresql":
+            _truncate_all(db.engine)
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(staff_app):
+    """A database session on the module's staff app."""
+    from survey.extensions import db
+
+    with staff_app.app_context():
+        yield db.session
+        db.session.remove()

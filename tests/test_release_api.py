@@ -4,81 +4,14 @@ the `sipas indices` record shape, scope exactly as on the pages, and the OpenAPI
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from survey.extensions import db
-from survey.models import ApiToken, AuditEntry, Release, ReleaseIndex, ReleaseStatus, StaffUser, hash_token
+from survey.models import ApiToken, AuditEntry, Release, ReleaseIndex, ReleaseStatus, hash_token
 
 RECORD_KEYS = {"index", "level", "domain", "estimate", "se", "ci_low", "ci_high", "df", "n", "deff", "ci_method"}
-
-
-def _backends():
-    import os
-
-    return ["sqlite"] + (["postgresql"] if os.environ.get("SIPAS_TEST_DATABASE_URL") else [])
-
-
-@pytest.fixture(scope="module", params=_backends())
-def staff_app(request, tmp_path_factory):
-    """One app with the demo and its releases for the whole module (the demo takes seconds)."""
-    from survey import create_app
-    from survey.dashboard.synthetic import demo_releases
-    from survey.demo import seed_demo
-    from survey.extensions import db
-
-    base = tmp_path_factory.mktemp("release-api")
-    if request.param == "sqlite":
-        url = f"sqlite:///{base / 'sipas.db'}"
-        shutil.copy(request.getfixturevalue("sqlite_template"), base / "sipas.db")
-    else:
-        url = request.getfixturevalue("pg_url")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "api-secret",
-            "DATABASE_URL": url,
-            "INSTANCE_PATH": str(base / "instance"),
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    @app.before_request
-    def _forget_the_previous_request():
-        # Tests hold an app context between requests, which Flask then reuses: do not let
-        # the user (or scope) cached in ``g`` by one client's request leak into the next.
-        from flask import g
-
-        for name in ("_login_user", "_sipas_scopes", "api_user"):
-            g.pop(name, None)
-
-    with app.app_context():
-        seed_demo(db.session, Path(app.instance_path), scale=0.1)
-        demo_releases(db.session)
-        db.session.remove()
-    yield app
-    with app.app_context():
-        if request.param == "postgresql":
-            from survey.models import Base
-
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        db.session.remove()
-        db.engine.dispose()
-
-
-
-
-@pytest.fixture
-def session(staff_app):
-    with staff_app.app_context():
-        yield db.session
-        db.session.remove()
 
 
 def _token(app, login: str, name: str = "script") -> str:
