@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
 
+LANGUAGES = ("vi", "en")
+# Parsed once: Babel's Locale.parse looks for the locale's data file on disk
+# every time, which cost more CPU than the rest of a submission's locale handling.
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
-def select_locale() -> str:
-    languages = ("vi", "en")
+
+def select_locale() -> Locale:
     requested = request.args.get("lang")
-    if requested in languages:
+    if requested in _LOCALES:
         session["lang"] = requested
-        return requested
-    if session.get("lang") in languages:
-        return session["lang"]
+        return _LOCALES[requested]
+    chosen = session.get("lang")
+    if isinstance(chosen, str) and chosen in _LOCALES:
+        return _LOCALES[chosen]
     if request.blueprint == "api":
         # API clients say what they want; pages are Vietnamese until the user switches.
-        return request.accept_languages.best_match(languages) or "vi"
-    return "vi"
+        return _LOCALES[request.accept_languages.best_match(LANGUAGES) or "vi"]
+    return _LOCALES["vi"]
+
+
+def current_language() -> str:
+    """The language code of this request ("vi" or "en")."""
+    return get_locale().language
 
 
 def format_percent(value: float | None, digits: int = 2) -> str:
@@ -27,7 +38,7 @@ def format_percent(value: float | None, digits: int = 2) -> str:
     number = format_decimal(value, format="#,##0." + "0" * digits) if digits else format_decimal(
         round(value), format="#,##0"
     )
-    return f"{number} %" if str(get_locale()) == "vi" else f"{number}%"
+    return f"{number} %" if get_locale().language == "vi" else f"{number}%"
 
 
 def init_i18n(app: Flask) -> None:
@@ -45,7 +56,7 @@ def init_i18n(app: Flask) -> None:
 
     @app.context_processor
     def _locale_context() -> dict:
-        return {"current_locale": str(get_locale()), "languages": (("vi", "Tiếng Việt"), ("en", "English"))}
+        return {"current_locale": current_language(), "languages": (("vi", "Tiếng Việt"), ("en", "English"))}
 
     @app.before_request
     def _select_locale_for_this_request() -> None:
@@ -53,4 +64,7 @@ def init_i18n(app: Flask) -> None:
             # Flask-Babel caches the locale on the app context; tests keep one
             # context open across requests, production has a new one per request.
             refresh()
-        g.locale = str(get_locale())
+        if request.blueprint != "api":
+            # Chosen up front so that ?lang= is remembered even by a page that
+            # only redirects; the API chooses when it has a message to translate.
+            g.locale = current_language()

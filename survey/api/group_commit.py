@@ -8,21 +8,32 @@ that stored it, so an acknowledged response is always durable. If a batch
 fails, its responses are retried one by one so that one bad row cannot sink
 the others. Leadership passes to a waiting request after each batch, so no
 request waits for more than the batch ahead of it and its own.
+
+A batch runs as SQL written here, with values converted by the columns' own
+SQLAlchemy types, on the pool's DB-API connection: the engine's per-statement machinery
+(compiled-cache lookup, execution context, result objects) cost more CPU than
+the INSERT itself.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from survey.api.write_gate import WriteGate
 from survey.models import Device, Response, utcnow
-from survey.responses import insert_response_rows
 
 MAX_BATCH = 64
+# The keys of survey.responses.response_row, in the INSERT's column order.
+RESPONSE_COLUMNS = (
+    "uuid", "round_id", "questionnaire_version_id", "unit_id", "channel", "device_id",
+    "submitted_at", "received_at", "answers", "scores",
+)
 
 
 @dataclass
@@ -40,10 +51,89 @@ class Job:
     lead: bool = False
 
 
+class ResponseWriter:
+    """The statements of a batch on the driver's connection: idempotent INSERT, DELETE, device contact."""
+
+    def __init__(self, engine: Engine):
+        dialect = engine.dialect
+        if dialect.name not in ("sqlite", "postgresql"):  # pragma: no cover - SIPAS supports these two
+            raise NotImplementedError(f"no idempotent insert for {dialect.name}")
+        self.engine = engine
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        responses, devices = Response.__table__, Device.__table__
+        self.processors = [self._processor(responses.c[name].type, dialect) for name in RESPONSE_COLUMNS]
+        self.seen_processor = self._processor(devices.c.last_seen_at.type, dialect)
+        self._inserts: dict[int, str] = {}
+
+    @staticmethod
+    def _processor(column_type, dialect) -> Callable[[Any], Any]:
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
+        return process if process is not None else (lambda value: value)
+
+    def _insert_sql(self, count: int) -> str:
+        sql = self._inserts.get(count)
+        if sql is None:
+            row = "(" + ", ".join([self.mark] * len(RESPONSE_COLUMNS)) + ")"
+            sql = self._inserts[count] = (
+                f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES {', '.join([row] * count)} "
+                "ON CONFLICT (uuid) DO NOTHING RETURNING id, uuid"
+            )
+        return sql
+
+    def transaction(self, batch: list[Job]) -> None:
+        """Store a batch in one transaction; on any error nothing of it is kept and the error is raised."""
+        connection = self.engine.raw_connection()  # SQLAlchemy's pooled DB-API connection
+        try:
+            cursor = connection.cursor()
+            try:
+                self._statements(cursor, batch)
+            finally:
+                cursor.close()
+            connection.commit()
+        except BaseException:
+            try:
+                connection.rollback()
+            except Exception:  # noqa: BLE001 - a broken connection: the pool must not get it back
+                connection.invalidate()
+            raise
+        finally:
+            connection.close()  # back to the pool (closing an invalidated one is a no-op)
+
+    def _statements(self, cursor, batch: list[Job]) -> None:
+        processors = self.processors
+        values: list[Any] = []
+        for job in batch:
+            row = job.row
+            values.extend(process(row[name]) for process, name in zip(processors, RESPONSE_COLUMNS))
+        cursor.execute(self._insert_sql(len(batch)), values)
+        created = {}
+        for new_id, stored_uuid in cursor.fetchall():
+            key = stored_uuid if isinstance(stored_uuid, uuid_module.UUID) else uuid_module.UUID(stored_uuid)
+            created[key] = new_id
+        touched = set()
+        for job in batch:
+            new_id = created.pop(job.row["uuid"], None)  # a UUID repeated in the batch: only its first is new
+            job.created = new_id is not None
+            if job.created and job.claim is not None:
+                job.conflict = job.claim()
+                if job.conflict is not None:  # too close to another: never committed
+                    cursor.execute(f"DELETE FROM responses WHERE id = {self.mark}", (new_id,))
+                    job.created = False
+            if job.touch_device and job.device_id is not None:
+                touched.add(job.device_id)
+        if touched:
+            ids = sorted(touched)
+            cursor.execute(
+                f"UPDATE devices SET last_seen_at = {self.mark} WHERE id IN ({', '.join([self.mark] * len(ids))})",
+                [self.seen_processor(utcnow()), *ids],
+            )
+
+
 class GroupCommit:
     def __init__(self, engine: Engine, gate: WriteGate):
         self.engine = engine
         self.gate = gate
+        self.writer = ResponseWriter(engine)
         self._lock = threading.Lock()
         self._queue: list[Job] = []
         self._leader_active = False
@@ -94,19 +184,5 @@ class GroupCommit:
                     job.error = exc
 
     def _transaction(self, batch: list[Job]) -> None:
-        with self.gate.held(), self.engine.begin() as connection:
-            touched = set()
-            new_ids = insert_response_rows(connection, [job.row for job in batch])
-            for job, new_id in zip(batch, new_ids):
-                job.created = new_id is not None
-                if job.created and job.claim is not None:
-                    job.conflict = job.claim()
-                    if job.conflict is not None:  # too close to another: never committed
-                        connection.execute(Response.__table__.delete().where(Response.__table__.c.id == new_id))
-                        job.created = False
-                if job.touch_device and job.device_id is not None:
-                    touched.add(job.device_id)
-            if touched:
-                connection.execute(
-                    update(Device.__table__).where(Device.__table__.c.id.in_(sorted(touched))).values(last_seen_at=utcnow())
-                )
+        with self.gate.held():
+            self.writer.transaction(batch)

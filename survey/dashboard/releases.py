@@ -7,7 +7,7 @@ it and redirects to the job page, whose progress bar polls a small JSON view
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from survey.dashboard import bp
 from survey.dashboard.forms import ComputeForm, ConfirmForm
 from survey.dashboard.queries import releases_for_staff, unit_indices
 from survey.extensions import db
+from survey.i18n import current_language
 from survey.loaders import get_release_or_404, get_unit_or_404, scope_of
 from survey.models import Job, JobStatus, ReleaseStatus, Role, SurveyRound
 
@@ -178,7 +179,7 @@ def release_export(release_id: int, fmt: str):
     from survey.exports import ExportError, export_release
 
     try:
-        exported = export_release(db.session, release, fmt, unit_ids=unit_ids, unit=unit, lang=g.get("locale", "vi"))
+        exported = export_release(db.session, release, fmt, unit_ids=unit_ids, unit=unit, lang=current_language())
     except ExportError as exc:
         abort(404, description=str(exc))
     audit("release.export", target=f"{release.round.code}#{release.number}", release_id=release.id, format=fmt,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,6 +28,7 @@ from survey.dashboard.queries import (
     unit_indices,
 )
 from survey.extensions import db
+from survey.i18n import current_language
 from survey.loaders import get_release_or_404, get_unit_or_404, in_scope, scope_of
 from survey.models import Release, ReleaseIndex, Unit, utcnow
 
@@ -103,7 +104,7 @@ def _dashboard(unit: Unit | None):
     name = unit.name if unit else _("Toàn quốc")
     if release is None:
         return render_template("dashboard/unit.html", unit=unit, name=name, release=None)
-    lang = g.get("locale", "vi")
+    lang = current_language()
     labels = index_labels(release.questionnaire_version, lang)
     rows = unit_indices(db.session, release.id, unit.id if unit else None)
     if not rows:
