@@ -141,12 +141,15 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
     return env
 
 
-def start_server(env: dict[str, str], port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
-    """``sipas serve`` in its own process group; returns once /api/v1/health answers."""
+def start_server(env: dict[str, str], port: int, workers: int | None, threads: int | None, log: Path) -> subprocess.Popen:
+    """``sipas serve`` (its own defaults where workers or threads are None) in its own process group.
+
+    Returns once /api/v1/health answers.
+    """
+    options = (["--workers", str(workers)] if workers else []) + (["--threads", str(threads)] if threads else [])
     with open(log, "ab") as out:  # the server keeps its own copy of the descriptor
         process = subprocess.Popen(
-            [str(SIPAS), "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers), "--threads", str(threads)],
+            [str(SIPAS), "serve", "--host", "127.0.0.1", "--port", str(port), *options],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT,
         )
     deadline = time.monotonic() + 30
@@ -156,11 +159,33 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int, log
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1) as response:
                 if response.status == 200:
+                    _wait_for_workers(process.pid)
                     return process
         except OSError:
             time.sleep(0.1)
     stop_server(process)
     raise RuntimeError(f"sipas serve did not answer within 30 s; see {log}")
+
+
+def _wait_for_workers(master: int, settle: float = 0.5, limit: float = 10.0) -> None:
+    """Wait until the gunicorn master has started all its workers (its child count holds for ``settle`` s).
+
+    The first worker answers while the master is still starting the others;
+    clients connecting then would all land on that one worker.
+    """
+    children = Path(f"/proc/{master}/task/{master}/children")
+    if not children.exists():
+        time.sleep(1.0)
+        return
+    deadline = time.monotonic() + limit
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = len(children.read_text().split())
+        if count != last:
+            last, since = count, time.monotonic()
+        elif time.monotonic() - since >= settle:
+            return
+        time.sleep(0.05)
 
 
 def stop_server(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
@@ -351,8 +376,8 @@ def main() -> int:
                         help="an existing PostgreSQL database used to create and drop the bench database")
     parser.add_argument("--tablets", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None, help="default: sipas serve's (2 on SQLite, 2 × cores + 1 on PostgreSQL)")
+    parser.add_argument("--threads", type=int, default=None, help="default: sipas serve's (16)")
     parser.add_argument("--rate", type=float, default=None,
                         help="offered load in requests/s shared by the tablets (default: closed loop, as fast as answered)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and database")
@@ -385,7 +410,7 @@ def main() -> int:
         stored = count_responses(database_url)
         mode = f"open loop at {args.rate:g}/s offered" if args.rate else "closed loop"
         print(f"backend {args.backend}, {args.tablets} tablets ({mode}), {args.seconds:g} s, "
-              f"sipas serve --workers {args.workers} --threads {args.threads}, {os.cpu_count()} cores")
+              f"sipas serve --workers {args.workers or 'default'} --threads {args.threads or 'default'}, {os.cpu_count()} cores")
         print(ingest.line("POST /api/v1/responses"))
         print(ceiling.line("GET /api/v1/health"))
         print(f"ingest / ceiling: {ingest.rate / ceiling.rate:.0%}")

@@ -16,6 +16,8 @@ import click
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app
 
+from survey.config import DEFAULT_THREADS
+
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
 
@@ -204,7 +206,7 @@ def questionnaire_publish(file: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help=_("Địa chỉ lắng nghe."))
 @click.option("--port", default=5000, show_default=True, type=int, help=_("Cổng."))
 @click.option("--workers", default=None, type=int, help=_("Số tiến trình (mặc định: 2 với SQLite, 2 × số lõi + 1 với PostgreSQL)."))
-@click.option("--threads", default=4, show_default=True, type=int, help=_("Số luồng mỗi tiến trình."))
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int, help=_("Số luồng mỗi tiến trình."))
 def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
     from survey.server import run_gunicorn
 
