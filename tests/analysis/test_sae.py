@@ -195,15 +195,19 @@ def test_input_errors_name_the_area() -> None:
 
 
 def test_nonconvergence_fails_loudly() -> None:
-    # sigma2_v (about 0.9) is far above the starting value median(psi) = 0.001
+    # sigma2_v (about 0.87) is far above the starting value median(psi) = 0.03. The
+    # sampling variances differ, so no scoring step lands on the maximum exactly
+    # (with equal ones and an intercept only, the first step is exact up to rounding).
     y = np.random.default_rng(5).normal(0, 1, 20)
-    psi = np.full(20, 0.001)
+    unequal = np.geomspace(0.001, 1.0, 20)
     with pytest.raises(
         ConvergenceError, match="REML estimation of sigma2_v did not converge in 1 "
     ):
-        fay_herriot(y, psi, maxit=1)
+        fay_herriot(y, unequal, maxit=1)
     with pytest.raises(ConvergenceError, match="FH moment equation for sigma2_v not solved in 3 "):
-        fay_herriot(y, psi, method="FH", maxit=3)
+        fay_herriot(y, unequal, method="FH", maxit=3)
+    assert fay_herriot(y, unequal).sigma2_v == pytest.approx(0.866228, rel=1e-5)
+    psi = np.full(20, 0.001)
     # with equal sampling variances and an intercept only, FH and REML coincide
     assert fay_herriot(y, psi, method="FH").sigma2_v == pytest.approx(
         fay_herriot(y, psi).sigma2_v, rel=1e-9
