@@ -9,7 +9,7 @@ Usage (from the project root)::
 It creates a fresh database (an SQLite file in a temporary directory, or a new
 PostgreSQL database that it drops afterwards), migrates it, registers one unit,
 a counter round of ``counter-quick`` and N tablets, starts ``sipas serve`` with
-the given workers and threads, and then:
+the given workers and connections per worker, and then:
 
 1. posts valid responses from N keep-alive connections (one per tablet, each
    waiting for its answer before sending the next: a closed-loop load) for T
@@ -142,11 +142,11 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
 
 
 def start_server(env: dict[str, str], port: int, workers: int | None, threads: int | None, log: Path) -> subprocess.Popen:
-    """``sipas serve`` (its own defaults where workers or threads are None) in its own process group.
+    """``sipas serve`` (its own defaults where workers or connections are None) in its own process group.
 
     Returns once /api/v1/health answers.
     """
-    options = (["--workers", str(workers)] if workers else []) + (["--threads", str(threads)] if threads else [])
+    options = (["--workers", str(workers)] if workers else []) + (["--connections", str(threads)] if threads else [])
     with open(log, "ab") as out:  # the server keeps its own copy of the descriptor
         process = subprocess.Popen(
             [str(SIPAS), "serve", "--host", "127.0.0.1", "--port", str(port), *options],
@@ -377,7 +377,8 @@ def main() -> int:
     parser.add_argument("--tablets", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=None, help="default: sipas serve's (2 on SQLite, 2 × cores + 1 on PostgreSQL)")
-    parser.add_argument("--threads", type=int, default=None, help="default: sipas serve's (16)")
+    parser.add_argument("--connections", dest="threads", type=int, default=None,
+                        help="open connections per worker, a thread each (default: sipas serve's, 1000)")
     parser.add_argument("--rate", type=float, default=None,
                         help="offered load in requests/s shared by the tablets (default: closed loop, as fast as answered)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and database")
@@ -410,7 +411,7 @@ def main() -> int:
         stored = count_responses(database_url)
         mode = f"open loop at {args.rate:g}/s offered" if args.rate else "closed loop"
         print(f"backend {args.backend}, {args.tablets} tablets ({mode}), {args.seconds:g} s, "
-              f"sipas serve --workers {args.workers or 'default'} --threads {args.threads or 'default'}, {os.cpu_count()} cores")
+              f"sipas serve --workers {args.workers or 'default'} --connections {args.threads or 'default'}, {os.cpu_count()} cores")
         print(ingest.line("POST /api/v1/responses"))
         print(ceiling.line("GET /api/v1/health"))
         print(f"ingest / ceiling: {ingest.rate / ceiling.rate:.0%}")

@@ -16,7 +16,7 @@ import click
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app
 
-from survey.config import DEFAULT_THREADS
+from survey.config import DEFAULT_CONNECTIONS
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
@@ -206,8 +206,9 @@ def questionnaire_publish(file: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help=_("Địa chỉ lắng nghe."))
 @click.option("--port", default=5000, show_default=True, type=int, help=_("Cổng."))
 @click.option("--workers", default=None, type=int, help=_("Số tiến trình (mặc định: 2 với SQLite, 2 × số lõi + 1 với PostgreSQL)."))
-@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=int, help=_("Số luồng mỗi tiến trình."))
-def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+@click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=int,
+              help=_("Số kết nối mở tối đa mỗi tiến trình (mỗi kết nối một luồng)."))
+def serve_command(host: str, port: int, workers: int | None, connections: int) -> None:
     from survey.server import run_gunicorn
 
     app = _create_app()
@@ -215,7 +216,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     click.echo(_("SIPAS đang chạy tại http://%(host)s:%(port)d/", host=host, port=port))
     if urls.exists():
         click.echo(urls.read_text(encoding="utf-8").replace("{base}", f"http://{host}:{port}"))
-    run_gunicorn(app, host=host, port=port, workers=workers, threads=threads)
+    run_gunicorn(app, host=host, port=port, workers=workers, connections=connections)
 
 
 def _register_optional_commands() -> None:

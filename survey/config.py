@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-# `sipas serve` threads per worker. A submission's thread mostly waits for the group commit
-# (survey.api.group_commit) that stores it, and the more requests wait
-# together, the more one commit stores: at 50 tablets, 16 threads per worker
-# served 1,136 responses/s on SQLite and 1,138 on PostgreSQL where 4 served
-# 980 and 771 (bench/ingest.py, 2 cores).
-DEFAULT_THREADS = 16
+# `sipas serve`: open connections per worker process, each served by a thread of
+# its own (survey.server); more wait in the listen queue. An idle kept-alive
+# connection is closed after gunicorn's keepalive (2 s).
+DEFAULT_CONNECTIONS = 1000
 
 
 class DefaultConfig:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
+import types
+from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from survey import server
 
@@ -31,11 +40,13 @@ def test_board_gives_each_worker_a_slot_and_reclaims_those_of_dead_workers():
     assert board.least_other(second) == 7
 
 
-def _worker(board: server.ConnectionBoard, slot: int, connections: int, limit: int = 1000) -> server.BalancedThreadWorker:
-    worker = object.__new__(server.BalancedThreadWorker)  # gunicorn's constructor needs a whole arbiter
-    worker._max_connections = limit
+def _worker(board: server.ConnectionBoard, slot: int, open_connections: int, limit: int = 1000):
+    worker = object.__new__(server.ConnectionThreadWorker)  # gunicorn's constructor needs a whole arbiter
+    worker.cfg = types.SimpleNamespace(worker_connections=limit)
     worker._slot = slot
-    worker.nr_conns = connections
+    worker._open = 0
+    worker._open_lock = threading.Lock()
+    worker._count(open_connections)
     return worker
 
 
@@ -43,15 +54,151 @@ def test_a_worker_far_busier_than_another_stops_accepting(monkeypatch):
     board = server.ConnectionBoard(2)
     monkeypatch.setattr(server, "_board", board)
     busy, idle = board.claim(os.getpid()), board.claim(os.getppid())
-    worker = _worker(board, busy, connections=5)
-    other = _worker(board, idle, connections=3)
-    assert board.counts[busy] == 5 and board.counts[idle] == 3  # published through nr_conns
-    # gthread accepts while nr_conns < worker_connections
-    assert worker.nr_conns >= worker.worker_connections
-    assert other.nr_conns < other.worker_connections
-    other.nr_conns = 4  # within BALANCE_SLACK of each other: both accept
-    assert worker.nr_conns < worker.worker_connections
-    assert other.nr_conns < other.worker_connections
-    worker.nr_conns = 1000  # the configured ceiling still applies
-    other.nr_conns = 1000
-    assert worker.worker_connections == 1000 and worker.nr_conns >= worker.worker_connections
+    worker = _worker(board, busy, 5)
+    other = _worker(board, idle, 3)
+    assert board.counts[busy] == 5 and board.counts[idle] == 3  # published on the board
+    assert not worker._may_accept()
+    assert other._may_accept()
+    other._count(+1)  # within BALANCE_SLACK of each other: both accept
+    assert worker._may_accept() and other._may_accept()
+    limited = _worker(board, idle, 7, limit=7)  # the configured ceiling still applies
+    assert not limited._may_accept()
+
+
+# --- a real server with the worker ----------------------------------------------
+
+SERVER_SCRIPT = """
+import os, sys, time
+from flask import Flask, request
+from survey.server import _GunicornApp, ConnectionThreadWorker
+
+app = Flask("t")
+
+@app.get("/pid")
+def pid():
+    return str(os.getpid())
+
+@app.post("/echo")
+def echo():
+    return request.get_data()
+
+@app.get("/slow")
+def slow():
+    time.sleep(1.0)
+    return "done"
+
+_GunicornApp(app, {
+    "bind": "127.0.0.1:" + sys.argv[1], "workers": 2, "worker_class": "survey.server.ConnectionThreadWorker",
+    "keepalive": 1, "graceful_timeout": 5, "accesslog": None, "errorlog": "-",
+}).run()
+"""
+
+
+@pytest.fixture()
+def live_server(tmp_path):
+    import survey.server as module
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = tmp_path / "serve.py"
+    script.write_text(SERVER_SCRIPT)
+    env = dict(os.environ, PYTHONPATH=str(Path(module.__file__).resolve().parent.parent))
+    process = subprocess.Popen([sys.executable, str(script), str(port)], env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    pids: set[str] = set()
+    while time.monotonic() < deadline and len(pids) < 2:  # both workers up
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                pids.add(_request(conn, b"GET /pid HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")[1].decode())
+        except OSError:
+            time.sleep(0.1)
+    assert process.poll() is None, "the server did not start"
+    time.sleep(0.3)
+    yield port, process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _request(conn: socket.socket, raw: bytes) -> tuple[int, bytes, dict[str, str]]:
+    """Send one request, read one response (Content-Length framed): status, body, headers."""
+    conn.sendall(raw)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before the headers")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return int(lines[0].split()[1]), body[:length], headers
+
+
+def _closed_by_server(conn: socket.socket, within: float) -> bool:
+    conn.settimeout(within)
+    try:
+        return conn.recv(1) == b""
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_keep_alive_serves_many_requests_on_one_connection_and_spreads_connections(live_server):
+    port, _ = live_server
+    conns = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(10)]
+    try:
+        owners = []
+        for conn in conns:
+            status, body, _ = _request(conn, b"GET /pid HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert status == 200
+            owners.append(body)
+        for round_trip in range(3):  # the same connection, the same worker, every time
+            for conn, owner in zip(conns, owners):
+                payload = b"x" * (1000 * round_trip + 1)
+                status, body, _ = _request(conn, b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s"
+                                           % (len(payload), payload))
+                assert (status, body) == (200, payload)
+                assert _request(conn, b"GET /pid HTTP/1.1\r\nHost: t\r\n\r\n")[1] == owner
+        counts = sorted(Counter(owners).values())
+        assert len(counts) == 2 and counts[0] >= 3, counts  # both workers hold about half
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def test_connection_close_idle_timeout_and_bad_requests(live_server):
+    port, _ = live_server
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        status, _, headers = _request(conn, b"GET /pid HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        assert status == 200 and headers["connection"] == "close"
+        assert _closed_by_server(conn, 2)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        assert _request(conn, b"GET /pid HTTP/1.1\r\nHost: t\r\n\r\n")[0] == 200
+        assert not _closed_by_server(conn, 0.3)  # kept alive...
+        assert _closed_by_server(conn, 3)  # ...until idle for keepalive (1 s here)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        assert _request(conn, b"NOT HTTP AT ALL\r\n\r\n")[0] == 400
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:  # the workers still serve
+        assert _request(conn, b"GET /pid HTTP/1.1\r\nHost: t\r\n\r\n")[0] == 200
+
+
+def test_sigterm_lets_a_request_in_progress_finish(live_server):
+    port, process = live_server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.3)
+        os.killpg(process.pid, signal.SIGTERM)
+        status, body, headers = _request(conn, b"")
+        assert (status, body) == (200, b"done")
+        assert headers["connection"] == "close"  # a stopping worker does not keep the connection
+    assert process.wait(timeout=15) == 0

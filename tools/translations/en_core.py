@@ -41,7 +41,7 @@ EN = {
     "Địa chỉ lắng nghe.": "Address to listen on.",
     "Cổng.": "Port.",
     "Số tiến trình (mặc định: 2 với SQLite, 2 × số lõi + 1 với PostgreSQL).": "Number of worker processes (default: 2 on SQLite, 2 × cores + 1 on PostgreSQL).",
-    "Số luồng mỗi tiến trình.": "Threads per worker process.",
+    "Số kết nối mở tối đa mỗi tiến trình (mỗi kết nối một luồng).": "Most open connections per worker process (a thread each).",
     "SIPAS đang chạy tại http://%(host)s:%(port)d/": "SIPAS is running at http://%(host)s:%(port)d/",
     "Tên đăng nhập": "Login",
     "Mật khẩu": "Password",
