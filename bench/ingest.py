@@ -141,12 +141,12 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
     return env
 
 
-def start_server(env: dict[str, str], port: int, workers: int | None, threads: int | None, log: Path) -> subprocess.Popen:
+def start_server(env: dict[str, str], port: int, workers: int | None, connections: int | None, log: Path) -> subprocess.Popen:
     """``sipas serve`` (its own defaults where workers or connections are None) in its own process group.
 
     Returns once /api/v1/health answers.
     """
-    options = (["--workers", str(workers)] if workers else []) + (["--connections", str(threads)] if threads else [])
+    options = (["--workers", str(workers)] if workers else []) + (["--connections", str(connections)] if connections else [])
     with open(log, "ab") as out:  # the server keeps its own copy of the descriptor
         process = subprocess.Popen(
             [str(SIPAS), "serve", "--host", "127.0.0.1", "--port", str(port), *options],
@@ -377,7 +377,7 @@ def main() -> int:
     parser.add_argument("--tablets", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=None, help="default: sipas serve's (2 on SQLite, 2 × cores + 1 on PostgreSQL)")
-    parser.add_argument("--connections", dest="threads", type=int, default=None,
+    parser.add_argument("--connections", type=int, default=None,
                         help="open connections per worker, a thread each (default: sipas serve's, 1000)")
     parser.add_argument("--rate", type=float, default=None,
                         help="offered load in requests/s shared by the tablets (default: closed loop, as fast as answered)")
@@ -395,7 +395,7 @@ def main() -> int:
     try:
         tokens = prepare_database(database_url, instance, args.tablets)
         port = free_port()
-        process = start_server(server_env(database_url, instance), port, args.workers, args.threads, tmp / "server.log")
+        process = start_server(server_env(database_url, instance), port, args.workers, args.connections, tmp / "server.log")
         rng = random.Random(20260701)
         start = datetime.now(timezone.utc) - timedelta(days=20)
         tablets = [Tablet(token, start + timedelta(milliseconds=i), rng) for i, token in enumerate(tokens)]
@@ -411,7 +411,7 @@ def main() -> int:
         stored = count_responses(database_url)
         mode = f"open loop at {args.rate:g}/s offered" if args.rate else "closed loop"
         print(f"backend {args.backend}, {args.tablets} tablets ({mode}), {args.seconds:g} s, "
-              f"sipas serve --workers {args.workers or 'default'} --connections {args.threads or 'default'}, {os.cpu_count()} cores")
+              f"sipas serve --workers {args.workers or 'default'} --connections {args.connections or 'default'}, {os.cpu_count()} cores")
         print(ingest.line("POST /api/v1/responses"))
         print(ceiling.line("GET /api/v1/health"))
         print(f"ingest / ceiling: {ingest.rate / ceiling.rate:.0%}")

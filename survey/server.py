@@ -146,7 +146,7 @@ class ConnectionThreadWorker(base.Worker):
                     continue
                 raise
             for listener in ready:
-                if listener is self.PIPE[0] or listener == self.PIPE[0]:
+                if listener == self.PIPE[0]:
                     try:
                         os.read(self.PIPE[0], 64)
                     except BlockingIOError:
@@ -189,12 +189,13 @@ class ConnectionThreadWorker(base.Worker):
             if self.cfg.is_ssl:
                 client = sock.ssl_wrap_socket(client, self.cfg)
             parser = http.get_parser(self.cfg, client, address)
-            first = True
+            waiting = select.poll()  # one per connection, not per request
+            waiting.register(client, select.POLLIN)
+            wait = READ_TIMEOUT  # for a new connection's first request; keepalive seconds after that
             while self.alive:
-                # Wait for the next request: briefly for a new connection's first, keepalive seconds after that.
-                if not parser.unreader.buf.getvalue() and not _readable(client, READ_TIMEOUT if first else self.cfg.keepalive):
+                if not parser.unreader.buf.getvalue() and not waiting.poll(wait * 1000):
                     break
-                first = False
+                wait = self.cfg.keepalive
                 client.settimeout(READ_TIMEOUT)
                 req = next(parser)
                 if not req:
@@ -264,15 +265,6 @@ class ConnectionThreadWorker(base.Worker):
             except Exception:
                 self.log.exception("Exception in post_request hook")
 
-
-def _readable(client, timeout: float) -> bool:
-    """Whether the socket has data (or an end) to read within ``timeout`` seconds."""
-    poller = select.poll()
-    poller.register(client, select.POLLIN)
-    try:
-        return bool(poller.poll(timeout * 1000))
-    except OSError:
-        return False
 
 
 class _GunicornApp(BaseApplication):

@@ -107,7 +107,7 @@ def test_sigkill_during_load_loses_no_acknowledged_response_and_retries_make_no_
     tokens = ingest.prepare_database(database_url, instance, TABLETS)
     env = ingest.server_env(database_url, instance)
     port = ingest.free_port()
-    server = ingest.start_server(env, port, workers=2, threads=4, log=tmp_path / "server.log")
+    server = ingest.start_server(env, port, workers=2, connections=4, log=tmp_path / "server.log")
     start = datetime.now(timezone.utc) - timedelta(days=2)
     tablets = [TabletClient(token, port, start + timedelta(milliseconds=i), seed=i) for i, token in enumerate(tokens)]
     stop = threading.Event()
@@ -135,7 +135,7 @@ def test_sigkill_during_load_loses_no_acknowledged_response_and_retries_make_no_
     assert acknowledged <= stored_after_crash, "an acknowledged response was lost"
 
     port = ingest.free_port()
-    server = ingest.start_server(env, port, workers=2, threads=4, log=tmp_path / "server.log")
+    server = ingest.start_server(env, port, workers=2, connections=4, log=tmp_path / "server.log")
     try:
         retried: dict[str, int] = {}
         for tablet in tablets:
