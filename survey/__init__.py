@@ -12,6 +12,12 @@ from flask import Flask
 __version__ = "0.1.0"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Every response carries these unless its view set its own (the submission lane too).
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -68,6 +74,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _register_transaction_boundary(app)
     _register_security_headers(app)
+    from survey.api.lane import SubmissionLane
+
+    app.wsgi_app = SubmissionLane(app, app.wsgi_app, f"{api.bp.url_prefix}/responses")  # type: ignore[method-assign]
     return app
 
 
@@ -113,9 +122,8 @@ def _register_security_headers(app: Flask) -> None:
         from flask import request
 
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
+        for name, value in SECURITY_HEADERS:
+            headers.setdefault(name, value)
         if request.blueprint in ("dashboard", "admin") and "Cache-Control" not in headers:
             headers["Cache-Control"] = "private, no-store"
         return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 from babel import Locale
 from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANGUAGES = ("vi", "en")
 # Parsed once: Babel's Locale.parse looks for the locale's data file on disk
@@ -22,8 +24,13 @@ def select_locale() -> Locale:
         return _LOCALES[chosen]
     if request.blueprint == "api":
         # API clients say what they want; pages are Vietnamese until the user switches.
-        return _LOCALES[request.accept_languages.best_match(LANGUAGES) or "vi"]
+        return api_locale(request.headers.get("Accept-Language"))
     return _LOCALES["vi"]
+
+
+def api_locale(accept_language: str | None) -> Locale:
+    """The language of an API answer: the best of Accept-Language, Vietnamese when none fits."""
+    return _LOCALES[parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES) or "vi"]
 
 
 def current_language() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import uuid as uuid_module
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -35,16 +36,25 @@ def questionnaire_for(version: QuestionnaireVersion) -> Questionnaire:
     return questionnaire
 
 
+_NAN = float("nan")
+
+
 def pack_scores(numeric_items: list[str], answers: dict) -> bytes:
     """Numeric answers as little-endian float32 in ``numeric_items`` order; NaN = none."""
-    values = np.full(len(numeric_items), np.nan, dtype="<f4")
-    for i, code in enumerate(numeric_items):
+    values = []
+    for code in numeric_items:
         value = answers.get(code)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            values[i] = value
-        elif isinstance(value, bool):
-            values[i] = 1.0 if value else 0.0
-    return values.tobytes()
+        if isinstance(value, bool):
+            values.append(1.0 if value else 0.0)
+        elif isinstance(value, (int, float)):
+            values.append(value)
+        else:
+            values.append(_NAN)
+    try:
+        return struct.pack(f"<{len(values)}f", *values)  # a few items: cheaper than building an array
+    except OverflowError:  # beyond float32: numpy stores infinity, as it always did
+        with np.errstate(over="ignore"):
+            return np.array(values, dtype="<f8").astype("<f4").tobytes()
 
 
 def _clamp_submitted_at(value: datetime | None, now: datetime) -> datetime:

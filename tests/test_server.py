@@ -70,7 +70,10 @@ def test_a_worker_far_busier_than_another_stops_accepting(monkeypatch):
 SERVER_SCRIPT = """
 import os, sys, time
 from flask import Flask, request
+from survey import server
 from survey.server import _GunicornApp, ConnectionThreadWorker
+
+server._board = server.ConnectionBoard(6)  # as run_gunicorn makes it, before the workers are forked
 
 app = Flask("t")
 

@@ -40,6 +40,11 @@ def field_error(field: str, message: str, code: str) -> dict[str, str]:
     return {"field": _BAD_CHARACTERS.sub("\ufffd", field[:120]), "message": message, "code": code}
 
 
+def too_large(limit: int) -> ApiError:
+    """The refusal of a body longer than ``MAX_CONTENT_LENGTH``."""
+    return ApiError(413, [field_error("", _("Nội dung yêu cầu quá lớn (tối đa %(n)d byte).", n=limit), "too_large")])
+
+
 @dataclass(frozen=True)
 class Submission:
     """A syntactically valid submission."""

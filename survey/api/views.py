@@ -8,13 +8,13 @@ from pathlib import Path
 
 import yaml
 from flask import Response, current_app, jsonify, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey import __version__
 from survey.api import bp
+from survey.api.lane import JSON_HEADERS, json_bytes
 from survey.api.operations import submit
-from survey.api.payload import ApiError, field_error
+from survey.api.payload import ApiError, too_large
 from survey.extensions import limiter
 
 OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.yaml"
@@ -28,12 +28,9 @@ limiter.exempt(bp)
 
 
 def _json(body: dict, status: int, headers: dict[str, str] | None = None) -> Response:
-    response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status=status,
-        mimetype="application/json",
-    )
-    response.headers["Cache-Control"] = "no-store"
+    """The same answer as survey.api.lane gives, through Flask."""
+    response = current_app.response_class(json_bytes(body), status=status)
+    response.headers.update(JSON_HEADERS)
     if headers:
         response.headers.update(headers)
     return response
@@ -46,7 +43,11 @@ def health():
 
 @bp.post("/responses")
 def submit_response():
-    """Store one response (idempotent on its UUID); see openapi.yaml for the contract."""
+    """Store one response (idempotent on its UUID); see openapi.yaml for the contract.
+
+    Plain submissions are answered by survey.api.lane before they reach Flask;
+    this view answers the others (a cookie, a query string, a chunked body).
+    """
     try:
         outcome = submit(request.get_data(cache=False), request.remote_addr)
     except ApiError as exc:
@@ -55,10 +56,9 @@ def submit_response():
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def too_large(exc: RequestEntityTooLarge):
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    message = _("Nội dung yêu cầu quá lớn (tối đa %(n)d byte).", n=limit)
-    return _json({"errors": [field_error("", message, "too_large")]}, 413)
+def body_too_large(exc: RequestEntityTooLarge):
+    refusal = too_large(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    return _json({"errors": refusal.errors}, refusal.status)
 
 
 @lru_cache(maxsize=1)

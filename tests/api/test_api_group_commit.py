@@ -51,7 +51,7 @@ def test_concurrent_jobs_each_get_their_own_outcome(api, app, db_session, stored
     for thread in threads:
         thread.join(30)
 
-    assert all(job.done.is_set() for job in jobs)
+    assert all(job.finished for job in jobs)
     assert all(job.created and job.error is None for job in jobs[:40])
     assert sorted(job.created for job in jobs[40:42]) == [False, True]
     assert jobs[42].error is not None and not jobs[42].created

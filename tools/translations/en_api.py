@@ -4,6 +4,8 @@ EN = {
     "Nội dung yêu cầu không phải JSON hợp lệ.": "The request body is not valid JSON.",
     "Nội dung yêu cầu phải là một đối tượng JSON.": "The request body must be a JSON object.",
     "Nội dung yêu cầu quá lớn (tối đa %(n)d byte).": "The request body is too large (at most %(n)d bytes).",
+    "Nội dung yêu cầu bị cắt ngắn (ít hơn Content-Length).": "The request body is cut short (fewer bytes than Content-Length).",
+    "Lỗi máy chủ; phiếu chưa được lưu, vui lòng gửi lại sau.": "Server error; the response was not stored, please send it again later.",
     "Phải là một chuỗi ký tự.": "Must be a string.",
     "Trường này là bắt buộc.": "This field is required.",
     "Giá trị quá dài (tối đa %(n)d ký tự).": "The value is too long (at most %(n)d characters).",
