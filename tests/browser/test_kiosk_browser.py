@@ -33,6 +33,9 @@ def _last_id(live_server) -> int:
 
 def test_kiosk_full_flow_stores_one_response_and_returns_to_the_start(kiosk_url, page, live_server, screenshot, axe_check):
     since = _last_id(live_server)
+    sent = []
+    page.on("request", lambda request: sent.append(request)
+            if request.method == "POST" and request.url.endswith("/api/v1/responses") else None)
     page.clock.install()
     page.goto(kiosk_url)
     expect(page.get_by_role("heading", name="Đánh giá nhanh tại quầy")).to_be_visible()
@@ -56,6 +59,9 @@ def test_kiosk_full_flow_stores_one_response_and_returns_to_the_start(kiosk_url,
         {"rating": 2, "problems": ["waiting", "guidance"], "comment": "Cần thêm ghế chờ"}
     ]
     assert stored[0]["device"].startswith("Quầy thử") and stored[0]["unit"] == "Phường Ba Đình"
+    # Sent without cookies, in the kiosk's language: a plain request for the server's fast path.
+    headers = sent[0].all_headers()
+    assert "cookie" not in headers and headers["accept-language"] == "vi"
     page.clock.run_for(7_000)
     expect(page.get_by_text("Mức độ hài lòng của Ông/Bà", exact=False)).to_be_visible()
     # Nothing of the previous respondent is left on the screen.
