@@ -77,7 +77,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey.api.lane import SubmissionLane
 
     app.wsgi_app = SubmissionLane(app, app.wsgi_app, f"{api.bp.url_prefix}/responses")  # type: ignore[method-assign]
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_COUNT`` reverse proxies, take the client's address from their X-Forwarded-* headers.
+
+    The rate limits per address (the online forms, public submissions) count
+    the client's address; behind a proxy every request comes from the proxy,
+    so all citizens would share one budget. The headers are trusted only when
+    configured: a client could send them itself.
+    """
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
 
 def _spare_the_api_flask_limiter(app: Flask, limiter) -> int:

@@ -19,6 +19,7 @@ class DefaultConfig:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     MAX_CONTENT_LENGTH = 256 * 1024
+    PROXY_COUNT = 0  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted
     API_FAST_LANE = True  # plain submissions skip Flask's request handling (survey.api.lane)
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -325,3 +325,35 @@ def test_exempt_address_is_not_limited(api, limited, stored):
     }
     assert statuses == {201}
     assert len(stored()) == 5
+
+
+def _public_post(api, forwarded_for: str):
+    return api.client.post("/api/v1/responses", json=api.payload(device_token=None, unit="00004", channel="online"),
+                           environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": forwarded_for})
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_budget(api, limited, stored):
+    from survey import trust_proxies
+
+    limited.config["PROXY_COUNT"] = 1
+    trust_proxies(limited)
+    assert [_public_post(api, "198.51.100.1").status_code for _ in range(3)] == [201] * 3
+    assert _public_post(api, "198.51.100.1").status_code == 429
+    assert _public_post(api, "198.51.100.2").status_code == 201  # another citizen behind the same proxy
+    assert len(stored()) == 4
+
+
+def test_forwarded_headers_are_not_trusted_without_a_proxy(api, limited, stored):
+    statuses = [_public_post(api, f"198.51.100.{i}").status_code for i in range(1, 5)]
+    assert statuses == [201] * 3 + [429]  # all from 127.0.0.1, whatever the header says
+    assert len(stored()) == 3
+
+
+def test_create_app_trusts_the_configured_proxies(tmp_path):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from survey import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path), "PROXY_COUNT": 2,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}"})
+    assert isinstance(app.wsgi_app, ProxyFix) and app.wsgi_app.x_for == 2
