@@ -340,7 +340,7 @@ def estimate(
                     EstimateRecord(
                         statistic=name,
                         variable=stat.label,
-                        domain=domain,
+                        domain=domain,  # type: ignore[arg-type]  # by is set whenever label is
                         estimate=float(est_v),
                         se=float(se_v),
                         ci_low=lo,

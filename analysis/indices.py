@@ -652,7 +652,8 @@ class _Engine:
 
     def pooled(self, index: str, level: str, item_names: Sequence[str]) -> _Column:
         """Satisfied share of all answers to several items."""
-        s_c = v_c = ns_c = nv_c = 0.0
+        zero: Any = 0.0  # becomes an array at the first item
+        s_c = v_c = ns_c = nv_c = zero
         for name in item_names:
             it = self.items[name]
             cw, cn = self.counts_w[name], self.counts_n[name]
@@ -856,7 +857,7 @@ def _records(
                 IndexRecord(
                     col.index,
                     col.level,
-                    domain,
+                    domain,  # type: ignore[arg-type]  # by is set whenever label is
                     est_l[d][j],
                     se_l[d][j],
                     low_l[d][j],
@@ -1073,9 +1074,9 @@ def compare_rounds(
         se = float(np.sqrt(va + vb))
         with np.errstate(invalid="ignore", divide="ignore"):
             # numpy scalars: a zero df or se gives inf/nan here instead of ZeroDivisionError
-            df = (va + vb) ** 2 / (np.float64(va) ** 2 / np.float64(ra.df) + np.float64(vb) ** 2 / np.float64(rb.df))
+            df_raw = (va + vb) ** 2 / (np.float64(va) ** 2 / np.float64(ra.df) + np.float64(vb) ** 2 / np.float64(rb.df))
             t = np.float64(diff) / np.float64(se)
-        df = float(df) if np.isfinite(df) else float(min(ra.df, rb.df))
+        df = float(df_raw) if np.isfinite(df_raw) else float(min(ra.df, rb.df))
         from .ci import t_interval
 
         lo, hi = t_interval(diff, se, df, level)

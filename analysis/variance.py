@@ -190,6 +190,7 @@ def make_cells(
         else:
             calib_groups.extend((m.group, len(m.labels)) for m in step.margins)
 
+    rows: np.ndarray | None
     if by_row:
         rows = np.arange(n) if keep_outside else np.flatnonzero(dom >= 0)
         row_cell = np.full(n, -1, dtype=np.int64)

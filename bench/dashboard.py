@@ -34,9 +34,8 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey.dashboard.synthetic import synthetic_release  # noqa: E402
-from survey.models import Release, ReleaseIndex, SurveyRound, Unit  # noqa: E402
-
+from survey.dashboard.synthetic import synthetic_release
+from survey.models import Release, ReleaseIndex, SurveyRound, Unit
 
 # --- the benchmark ------------------------------------------------------------------
 
@@ -128,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store-responses", action="store_true", help="also store the million responses")
     args = parser.parse_args(argv)
 
+    from sqlalchemy import create_engine
+
     from survey import create_app, database
     from survey.extensions import db
-    from sqlalchemy import create_engine
 
     workdir = Path(tempfile.mkdtemp(prefix="sipas-bench-dashboard-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"

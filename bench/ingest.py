@@ -46,7 +46,7 @@ import time
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -397,7 +397,7 @@ def main() -> int:
         port = free_port()
         process = start_server(server_env(database_url, instance), port, args.workers, args.connections, tmp / "server.log")
         rng = random.Random(20260701)
-        start = datetime.now(timezone.utc) - timedelta(days=20)
+        start = datetime.now(UTC) - timedelta(days=20)
         tablets = [Tablet(token, start + timedelta(milliseconds=i), rng) for i, token in enumerate(tokens)]
         load_before = os.getloadavg()[0]
         ingest = run_load(port, [lambda t=t: post_request(t.body(), port) for t in tablets], args.seconds,

@@ -18,7 +18,7 @@ import resource
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +61,7 @@ def _prepare(url: str, n: int, k: int) -> tuple[int, float]:
         session.commit()
         unit_ids = np.array([u.id for u in units])
         round_id, version_id = survey_round.id, version.id
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     started = time.perf_counter()
     chunk = 50_000
     with engine.begin() as conn:

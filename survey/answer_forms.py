@@ -20,8 +20,8 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    widgets,
 )
-from wtforms import widgets
 from wtforms.validators import Length, Optional
 
 try:  # WTForms ≥ 3.3 wants choice objects; older versions take (value, label) pairs

@@ -9,11 +9,12 @@ formatter. All text is escaped here; the result is ``Markup``.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
-from typing import Callable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -40,7 +41,7 @@ def _number_symbols(locale: str) -> tuple[str, str]:
 def fast_percent(value: float | None, digits: int = 2) -> str:
     """The ``pct`` filter's output (90,29 % in Vietnamese, 90.29% in English), without Babel's
     per-call pattern machinery: a league table of hundreds of units formats thousands of numbers."""
-    if value is None or value != value:
+    if value is None or math.isnan(value):
         return "–"
     from flask_babel import get_locale
 
@@ -102,9 +103,11 @@ def _ticks(low: float, high: float) -> list[float]:
 
 def _open(chart_id: str, width: int, height: int, title: str, desc: str) -> list[str]:
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" {FONT} font-size="13">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
+            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+            f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" {FONT} font-size="13">'
+        ),
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
     ]
@@ -259,11 +262,11 @@ def _heat_colour(share: float) -> str:
     """Red (0 %) through amber (50 %) to green (100 %)."""
     share = min(1.0, max(0.0, share))
     stops = [(0.0, (180, 35, 24)), (0.5, (244, 161, 0)), (1.0, (29, 122, 70))]
-    for (p0, c0), (p1, c1) in zip(stops, stops[1:]):
+    for (p0, c0), (p1, c1) in itertools.pairwise(stops):
         if share <= p1:
             t = (share - p0) / (p1 - p0)
             rgb = tuple(round(a + (b - a) * t) for a, b in zip(c0, c1))
-            return "#%02x%02x%02x" % rgb
+            return "#{:02x}{:02x}{:02x}".format(*rgb)
     return "#1d7a46"
 
 

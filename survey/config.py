@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 # `sipas serve`: open connections per worker process, each served by a thread of
 # its own (survey.server); more wait in the listen queue. An idle kept-alive
 # connection is closed after gunicorn's keepalive (2 s).
@@ -13,7 +15,7 @@ class DefaultConfig:
 
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None  # default: sqlite:///<instance>/sipas.db
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     ENV_NAME = "development"  # "production" makes SECRET_KEY mandatory
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

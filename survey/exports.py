@@ -424,21 +424,21 @@ def unit_report_html(session: Session, release: Release, unit: Unit | None = Non
             return "–"
         return ("+" if value > 0 else "") + _format_number(value, 2, lang)
 
-    context = dict(
-        release=release,
-        unit=unit,
-        parent=parent,
-        overall=by_key.get(("overall", "overall")),
-        groups=groups,
-        items=items,
-        children=children,
-        labels=labels,
-        flags=_flag_names(),
-        pct=pct,
-        points=points,
-        number=lambda v: _format_number(v, 0, lang),
-        lang=lang,
-    )
+    context = {
+        "release": release,
+        "unit": unit,
+        "parent": parent,
+        "overall": by_key.get(("overall", "overall")),
+        "groups": groups,
+        "items": items,
+        "children": children,
+        "labels": labels,
+        "flags": _flag_names(),
+        "pct": pct,
+        "points": points,
+        "number": lambda v: _format_number(v, 0, lang),
+        "lang": lang,
+    }
     from flask_babel import force_locale
 
     if has_request_context():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from babel import Locale
 from flask import Flask, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
@@ -40,7 +42,7 @@ def current_language() -> str:
 
 def format_percent(value: float | None, digits: int = 2) -> str:
     """Format a 0–100 value as a percentage in the user's locale: 90,29 % in Vietnamese."""
-    if value is None or value != value:  # None or NaN
+    if value is None or math.isnan(value):
         return "–"
     number = format_decimal(value, format="#,##0." + "0" * digits) if digits else format_decimal(
         round(value), format="#,##0"

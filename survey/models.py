@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import uuid as uuid_module
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 from sqlalchemy import (
@@ -33,8 +33,8 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     event,
+    select,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -50,7 +50,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def hash_token(token: str) -> str:

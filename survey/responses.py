@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 import uuid as uuid_module
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Connection, Insert, select
@@ -66,8 +66,8 @@ def _clamp_submitted_at(value: datetime | None, now: datetime) -> datetime:
     if value is None:
         return now
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
     return now if value > now + timedelta(minutes=5) else value
 
 

@@ -142,7 +142,7 @@ def test_audit_log_records_logins_and_is_for_admins_only(client, staff, db_sessi
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "login_failed" in html and "logout" in html
     filtered = client.get("/admin/audit?action=login_failed").get_data(as_text=True)
-    rows = re.findall(r"<tr><td>.*?</tr>", filtered[filtered.index('id="audit"'):], re.S)
+    rows = re.findall(r"<tr><td>.*?</tr>", filtered[filtered.index('id="audit"'):], re.DOTALL)
     assert len(rows) == 1 and "login_failed" in rows[0] and "tk" in rows[0]
     by_user = client.get("/admin/audit?user=ql").get_data(as_text=True)
     assert by_user.count("<tr><td>") == 2  # ql's login and logout

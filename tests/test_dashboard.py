@@ -138,8 +138,9 @@ def test_commune_manager_sees_no_other_commune(staff_app, session):
 
 
 def test_drafts_are_for_statisticians_only(staff_app, session):
-    from survey.dashboard.synthetic import synthetic_release
     import numpy as np
+
+    from survey.dashboard.synthetic import synthetic_release
 
     current = _current(session)
     units = list(session.scalars(select(Unit).where(Unit.valid_to.is_(None))))
@@ -171,7 +172,7 @@ def test_page_views_read_stored_rows_and_never_recompute(staff_app, session, mon
     client = _client(staff_app, "quanly.hanoi")
     client.get("/staff/dashboard/01")  # warm the questionnaire cache
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
         assert client.get("/staff/dashboard/01").status_code == 200

@@ -54,9 +54,8 @@ def test_published_versions_are_immutable_in_the_database(app):
     import pytest
     from sqlalchemy.exc import DatabaseError
 
-    with pytest.raises(DatabaseError, match="immutable"):
-        with db.engine.begin() as conn:
-            conn.execute(text("UPDATE questionnaire_versions SET source = 'changed'"))
+    with pytest.raises(DatabaseError, match="immutable"), db.engine.begin() as conn:
+        conn.execute(text("UPDATE questionnaire_versions SET source = 'changed'"))
 
 
 def test_sqlite_runs_in_wal_mode(app):
@@ -77,7 +76,13 @@ def test_published_release_and_its_results_cannot_change(app, db_session):
 
     from survey.demo import seed_demo
     from survey.extensions import db
-    from survey.models import ImmutableVersionError, Release, ReleaseIndex, ReleaseStatus, SurveyRound
+    from survey.models import (
+        ImmutableVersionError,
+        Release,
+        ReleaseIndex,
+        ReleaseStatus,
+        SurveyRound,
+    )
 
     seed_demo(db_session, Path(app.instance_path), scale=0.02)
     survey_round = db_session.query(SurveyRound).first()
@@ -97,6 +102,5 @@ def test_published_release_and_its_results_cannot_change(app, db_session):
     db_session.rollback()
     for statement in ("UPDATE releases SET title = 'x'", "DELETE FROM release_indices",
                       "UPDATE release_indices SET estimate = 1", "DELETE FROM releases"):
-        with pytest.raises(DatabaseError, match="immutable"):
-            with db.engine.begin() as conn:
-                conn.execute(text(statement))
+        with pytest.raises(DatabaseError, match="immutable"), db.engine.begin() as conn:
+            conn.execute(text(statement))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -106,7 +106,7 @@ def test_scores_load_as_a_matrix(db_session, counter_round):
 
 def test_client_clock_in_the_future_is_replaced_by_receive_time(db_session, counter_round):
     survey_round, ward = counter_round
-    future = datetime.now(timezone.utc) + timedelta(days=3)
+    future = datetime.now(UTC) + timedelta(days=3)
     response, _ = record_response(db_session, survey_round=survey_round, unit=ward, channel=Channel.COUNTER,
                                   answers={"rating": 4}, response_uuid=uuid.uuid4(), submitted_at=future)
     assert response.submitted_at < future - timedelta(days=2)

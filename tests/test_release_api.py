@@ -72,10 +72,11 @@ def test_revoked_token_stops_working(staff_app, session):
 
 
 def test_release_list_is_published_only_for_managers(staff_app, session):
-    from survey.dashboard.synthetic import synthetic_release
-    from survey.models import Unit
     import numpy as np
     from sqlalchemy import func
+
+    from survey.dashboard.synthetic import synthetic_release
+    from survey.models import Unit
 
     current = _published(session)
     number = session.scalar(select(func.max(Release.number)).where(Release.round_id == current.round_id)) + 1

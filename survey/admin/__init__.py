@@ -4,5 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from survey.admin import views  # noqa: E402,F401
-from survey.admin import audit  # noqa: E402,F401
+from survey.admin import (
+    audit,  # noqa: F401
+    views,  # noqa: F401
+)

@@ -55,7 +55,7 @@ def load_indices_block(path: str) -> dict[str, Any]:
     if load_questionnaire is not None:
         try:
             block = load_questionnaire(path).indices
-        except Exception as exc:  # the loader's own error type lists every problem
+        except Exception as exc:  # noqa: BLE001 - the loader's own error type lists every problem
             _fail(f"bảng hỏi không hợp lệ / invalid questionnaire {path}: {exc}")
     else:
         import yaml

@@ -4,6 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, url_prefix="/staff")
 
-from survey.dashboard import views  # noqa: E402,F401
-from survey.dashboard import releases, results, tokens  # noqa: E402,F401
-from survey.dashboard import imports  # noqa: E402,F401
+from survey.dashboard import (  # noqa: F401
+    imports,
+    releases,
+    results,
+    tokens,
+    views,
+)

@@ -7,10 +7,12 @@ ratings given, not survey estimates, and are labelled as such on the page.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -86,7 +88,7 @@ class CounterBoard:
 def _local(moment: datetime) -> datetime:
     # PostgreSQL returns aware times; SQLite returns naive ones, stored in UTC.
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VN_TZ)
 
 
@@ -112,7 +114,7 @@ def counter_board(
     query = (
         select(Response.unit_id, Response.device_id, Response.submitted_at, Response.scores,
                Response.questionnaire_version_id)
-        .where(Response.channel == Channel.COUNTER, Response.submitted_at >= since.astimezone(timezone.utc))
+        .where(Response.channel == Channel.COUNTER, Response.submitted_at >= since.astimezone(UTC))
         .execution_options(yield_per=5000)
     )
     if unit_ids is not None:
@@ -134,7 +136,7 @@ def counter_board(
         if position is None:
             continue
         rating = float(np.frombuffer(row.scores, dtype="<f4")[position])
-        if rating != rating:  # NaN: no rating
+        if math.isnan(rating):  # no rating
             continue
         moment = _local(row.submitted_at)
         unit = units[row.unit_id]
@@ -160,7 +162,7 @@ def counter_board(
             alerts.append(Alert(device.unit, device.counter_label, unhappy, len(ratings), window_start))
     busy_hours = [h for (_, h) in heat] or [8]
     hours = list(range(min(7, min(busy_hours)), max(17, max(busy_hours)) + 1))
-    order = lambda r: (r.unit.name, r.label)  # noqa: E731
+    order = lambda r: (r.unit.name, r.label)
     return CounterBoard(
         units=sorted(by_unit.values(), key=order),
         counters=sorted(by_counter.values(), key=order),

@@ -21,9 +21,9 @@ from survey.dashboard.queries import (
     OVERALL,
     comments,
     current_release_for,
-    releases_with_unit,
     index_labels,
     league_rows,
+    releases_with_unit,
     trend_rows,
     unit_indices,
 )

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("online", __name__)
 
-from survey.online import views  # noqa: E402,F401
+from survey.online import views  # noqa: F401

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -108,7 +108,7 @@ def test_sigkill_during_load_loses_no_acknowledged_response_and_retries_make_no_
     env = ingest.server_env(database_url, instance)
     port = ingest.free_port()
     server = ingest.start_server(env, port, workers=2, connections=4, log=tmp_path / "server.log")
-    start = datetime.now(timezone.utc) - timedelta(days=2)
+    start = datetime.now(UTC) - timedelta(days=2)
     tablets = [TabletClient(token, port, start + timedelta(milliseconds=i), seed=i) for i, token in enumerate(tokens)]
     stop = threading.Event()
     threads = [threading.Thread(target=t.run, args=(stop,)) for t in tablets]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -51,7 +51,7 @@ answers_strategy = st.one_of(
 
 
 def _time(offset: int) -> str:
-    return (datetime.now(timezone.utc) - timedelta(days=1) + timedelta(seconds=offset)).isoformat()
+    return (datetime.now(UTC) - timedelta(days=1) + timedelta(seconds=offset)).isoformat()
 
 
 def _field_values(api) -> dict[str, Any]:

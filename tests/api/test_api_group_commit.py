@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from survey.api.group_commit import GroupCommit, Job
 from survey.api.guards import MemoryIntervalStore
@@ -13,7 +13,7 @@ from survey.models import Channel, Device
 
 
 def _row(api, **overrides):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     row = {
         "uuid": uuid.uuid4(), "round_id": api.round_id, "questionnaire_version_id": 1, "unit_id": api.unit_id,
         "channel": Channel.COUNTER, "device_id": api.device_ids[0], "submitted_at": now, "received_at": now,

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import time
+from datetime import UTC
 
 import pytest
 from limits import parse
@@ -121,6 +122,6 @@ def test_api_uses_redis_when_configured(api, app, redis_uri, stored):
 
 
 def _at(seconds: int) -> str:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    return (datetime.now(timezone.utc) - timedelta(hours=1, seconds=-seconds)).isoformat()
+    return (datetime.now(UTC) - timedelta(hours=1, seconds=-seconds)).isoformat()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -23,7 +23,7 @@ def _error(response, field: str) -> dict:
 def test_tablet_response_is_stored_once_with_its_device_unit_and_round(api, stored):
     body = api.payload(answers={"rating": 2, "problems": ["waiting", "guidance"], "comment": "Phải chờ lâu"},
                        submitted_at="2025-09-15T09:30:12+07:00")
-    body["submitted_at"] = (datetime.now(timezone.utc) - timedelta(minutes=3)).isoformat()
+    body["submitted_at"] = (datetime.now(UTC) - timedelta(minutes=3)).isoformat()
     first = api.post(body)
     assert first.status_code == 201
     assert first.get_json() == {"uuid": body["uuid"], "status": "created"}
@@ -39,7 +39,7 @@ def test_tablet_response_is_stored_once_with_its_device_unit_and_round(api, stor
     assert row.unit_id == api.unit_id and row.round_id == api.round_id
     assert row.device_id == api.device_ids[0] and row.channel == Channel.COUNTER
     assert row.answers == body["answers"]
-    assert row.submitted_at.replace(tzinfo=timezone.utc) == datetime.fromisoformat(body["submitted_at"])
+    assert row.submitted_at.replace(tzinfo=UTC) == datetime.fromisoformat(body["submitted_at"])
     assert row.score_vector()[0] == 2.0
 
 
@@ -189,26 +189,26 @@ def test_unknown_unit_and_channel_without_round(api, stored):
 
 
 def test_a_response_dated_before_the_round_is_refused(api, stored):
-    long_ago = (datetime.now(timezone.utc) - timedelta(days=60)).isoformat()
+    long_ago = (datetime.now(UTC) - timedelta(days=60)).isoformat()
     response = api.post(api.payload(submitted_at=long_ago))
     assert response.status_code == 409
     assert stored() == []
 
 
 def test_future_submitted_at_becomes_the_time_received(api, stored):
-    future = (datetime.now(timezone.utc) + timedelta(days=3)).isoformat()
+    future = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     assert api.post(api.payload(submitted_at=future)).status_code == 201
     (row,) = stored()
-    assert abs(row.submitted_at.replace(tzinfo=timezone.utc) - row.received_at.replace(tzinfo=timezone.utc)) < timedelta(seconds=1)
+    assert abs(row.submitted_at.replace(tzinfo=UTC) - row.received_at.replace(tzinfo=UTC)) < timedelta(seconds=1)
 
 
 def test_device_last_contact_is_recorded(api, db_session):
-    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    before = datetime.now(UTC) - timedelta(seconds=1)
     assert db_session.get(Device, api.device_ids[1]).last_seen_at is None
     assert api.post(api.payload(device_token=api.tokens[1])).status_code == 201
     db_session.expire_all()
     seen = db_session.get(Device, api.device_ids[1]).last_seen_at
-    assert seen is not None and seen.replace(tzinfo=timezone.utc) >= before
+    assert seen is not None and seen.replace(tzinfo=UTC) >= before
     assert db_session.get(Device, api.device_ids[2]).last_seen_at is None
 
 
@@ -234,7 +234,7 @@ def test_nothing_about_the_sender_is_stored(api, db_session):
 
 
 def _at(seconds: float) -> str:
-    base = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1)
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     return (base + timedelta(seconds=seconds)).isoformat()
 
 

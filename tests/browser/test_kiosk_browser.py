@@ -349,6 +349,20 @@ def test_kiosk_language_switch_lasts_for_one_respondent(kiosk_url, page, live_se
     assert [r["answers"] for r in _wait_stored(page, live_server, since, 1)] == [{"rating": 2, "problems": ["waiting"]}]
 
 
+def test_a_language_chosen_before_the_kiosk_started_is_kept_for_that_respondent(kiosk_url, page, live_server):
+    """A tap on English while the kiosk still loads follows the link (?lang=en): the kiosk starts in English."""
+    page.clock.install()
+    page.goto(kiosk_url + "?lang=en")
+    expect(page.get_by_role("heading", name="Quick counter rating")).to_be_visible()
+    expect(page.locator("nav.lang [data-lang=en]")).to_have_attribute("aria-current", "true")
+    _rate(page, 5)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Send rating").click()
+    expect(page.get_by_text("Thank you for your rating!")).to_be_visible()
+    page.clock.run_for(7_000)
+    expect(page.get_by_role("heading", name="Đánh giá nhanh tại quầy")).to_be_visible()
+
+
 def test_kiosk_can_be_answered_with_the_keyboard_only(kiosk_url, page, live_server):
     since = _last_id(live_server)
     page.goto(kiosk_url)

@@ -574,6 +574,7 @@
 
   function boot(loaded) {
     config = loaded;
+    var pageLang = document.documentElement.lang;  // the server's: a language link tapped before the start-up
     var fallback = document.getElementById("kiosk-fallback");
     if (fallback) fallback.parentNode.removeChild(fallback);
     root.hidden = false;
@@ -599,6 +600,10 @@
       navigator.storage.persist().catch(function () {});
     }
     start();
+    if (pageLang !== lang && config.languages.indexOf(pageLang) >= 0) {
+      lang = pageLang;  // for this respondent only: the next start is in the default language again
+      render(false);
+    }
     showPending();
     sync.run();
     setInterval(refreshConfig, config.config_refresh_seconds * 1000);
