@@ -63,14 +63,15 @@ class SubmissionLane:
 
     def takes(self, environ: dict) -> bool:
         """Whether this request is a plain submission the lane answers itself."""
+        length = environ.get("CONTENT_LENGTH", "")
         return (
             environ.get("PATH_INFO") == self.path
             and environ.get("REQUEST_METHOD") == "POST"
             and not environ.get("QUERY_STRING")
             and "HTTP_COOKIE" not in environ
             and "HTTP_TRANSFER_ENCODING" not in environ
-            and environ.get("CONTENT_LENGTH", "").isascii()
-            and environ.get("CONTENT_LENGTH", "").isdigit()
+            and length.isascii()
+            and length.isdigit()
             and self.app.config.get("API_FAST_LANE", True)
         )
 
@@ -95,7 +96,8 @@ class SubmissionLane:
             app.logger.exception("Exception on %s [POST]", self.path)
             _rollback()
             status, extra = 500, {}
-            payload = json_bytes({"errors": [field_error("", _internal_error_message(), "internal_error")]})
+            message = _("Lỗi máy chủ; phiếu chưa được lưu, vui lòng gửi lại sau.")
+            payload = json_bytes({"errors": [field_error("", message, "internal_error")]})
         finally:
             if previous_locale is None:
                 g.__dict__.pop("_flask_babel", None)
@@ -117,7 +119,8 @@ class SubmissionLane:
                 raise too_large(limit)
             data = environ["wsgi.input"].read(length) if length else b""
             if len(data) < length:
-                raise ApiError(400, [field_error("", _incomplete_message(), "incomplete_body")])
+                message = _("Nội dung yêu cầu bị cắt ngắn (ít hơn Content-Length).")
+                raise ApiError(400, [field_error("", message, "incomplete_body")])
             outcome = submit(data, environ.get("REMOTE_ADDR"))
         except ApiError as exc:
             return exc.status, {"errors": exc.errors}, exc.headers
@@ -129,11 +132,3 @@ def _rollback() -> None:
         db.session.rollback()
     except Exception:  # the error being answered matters more
         current_app.logger.exception("rollback after an error failed")
-
-
-def _internal_error_message() -> str:
-    return _("Lỗi máy chủ; phiếu chưa được lưu, vui lòng gửi lại sau.")
-
-
-def _incomplete_message() -> str:
-    return _("Nội dung yêu cầu bị cắt ngắn (ít hơn Content-Length).")
