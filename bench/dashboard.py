@@ -1,6 +1,6 @@
 """Benchmark: the manager dashboard of a release covering 1,000,000 responses and 3,000 units.
 
-By default the release is made by ``survey.synthetic.create_synthetic_release``:
+By default the release is made by ``survey.domain.synthetic.create_synthetic_release``:
 1,000,000 synthetic answers over 3,000 communes in the 34 provinces, computed
 (every item, group and overall index of every unit, league flags, rank
 intervals) and published, exactly the stored object the dashboard reads.
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey.dashboard.synthetic import synthetic_release
+from survey.domain.synthetic_releases import synthetic_release
 from survey.models import Release, ReleaseIndex, SurveyRound, Unit
 
 # --- the benchmark ------------------------------------------------------------------
@@ -42,9 +42,9 @@ from survey.models import Release, ReleaseIndex, SurveyRound, Unit
 
 def build_direct(session: Session, provinces: int = 34, units_total: int = 3000) -> Release:
     """3,000 units and two published releases written as ReleaseIndex rows (no computation)."""
+    from survey.domain.questionnaires import load_questionnaire
+    from survey.domain.questionnaires.store import publish
     from survey.models import QuestionnaireVersion, UnitKind
-    from survey.questionnaire import load_questionnaire
-    from survey.questionnaires import publish
 
     rng = np.random.default_rng(20260701)
     path = ROOT / "questionnaires" / "sipas-service.yaml"
@@ -90,8 +90,8 @@ def build(session: Session, direct: bool, store_responses: bool) -> dict:
     if direct:
         release = build_direct(session)
     else:
-        from survey.jobs import text_progress
-        from survey.synthetic import create_synthetic_release
+        from survey.domain.jobs import text_progress
+        from survey.domain.synthetic import create_synthetic_release
 
         with text_progress("release ") as progress:
             release = create_synthetic_release(session, store_responses=store_responses, progress=progress)
@@ -129,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy import create_engine
 
-    from survey import create_app, database
+    from survey import create_app
     from survey.extensions import db
+    from survey.models import database
 
     workdir = Path(tempfile.mkdtemp(prefix="sipas-bench-dashboard-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"

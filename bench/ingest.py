@@ -87,13 +87,13 @@ def drop_postgres_database(admin_url: str, name: str) -> None:
 
 def prepare_database(database_url: str, instance: Path, tablets: int) -> list[str]:
     """Migrate and seed: a ward, a counter round of counter-quick, N tablets; returns their tokens."""
-    from survey import create_app, database
-    from survey.devices import register_device
+    from survey import create_app
+    from survey.domain.devices import register_device
+    from survey.domain.questionnaires import load_questionnaire
+    from survey.domain.questionnaires.store import publish
+    from survey.domain.units import find_unit, seed_provinces
     from survey.extensions import db
-    from survey.models import SurveyRound
-    from survey.questionnaire import load_questionnaire
-    from survey.questionnaires import publish
-    from survey.units import find_unit, seed_provinces
+    from survey.models import SurveyRound, database
 
     app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"})
     with app.app_context():

@@ -2,7 +2,7 @@
 
 Stores N synthetic responses with K numeric items (packed float32 scores, as
 the app stores them) in a fresh database, then times
-``survey.responses.load_score_matrix``. Usage:
+``survey.domain.responses.load_score_matrix``. Usage:
 
     .venv/bin/python bench/load.py [--responses 1000000] [--items 40]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from survey import database
+from survey.domain.responses import load_score_matrix
 from survey.models import (
     Channel,
     Questionnaire,
@@ -35,8 +35,8 @@ from survey.models import (
     SurveyRound,
     Unit,
     UnitKind,
+    database,
 )
-from survey.responses import load_score_matrix
 
 
 def _prepare(url: str, n: int, k: int) -> tuple[int, float]:

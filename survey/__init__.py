@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
-    app.config.from_object("survey.config.DefaultConfig")
+    app.config.from_object("survey.settings.DefaultConfig")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SIPAS")
     if test_config:
@@ -44,25 +44,25 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ext.limiter.init_app(app)
     _spare_the_api_flask_limiter(app, ext.limiter)
     ext.login.init_app(app)
-    from survey.i18n import init_i18n
+    from survey.web.i18n import init_i18n
 
     init_i18n(app)
 
-    from survey.database import install_engine_hooks
+    from survey.models.database import install_engine_hooks
 
     with app.app_context():
         install_engine_hooks(ext.db.engine)
 
-    from survey import admin, api, dashboard, kiosk, online
+    from survey.web import admin, api, kiosk, online, staff
 
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(online.bp)
-    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     ext.csrf.exempt(api.bp)
 
-    from survey.auth import init_auth
+    from survey.web.auth import init_auth
 
     init_auth(app)
 
@@ -70,11 +70,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def home():
         from flask import redirect, url_for
 
-        return redirect(url_for("dashboard.index"))
+        return redirect(url_for("staff.index"))
 
     _register_transaction_boundary(app)
     _register_security_headers(app)
-    from survey.api.lane import SubmissionLane
+    from survey.serving.lane import SubmissionLane
 
     app.wsgi_app = SubmissionLane(app, app.wsgi_app, f"{api.bp.url_prefix}/responses")  # type: ignore[method-assign]
     trust_proxies(app)
@@ -100,7 +100,7 @@ def _spare_the_api_flask_limiter(app: Flask, limiter) -> int:
     """Skip Flask-Limiter's per-request hooks on the JSON API; returns how many hooks were wrapped.
 
     The API blueprint is exempt from Flask-Limiter's limits and applies its own
-    per-device and per-address limits (survey.api.guards). Even with nothing to
+    per-device and per-address limits (survey.web.api.guards). Even with nothing to
     limit, the extension's before- and after-request hooks resolve the
     request's limits and cost about 0.1 ms of CPU per submission, a tenth of
     the whole request; pages keep them.
@@ -140,7 +140,7 @@ def _register_security_headers(app: Flask) -> None:
         headers = response.headers
         for name, value in SECURITY_HEADERS:
             headers.setdefault(name, value)
-        if request.blueprint in ("dashboard", "admin") and "Cache-Control" not in headers:
+        if request.blueprint in ("staff", "admin") and "Cache-Control" not in headers:
             headers["Cache-Control"] = "private, no-store"
         return response
 

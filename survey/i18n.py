@@ -1,79 +1,63 @@
-"""Locale selection and locale-aware formatting (Vietnamese first)."""
+"""Text outside templates (CLI, jobs, exports, domain messages): Vietnamese source, English beside it.
+
+One strategy everywhere: :func:`gettext` (imported as ``_``) translates into the
+language of the current web request when there is one (the web layer registers
+it with :func:`set_request_language`), else into the language of the process
+(``SIPAS_LANG`` or the usual locale variables; Vietnamese by default). No Flask
+import here, so the domain and the CLI can use it.
+"""
 
 from __future__ import annotations
 
-import math
+import os
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from babel import Locale
-from flask import Flask, g, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
+from babel.support import NullTranslations, Translations
 
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = ("vi", "en")
-# Parsed once: Babel's Locale.parse looks for the locale's data file on disk
-# every time, which cost more CPU than the rest of a submission's locale handling.
-_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+# The one time zone of the users: every local date and time is shown in it.
+LOCAL_TIMEZONE = "Asia/Ho_Chi_Minh"
+LOCAL_TZ = ZoneInfo(LOCAL_TIMEZONE)
+
+_request_language: Callable[[], str | None] = lambda: None
 
 
-def select_locale() -> Locale:
-    requested = request.args.get("lang")
-    if requested in _LOCALES:
-        session["lang"] = requested
-        return _LOCALES[requested]
-    chosen = session.get("lang")
-    if isinstance(chosen, str) and chosen in _LOCALES:
-        return _LOCALES[chosen]
-    if request.blueprint == "api":
-        # API clients say what they want; pages are Vietnamese until the user switches.
-        return api_locale(request.headers.get("Accept-Language"))
-    return _LOCALES["vi"]
+def set_request_language(source: Callable[[], str | None]) -> None:
+    """Register how to read the current request's language (``None`` outside a request)."""
+    global _request_language
+    _request_language = source
 
 
-def api_locale(accept_language: str | None) -> Locale:
-    """The language of an API answer: the best of Accept-Language, Vietnamese when none fits."""
-    return _LOCALES[parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES) or "vi"]
+def process_language() -> str:
+    """The language of the CLI and of work outside requests: SIPAS_LANG, LC_ALL, LC_MESSAGES, LANG."""
+    for var in ("SIPAS_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "en" if value.lower().startswith("en") else "vi"
+    return "vi"
 
 
 def current_language() -> str:
-    """The language code of this request ("vi" or "en")."""
-    return get_locale().language
+    """The request's language inside a request, else the process language."""
+    return _request_language() or process_language()
 
 
-def format_percent(value: float | None, digits: int = 2) -> str:
-    """Format a 0–100 value as a percentage in the user's locale: 90,29 % in Vietnamese."""
-    if value is None or math.isnan(value):
-        return "–"
-    number = format_decimal(value, format="#,##0." + "0" * digits) if digits else format_decimal(
-        round(value), format="#,##0"
-    )
-    return f"{number} %" if get_locale().language == "vi" else f"{number}%"
+@cache
+def catalog(language: str) -> NullTranslations:
+    """The message catalogue of a language (Vietnamese is the source text)."""
+    if language == "vi":
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS_DIR), [language])
 
 
-def init_i18n(app: Flask) -> None:
-    from survey.extensions import babel
+def gettext(message: str, **variables: object) -> str:
+    """``message`` (Vietnamese) in the current language, with ``%(name)s`` variables filled in."""
+    text = catalog(current_language()).gettext(message)
+    return text % variables if variables else text
 
-    babel.init_app(
-        app,
-        locale_selector=select_locale,
-        default_translation_directories="translations",
-    )
-    app.jinja_env.filters["pct"] = format_percent
-    app.jinja_env.filters["format_date"] = format_date
-    app.jinja_env.filters["format_datetime"] = format_datetime
-    app.jinja_env.filters["number"] = lambda v, d=0: format_decimal(v, format="#,##0" + ("." + "0" * d if d else ""))
 
-    @app.context_processor
-    def _locale_context() -> dict:
-        return {"current_locale": current_language(), "languages": (("vi", "Tiếng Việt"), ("en", "English"))}
-
-    @app.before_request
-    def _select_locale_for_this_request() -> None:
-        if app.testing:
-            # Flask-Babel caches the locale on the app context; tests keep one
-            # context open across requests, production has a new one per request.
-            refresh()
-        if request.blueprint != "api":
-            # Chosen up front so that ?lang= is remembered even by a page that
-            # only redirects; the API chooses when it has a message to translate.
-            g.locale = current_language()
+_ = gettext

@@ -34,7 +34,7 @@ def pg_url():
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = base.set(database=name)
     engine = create_engine(url)
-    from survey import database
+    from survey.models import database
 
     database.upgrade(engine)
     engine.dispose()
@@ -49,7 +49,7 @@ def sqlite_template(tmp_path_factory) -> Path:
     """An SQLite file migrated to head once; each test gets a copy."""
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
     engine = create_engine(f"sqlite:///{path}")
-    from survey import database
+    from survey.models import database
 
     database.upgrade(engine)
     engine.dispose()
@@ -143,7 +143,7 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture
 def demo(app, db_session):
     """The demo seeded at a tenth of its size; returns the kiosk URLs it wrote."""
-    from survey.demo import seed_demo
+    from survey.domain.demo import seed_demo
 
     report = seed_demo(db_session, Path(app.instance_path), scale=0.1)
     urls = (Path(app.instance_path) / "demo-urls.txt").read_text(encoding="utf-8")
@@ -175,8 +175,8 @@ def forget_the_previous_request(app) -> None:
 def staff_app(request, tmp_path_factory):
     """One app with the demo and its releases for a whole module (the demo takes seconds)."""
     from survey import create_app
-    from survey.dashboard.synthetic import demo_releases
-    from survey.demo import seed_demo
+    from survey.domain.demo import seed_demo
+    from survey.domain.synthetic_releases import demo_releases
     from survey.extensions import db
 
     base = tmp_path_factory.mktemp("staff")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 PUBLIC_PREFIXES = ("static", "kiosk.", "online.")
 PUBLIC_ENDPOINTS = {
     "home",  # redirects to the staff overview
-    "dashboard.login",
+    "staff.login",
     "api.health",
     "api.openapi_json",
     "api.openapi_yaml",
@@ -36,14 +36,14 @@ ONLY = {
     "admin.device_new": {"admin"},
     "admin.device_deactivate": {"admin"},
     "admin.audit_log": {"admin"},
-    "dashboard.imports": {"admin", "statistician"},
-    "dashboard.import_preview": {"admin", "statistician"},
-    "dashboard.import_batch": {"admin", "statistician"},
-    "dashboard.releases": {"statistician"},
-    "dashboard.release_review": {"statistician"},
-    "dashboard.release_publish": {"statistician"},
-    "dashboard.compute": {"statistician"},
-    "dashboard.release_export": {"statistician", "manager_in", "manager_out"},
+    "staff.imports": {"admin", "statistician"},
+    "staff.import_preview": {"admin", "statistician"},
+    "staff.import_batch": {"admin", "statistician"},
+    "staff.releases": {"statistician"},
+    "staff.release_review": {"statistician"},
+    "staff.release_publish": {"statistician"},
+    "staff.compute": {"statistician"},
+    "staff.release_export": {"statistician", "manager_in", "manager_out"},
 }
 MANAGER_LOGINS = {"manager_in": "quanly.hanoi", "manager_out": "quanly.tuyenquang"}
 STAFF_LOGINS = {"admin": "admin", "statistician": "thongke", **MANAGER_LOGINS}
@@ -56,10 +56,10 @@ FOREIGN_NAMES = {
 
 def _sample_values(app) -> dict[str, object]:
     """A value for every URL argument: things of Phường Ba Đình (Hà Nội) where a unit matters."""
-    from survey.auth import new_api_token
+    from survey.domain.units import find_unit
     from survey.extensions import db
     from survey.models import Device, Job, JobStatus, Release, ReleaseStatus, StaffUser, SurveyRound
-    from survey.units import find_unit
+    from survey.web.auth import new_api_token
 
     with app.app_context():
         session = db.session
@@ -123,9 +123,9 @@ def _login(app, role: str):
 
 
 def _token_for(app, role: str) -> str:
-    from survey.auth import new_api_token
     from survey.extensions import db
     from survey.models import StaffUser
+    from survey.web.auth import new_api_token
 
     with app.app_context():
         user = db.session.scalar(select(StaffUser).where(StaffUser.login == STAFF_LOGINS[role]))
@@ -167,7 +167,7 @@ def test_every_staff_route_respects_role_and_scope(staff_app, role):
     foreign = FOREIGN_NAMES.get(role, ())
     seen = 0
     for endpoint, method, url in routes:
-        if _is_public(endpoint) or endpoint == "dashboard.logout":
+        if _is_public(endpoint) or endpoint == "staff.logout":
             continue
         if method == "POST" and role in ("admin", "statistician"):
             continue  # state changes by entitled users are tested where they belong

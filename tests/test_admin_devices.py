@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from survey.admin.queries import DeviceState, OpeningHours, device_state
+from survey.domain.units import find_unit
 from survey.models import AuditEntry, Device, hash_token, utcnow
-from survey.units import find_unit
+from survey.web.admin.queries import DeviceState, OpeningHours, device_state
 
 VN = timezone(timedelta(hours=7))
 
@@ -114,7 +114,7 @@ def test_deactivating_a_tablet_stops_its_kiosk(client, db_session, demo, login_a
 
 def test_admin_device_forms_need_a_csrf_token(sqlite_template, tmp_path):
     from survey import create_app
-    from survey.demo import seed_demo
+    from survey.domain.demo import seed_demo
     from survey.extensions import db
 
     db_file = tmp_path / "csrf.db"

@@ -159,7 +159,7 @@ def test_security_headers_and_no_caching_of_staff_pages(client, staff):
 
 
 def test_tokens_of_deactivated_users_stop_working(client, staff, db_session):
-    from survey.auth import new_api_token
+    from survey.web.auth import new_api_token
 
     _token, secret = new_api_token(staff["ql"], "script")
     db_session.commit()

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from survey import charts
+from survey.web import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -102,7 +102,7 @@ def test_english_numbers(app):
 def test_fast_percent_matches_the_pct_filter(app, lang):
     import numpy as np
 
-    from survey.i18n import format_percent
+    from survey.web.i18n import format_percent
 
     values = [0.0, 0.004, 0.005, 9.995, 12.345, 90.285714, 99.99999, 100.0, 1234.5678, -3.21, None, float("nan")]
     values += list(np.random.default_rng(1).uniform(0, 100, 200))

@@ -10,10 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from survey import database
 from survey.cli import main
 from survey.extensions import db
-from survey.models import QuestionnaireVersion, Response, StaffUser, SurveyRound, Unit
+from survey.models import QuestionnaireVersion, Response, StaffUser, SurveyRound, Unit, database
 
 
 def invoke(app, *args):
@@ -75,7 +74,7 @@ def test_demo_seeds_once(app, db_session):
 
 def test_help_is_vietnamese_by_default_and_english_on_request():
     env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES")}
-    exe = [sys.executable, "-m", "survey.cli_entry"]
+    exe = [sys.executable, "-m", "survey.cli"]
     vi = subprocess.run(exe + ["--help"], env=env | {"SIPAS_LANG": "vi"}, capture_output=True, text=True, check=True)
     en = subprocess.run(exe + ["--help"], env=env | {"SIPAS_LANG": "en"}, capture_output=True, text=True, check=True)
     assert "Cơ sở dữ liệu" in vi.stdout

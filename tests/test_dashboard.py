@@ -43,7 +43,7 @@ def _current(session) -> Release:
 
 
 def _unit(session, code: str) -> Unit:
-    from survey.units import find_unit
+    from survey.domain.units import find_unit
 
     return find_unit(session, code)
 
@@ -140,7 +140,7 @@ def test_commune_manager_sees_no_other_commune(staff_app, session):
 def test_drafts_are_for_statisticians_only(staff_app, session):
     import numpy as np
 
-    from survey.dashboard.synthetic import synthetic_release
+    from survey.domain.synthetic_releases import synthetic_release
 
     current = _current(session)
     units = list(session.scalars(select(Unit).where(Unit.valid_to.is_(None))))
@@ -161,13 +161,13 @@ def test_drafts_are_for_statisticians_only(staff_app, session):
 
 def test_page_views_read_stored_rows_and_never_recompute(staff_app, session, monkeypatch):
     import analysis.indices
-    import survey.releases
+    import survey.domain.releases
 
     def refuse(*args, **kwargs):
         raise AssertionError("a page view must not recompute")
 
-    monkeypatch.setattr(survey.releases, "compute_release", refuse)
-    monkeypatch.setattr(survey.releases, "compute_release_from_data", refuse)
+    monkeypatch.setattr(survey.domain.releases, "compute_release", refuse)
+    monkeypatch.setattr(survey.domain.releases, "compute_release_from_data", refuse)
     monkeypatch.setattr(analysis.indices, "compute_indices", refuse)
     client = _client(staff_app, "quanly.hanoi")
     client.get("/staff/dashboard/01")  # warm the questionnaire cache
@@ -183,7 +183,7 @@ def test_page_views_read_stored_rows_and_never_recompute(staff_app, session, mon
 
 
 def test_comments_are_escaped_searchable_and_never_linked_to_a_person(staff_app, session):
-    from survey.responses import pack_scores
+    from survey.domain.responses import pack_scores
 
     release = _current(session)
     ba_dinh = _unit(session, "00004")
@@ -219,7 +219,7 @@ def test_counter_ratings_today_heat_map_and_unhappy_alert(staff_app, session):
     ba_dinh = _unit(session, "00004")
     device = session.scalar(select(Device).where(Device.unit_id == ba_dinh.id))
     counter_round = session.scalar(select(SurveyRound).where(SurveyRound.code.like("counter-%")))
-    from survey.responses import build_response
+    from survey.domain.responses import build_response
 
     now = utcnow()
     for minutes, rating in ((2, 1), (4, 2), (6, 1), (9, 5)):
@@ -255,7 +255,7 @@ def test_dashboard_in_english(staff_app):
 
 
 def test_statistician_computes_follows_progress_reviews_and_publishes(staff_app, session):
-    from survey.jobs import wait_for_job
+    from survey.domain.jobs import wait_for_job
     from survey.models import AuditEntry, Job, JobStatus
 
     survey_round = session.scalar(

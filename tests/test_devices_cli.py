@@ -90,7 +90,7 @@ def test_list_shows_last_contact_and_flags_silent_tablets(app, client, db_sessio
 
 def test_devices_help_in_english():
     env = {**os.environ, "SIPAS_LANG": "en"}
-    result = subprocess.run([sys.executable, "-m", "survey.cli_entry", "devices", "add", "--help"],
+    result = subprocess.run([sys.executable, "-m", "survey.cli", "devices", "add", "--help"],
                             capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, result.stderr
     assert "Register a counter tablet" in result.stdout

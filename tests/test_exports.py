@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.cli import main
-from survey.exports import PERCENT_FORMAT, ExportError, export_release
+from survey.domain.exports import PERCENT_FORMAT, ExportError, export_release
+from survey.domain.releases import current_release
 from survey.models import Release, ReleaseIndex, SurveyRound, Unit, UnitKind
-from survey.releases import current_release
 
 
 def _release(session, prefix: str = "sipas") -> Release:
@@ -101,7 +101,7 @@ def test_microdata_read_back_with_value_labels(demo, db_session, tmp_path, fmt):
 
 
 def test_microdata_refused_when_the_data_changed_since_the_release(demo, db_session):
-    from survey.responses import record_response
+    from survey.domain.responses import record_response
 
     release = _release(db_session, "counter")
     unit = db_session.get(Unit, db_session.scalar(select(ReleaseIndex.unit_id).where(

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey.questionnaire.expressions import (
+from survey.domain.questionnaires.expressions import (
     MAX_DEPTH,
     MAX_LENGTH,
     And,

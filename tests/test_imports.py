@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from survey.imports import (
+from survey.domain.paper_import import (
     DATE,
     FORM,
     UNIT,
@@ -231,7 +231,7 @@ def test_size_and_row_limits(paper_round, db_session):
 
 
 def test_default_mapping_by_code_label_and_special_names(paper_round, db_session):
-    from survey.responses import questionnaire_for
+    from survey.domain.responses import questionnaire_for
 
     questionnaire = questionnaire_for(paper_round.questionnaire_version)
     assert guess_target("A1", questionnaire) == ("a1", "code")

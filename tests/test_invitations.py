@@ -17,7 +17,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from survey.cli import main
-from survey.invitations import (
+from survey.domain.invitations import (
     InvitationAlreadyUsed,
     coarse_timestamp,
     find_invitation,
@@ -25,8 +25,8 @@ from survey.invitations import (
     local_today,
     mark_used,
 )
+from survey.domain.units import find_unit
 from survey.models import Channel, Invitation, Response, RoundStatus, SurveyRound, hash_token
-from survey.units import find_unit
 
 VN = timezone(timedelta(hours=7))
 
@@ -54,7 +54,7 @@ def _issue(db_session, count=1, unit_code="00004"):
 
 
 def _complete_answers(db_session) -> dict:
-    from survey.responses import questionnaire_for
+    from survey.domain.responses import questionnaire_for
 
     questionnaire = questionnaire_for(_round(db_session).questionnaire_version)
     data = {}
@@ -167,11 +167,11 @@ def test_generate_outside_the_round_scope_is_refused(app, db_session, demo, out_
 
 
 def test_generate_is_all_or_nothing_when_the_letters_fail(app, db_session, demo, out_dir, monkeypatch):
-    import survey.posters
+    import survey.domain.posters
 
     out, letters = out_dir / "a.csv", out_dir / "a.pdf"
     out.write_text("the previous run's file\n", encoding="utf-8")
-    real = survey.posters.render_letter
+    real = survey.domain.posters.render_letter
     calls = []
 
     def failing(*args, **kwargs):
@@ -180,7 +180,7 @@ def test_generate_is_all_or_nothing_when_the_letters_fail(app, db_session, demo,
             raise OSError(28, "No space left on device")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(survey.posters, "render_letter", failing)
+    monkeypatch.setattr(survey.domain.posters, "render_letter", failing)
     result = CliRunner().invoke(main, ["invitations", "generate", "--round", f"sipas-{date.today().year}",
                                        "--unit", "00004", "--count", "5", "--out", str(out),
                                        "--letters", str(letters), "--base-url", "https://x.vn"], obj=app)
@@ -330,9 +330,9 @@ def test_coarse_timestamp_keeps_the_day_in_utc_and_local_time():
 
 
 def test_two_simultaneous_uses_of_one_token_cannot_both_succeed(app, db_session, demo):
+    from survey.domain.invitations import answer_invitation
+    from survey.domain.responses import questionnaire_for
     from survey.extensions import db
-    from survey.invitations import answer_invitation
-    from survey.responses import questionnaire_for
 
     token = _issue(db_session)[0]
     questionnaire = questionnaire_for(_round(db_session).questionnaire_version)
@@ -469,7 +469,7 @@ def test_the_21st_post_in_a_minute_is_refused(limited_app, path):
 
 def test_answers_are_accepted_with_the_app_wide_csrf_protection_on(limited_app):
     """The answer forms are anonymous and carry no CSRF token: the views must be exempt."""
-    from survey.demo import seed_demo
+    from survey.domain.demo import seed_demo
     from survey.extensions import db
 
     assert limited_app.config.get("WTF_CSRF_ENABLED", True) is True

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.jobs import job_dict, start_job, text_progress, wait_for_job
+from survey.domain.jobs import job_dict, start_job, text_progress, wait_for_job
 from survey.models import (
     Job,
     JobStatus,

@@ -6,8 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from survey import database
-from survey.models import Base
+from survey.models import Base, database
 
 
 def _fresh_engine(app, tmp_path):
@@ -74,7 +73,7 @@ def test_published_release_and_its_results_cannot_change(app, db_session):
     import pytest
     from sqlalchemy.exc import DatabaseError
 
-    from survey.demo import seed_demo
+    from survey.domain.demo import seed_demo
     from survey.extensions import db
     from survey.models import (
         ImmutableVersionError,

@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 from sqlalchemy import func, inspect, select
 
-from survey.devices import device_for_token, register_device
+from survey.domain.devices import device_for_token, register_device
+from survey.domain.questionnaires import load_questionnaire
+from survey.domain.questionnaires.store import PublishError, latest_version, publish
+from survey.domain.responses import SubmissionError, load_score_matrix, record_response
+from survey.domain.rounds import current_round
+from survey.domain.units import find_unit, seed_provinces
 from survey.models import (
     Channel,
     ImmutableVersionError,
@@ -21,11 +26,6 @@ from survey.models import (
     SurveyRound,
     hash_token,
 )
-from survey.questionnaire import load_questionnaire
-from survey.questionnaires import PublishError, latest_version, publish
-from survey.responses import SubmissionError, load_score_matrix, record_response
-from survey.rounds import current_round
-from survey.units import find_unit, seed_provinces
 
 COUNTER = "questionnaires/counter-quick.yaml"
 
@@ -120,7 +120,7 @@ def test_publishing_is_idempotent_and_versions_immutable(db_session):
     assert (created, created_again) == (True, False) and again.id == version.id
     assert len(version.content_hash) == 64
     changed = load_questionnaire(COUNTER)  # same version number, different content
-    from survey.questionnaire import parse_questionnaire
+    from survey.domain.questionnaires import parse_questionnaire
 
     changed = parse_questionnaire(text.replace("Đánh giá nhanh tại quầy", "Đánh giá tại quầy"), "x.yaml")
     with pytest.raises(PublishError, match="already published with different content"):

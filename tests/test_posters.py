@@ -11,8 +11,8 @@ import pytest
 import qrcode
 from PIL import Image, ImageFont
 
-from survey import posters
-from survey.units import find_unit
+from survey.domain import posters
+from survey.domain.units import find_unit
 
 VIETNAMESE = (
     "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.questionnaire import (
+from survey.domain.questionnaires import (
     Problem,
     Questionnaire,
     QuestionnaireError,
@@ -749,7 +749,7 @@ def test_package_does_not_import_flask_or_the_database():
     # load the package without survey/__init__.py (the Flask app) to see what it pulls in by itself
     code = (
         "import sys, types; pkg = types.ModuleType('survey'); pkg.__path__ = ['survey']; "
-        "sys.modules['survey'] = pkg; import survey.questionnaire as q; "
+        "sys.modules['survey'] = pkg; import survey.domain.questionnaires as q; "
         "q.load_questionnaire('questionnaires/sipas-service.yaml'); "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'flask_sqlalchemy', 'alembic')]; "
         "assert not bad, bad"

@@ -75,7 +75,7 @@ def test_release_list_is_published_only_for_managers(staff_app, session):
     import numpy as np
     from sqlalchemy import func
 
-    from survey.dashboard.synthetic import synthetic_release
+    from survey.domain.synthetic_releases import synthetic_release
     from survey.models import Unit
 
     current = _published(session)
@@ -97,7 +97,7 @@ def test_release_list_is_published_only_for_managers(staff_app, session):
 
 
 def test_indices_have_the_sipas_indices_record_shape_and_obey_scope(staff_app, session):
-    from survey.units import find_unit
+    from survey.domain.units import find_unit
 
     release = _published(session)
     ba_dinh = find_unit(session, "00004")

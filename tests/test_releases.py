@@ -11,6 +11,16 @@ from sqlalchemy import select
 
 from analysis import IndexSpec, compute_indices
 from analysis.league import league_table
+from survey.domain.releases import (
+    ReleaseError,
+    compute_release,
+    current_release,
+    discard_release,
+    league_rows,
+    publish_release,
+    release_spec,
+)
+from survey.domain.responses import load_score_matrix
 from survey.models import (
     ImmutableVersionError,
     Release,
@@ -20,16 +30,6 @@ from survey.models import (
     Unit,
     UnitKind,
 )
-from survey.releases import (
-    ReleaseError,
-    compute_release,
-    current_release,
-    discard_release,
-    league_rows,
-    publish_release,
-    release_spec,
-)
-from survey.responses import load_score_matrix
 
 
 def _round(session, code: str) -> SurveyRound:
@@ -213,7 +213,7 @@ def test_bad_parameters_and_empty_rounds_are_refused_with_a_message(demo, db_ses
 
 
 def test_synthetic_release_is_the_same_kind_of_object(app, db_session):
-    from survey.synthetic import create_synthetic_release
+    from survey.domain.synthetic import create_synthetic_release
 
     release = create_synthetic_release(db_session, n_responses=6_000, n_units=60, seed=3)
     assert release.status == ReleaseStatus.PUBLISHED and release.n_responses == 6_000

@@ -1,7 +1,7 @@
 """The browser's `relevant` evaluator (survey/static/js/relevant.js) agrees with the server's.
 
 Thousands of conditions × answer sets are evaluated by
-survey.questionnaire.expressions in Python and by relevant.js in Chromium, and
+survey.domain.questionnaires.expressions in Python and by relevant.js in Chromium, and
 the results compared one by one: a fixed seeded corpus, a Hypothesis search,
 and whole-questionnaire relevance on the shipped questionnaires.
 """
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey.questionnaire import Expression, load_questionnaire, parse_expression
-from survey.questionnaire.expressions import (
+from survey.domain.questionnaires import Expression, load_questionnaire, parse_expression
+from survey.domain.questionnaires.expressions import (
     And,
     Answered,
     Compare,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from survey import server
+from survey.serving import server
 
 
 def _dead_pid() -> int:
@@ -70,8 +70,8 @@ def test_a_worker_far_busier_than_another_stops_accepting(monkeypatch):
 SERVER_SCRIPT = """
 import os, sys, time
 from flask import Flask, request
-from survey import server
-from survey.server import _GunicornApp, ConnectionThreadWorker
+from survey.serving import server
+from survey.serving.server import _GunicornApp, ConnectionThreadWorker
 
 server._board = server.ConnectionBoard(6)  # as run_gunicorn makes it, before the workers are forked
 
@@ -91,7 +91,7 @@ def slow():
     return "done"
 
 _GunicornApp(app, {
-    "bind": "127.0.0.1:" + sys.argv[1], "workers": 2, "worker_class": "survey.server.ConnectionThreadWorker",
+    "bind": "127.0.0.1:" + sys.argv[1], "workers": 2, "worker_class": "survey.serving.server.ConnectionThreadWorker",
     "keepalive": 1, "graceful_timeout": 5, "accesslog": None, "errorlog": "-",
 }).run()
 """
@@ -99,7 +99,7 @@ _GunicornApp(app, {
 
 @pytest.fixture()
 def live_server(tmp_path):
-    import survey.server as module
+    import survey.serving.server as module
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from survey.domain.units import descendant_ids, find_unit, seed_provinces, units_on
 from survey.models import LineageKind, Unit, UnitKind, UnitLineage
-from survey.units import descendant_ids, find_unit, seed_provinces, units_on
 
 
 def test_seed_creates_63_former_and_34_current_provinces(db_session):

@@ -48,9 +48,9 @@ def _complete_answers(questionnaire) -> dict:
 
 
 def test_online_form_stores_a_response_once(client, db_session, demo):
-    from survey.responses import questionnaire_for
-    from survey.rounds import current_round
-    from survey.units import find_unit
+    from survey.domain.responses import questionnaire_for
+    from survey.domain.rounds import current_round
+    from survey.domain.units import find_unit
 
     unit = find_unit(db_session, "00004")
     survey_round = current_round(db_session, unit, Channel.ONLINE)

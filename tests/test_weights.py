@@ -12,10 +12,16 @@ from sqlalchemy import select
 
 from analysis import DesignSpec, compute_indices
 from survey.cli import main
+from survey.domain.releases import compute_release, release_spec
+from survey.domain.responses import load_response_arrays
+from survey.domain.weights import (
+    FrameError,
+    WeightError,
+    compute_weight_set,
+    import_frame,
+    parse_frame,
+)
 from survey.models import ReleaseIndex, SurveyRound, Unit, UnitKind, WeightSet
-from survey.releases import compute_release, release_spec
-from survey.responses import load_response_arrays
-from survey.weights import FrameError, WeightError, compute_weight_set, import_frame, parse_frame
 
 
 def _round(session) -> SurveyRound:

@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the engine handed over by survey.database."""
+"""Alembic environment: runs against the engine handed over by survey.models.database."""
 
 from alembic import context
 from sqlalchemy import create_engine

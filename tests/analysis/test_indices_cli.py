@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from analysis import DesignSpec
 from analysis.indices import IndexSpec, compute_indices
-from survey.commands.analysis import estimate_command, indices_command
+from survey.cli.analysis import estimate_command, indices_command
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DATA = FIXTURES / "sipas_small.csv"
@@ -128,14 +128,14 @@ def test_indices_questionnaire_csv_and_bom(tmp_path):
 def test_questionnaire_fallback_reads_yaml(tmp_path, monkeypatch):
     import builtins
 
-    from survey.commands import analysis as cmd
+    from survey.cli import analysis as cmd
 
     q = tmp_path / "q.yaml"
     q.write_text("indices:\n  groups:\n    - code: A\n      items: [a1, a2]\n", encoding="utf-8")
     real_import = builtins.__import__
 
     def no_questionnaire(name, *args, **kwargs):
-        if name == "survey.questionnaire":
+        if name == "survey.domain.questionnaires":
             raise ImportError(name)
         return real_import(name, *args, **kwargs)
 

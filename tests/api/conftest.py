@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from survey import PROJECT_ROOT
-from survey.devices import register_device
+from survey.domain.devices import register_device
+from survey.domain.questionnaires import load_questionnaire
+from survey.domain.questionnaires.store import publish
+from survey.domain.units import find_unit, seed_provinces
 from survey.models import SurveyRound
-from survey.questionnaire import load_questionnaire
-from survey.questionnaires import publish
-from survey.units import find_unit, seed_provinces
 
 COUNTER = PROJECT_ROOT / "questionnaires" / "counter-quick.yaml"
 
@@ -53,7 +53,7 @@ class ApiSetup:
 @pytest.fixture
 def api(app, db_session, make_unit, client):
     """One ward of Hà Nội in a counter+online round of counter-quick, with three tablets."""
-    from survey.api.operations import api_state
+    from survey.web.api.operations import api_state
 
     seed_provinces(db_session)
     questionnaire = load_questionnaire(COUNTER)

@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey.responses import questionnaire_for
+from survey.domain.responses import questionnaire_for
 
 ALLOWED = {200, 201, 400, 403, 409, 413, 422, 429}
 SETTINGS = {"deadline": None, "suppress_health_check": list(HealthCheck), "derandomize": True, "database": None}

@@ -6,10 +6,10 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
-from survey.api.group_commit import GroupCommit, Job
-from survey.api.guards import MemoryIntervalStore
-from survey.api.write_gate import gate_for
 from survey.models import Channel, Device
+from survey.serving.group_commit import GroupCommit, Job
+from survey.serving.write_gate import gate_for
+from survey.web.api.guards import MemoryIntervalStore
 
 
 def _row(api, **overrides):

@@ -12,7 +12,12 @@ from datetime import UTC
 import pytest
 from limits import parse
 
-from survey.api.guards import MemoryIntervalStore, MemoryWindows, RedisIntervalStore, SharedWindows
+from survey.web.api.guards import (
+    MemoryIntervalStore,
+    MemoryWindows,
+    RedisIntervalStore,
+    SharedWindows,
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +107,7 @@ def test_fixed_windows_count_per_key_and_say_when_to_retry(windows):
 def test_api_uses_redis_when_configured(api, app, redis_uri, stored):
     import redis
 
-    from survey.api.operations import api_state
+    from survey.web.api.operations import api_state
 
     with redis.Redis.from_url(redis_uri) as client:
         client.flushdb()  # device ids restart with each test database

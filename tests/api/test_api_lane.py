@@ -1,4 +1,4 @@
-"""The submission lane (survey.api.lane) answers exactly as the Flask view does, and only plain requests."""
+"""The submission lane (survey.serving.lane) answers exactly as the Flask view does, and only plain requests."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import uuid
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from survey.api.lane import SubmissionLane
+from survey.serving.lane import SubmissionLane
 
 COMPARED_HEADERS = ("Content-Type", "Cache-Control", "X-Content-Type-Options", "X-Frame-Options",
                     "Referrer-Policy", "Retry-After")
@@ -161,7 +161,7 @@ def test_an_unexpected_error_is_a_json_500_and_stores_nothing(api, app, monkeypa
     def broken(body, address):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("survey.api.lane.submit", broken)
+    monkeypatch.setattr("survey.serving.lane.submit", broken)
     monkeypatch.setattr(app, "testing", False)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     status, headers, answer = _call(app, _environ(app, json.dumps(api.payload()).encode()))

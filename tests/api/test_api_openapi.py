@@ -7,7 +7,7 @@ import uuid
 
 import yaml
 
-from survey.api.views import OPENAPI_FILE
+from survey.web.api.views import OPENAPI_FILE
 
 SPEC = yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))
 

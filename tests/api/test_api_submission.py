@@ -73,8 +73,8 @@ def test_repeat_with_different_content_is_a_conflict_and_changes_nothing(api, st
 
 
 def test_repeat_is_recognised_even_when_the_round_has_since_closed(api, db_session, stored):
-    from survey.api.operations import api_state
     from survey.models import RoundStatus, SurveyRound
+    from survey.web.api.operations import api_state
 
     body = api.payload()
     assert api.post(body).status_code == 201
@@ -151,7 +151,7 @@ def test_oversized_body_gets_413_with_a_json_message(api, app, stored):
 
 
 def test_unknown_or_deactivated_tablet_is_refused(api, db_session, stored):
-    from survey.api.operations import api_state
+    from survey.web.api.operations import api_state
 
     unknown = api.post(api.payload(device_token="no-such-token"), lang="en")
     assert unknown.status_code == 403
@@ -270,7 +270,7 @@ def test_min_interval_without_submitted_at_asks_to_retry(api, app, stored):
 
 def test_min_interval_does_not_refuse_a_retry_of_an_unacknowledged_response(api, app, db_session, stored):
     """If the commit failed after the interval was claimed, the same UUID must still get in."""
-    from survey.api.operations import api_state
+    from survey.web.api.operations import api_state
 
     body = api.payload(submitted_at=_at(0))
     assert api_state().intervals.claim(api.device_ids[0], datetime.fromisoformat(body["submitted_at"]).timestamp(),

@@ -51,9 +51,10 @@ class LiveServer:
 def live_server(tmp_path_factory):
     from werkzeug.serving import make_server
 
-    from survey import create_app, database
-    from survey.demo import seed_demo
+    from survey import create_app
+    from survey.domain.demo import seed_demo
     from survey.extensions import db
+    from survey.models import database
 
     base = tmp_path_factory.mktemp("browser-server")
     url = f"sqlite:///{base / 'sipas.db'}"
@@ -119,8 +120,8 @@ def kiosk_url(live_server):
     Each test gets its own tablet: the API refuses two new responses from one
     device less than KIOSK_MIN_INTERVAL_SECONDS apart, and tests are quicker than people.
     """
-    from survey.devices import register_device
-    from survey.units import find_unit
+    from survey.domain.devices import register_device
+    from survey.domain.units import find_unit
 
     def register(session):
         unit = find_unit(session, "00004")

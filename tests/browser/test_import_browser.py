@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from survey.imports import paper_uuid
+from survey.domain.paper_import import paper_uuid
 from survey.models import Channel, ImportBatch, Response, SurveyRound
 
 pytestmark = pytest.mark.browser

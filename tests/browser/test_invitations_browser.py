@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 
 
 def _issue_invitation(live_server) -> str:
-    from survey.invitations import issue_invitations
-    from survey.units import find_unit
+    from survey.domain.invitations import issue_invitations
+    from survey.domain.units import find_unit
 
     def issue(session):
         survey_round = session.scalar(select(SurveyRound).where(SurveyRound.code == f"sipas-{date.today().year}"))

@@ -46,7 +46,7 @@ def test_statistician_computes_and_publishes_a_release(page, live_server, screen
 
 
 def test_manager_reads_the_dashboard_and_is_refused_other_units(page, live_server, screenshot, axe_check):
-    from survey.dashboard.synthetic import demo_releases
+    from survey.domain.synthetic_releases import demo_releases
 
     # The demo's paper answers are by province only; a release with every commune (written
     # directly, as the computation stores it) gives Hà Nội a league table of its sub-units.

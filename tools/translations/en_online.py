@@ -1,7 +1,7 @@
 """English for invitations, posters and the admin pages of counter tablets and response rates."""
 
 EN = {
-    # sipas invitations (CLI) and survey.invitations
+    # sipas invitations (CLI) and survey.domain.invitations
     "Thư mời cá nhân: đường dẫn dùng một lần cho danh sách mẫu.": "Personal invitations: one-use links for a sample list.",
     "Cần địa chỉ công khai của SIPAS: dùng --base-url hoặc đặt SIPAS_PUBLIC_BASE_URL.": "SIPAS's public address is needed: use --base-url or set SIPAS_PUBLIC_BASE_URL.",
     "Địa chỉ %(url)s phải bắt đầu bằng https:// hoặc http://.": "The address %(url)s must start with https:// or http://.",

@@ -1,0 +1,5 @@
+"""``python -m survey.cli`` runs the sipas command (same as the console script)."""
+
+from survey.cli import main
+
+main()

@@ -1,0 +1,370 @@
+"""Statistician batch commands: ``sipas indices`` and ``sipas estimate``.
+
+Both read a CSV (UTF-8, with or without BOM) or XLSX file, need neither a
+database nor the Flask app, and report problems on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from analysis import AnalysisError, DesignSpec, build_design
+from analysis.estimators import Mean, Proportion, Ratio, Total, estimate
+from analysis.indices import IndexSpec, compute_indices
+
+CI_METHODS = ["logit", "wald", "beta", "wilson"]
+LONELY = ["fail", "remove", "certainty", "adjust", "average"]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Lỗi / Error: {message}", err=True)
+    sys.exit(2)
+
+
+def read_data(path: str) -> pd.DataFrame:
+    """Read the DATA file: CSV (UTF-8, BOM allowed) or XLSX."""
+    p = Path(path)
+    if not p.exists():
+        _fail(f"không tìm thấy tệp / file not found: {path}")
+    try:
+        if p.suffix.lower() in (".xlsx", ".xlsm"):
+            return pd.read_excel(p)
+        return pd.read_csv(p, encoding="utf-8-sig")
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        _fail(f"không đọc được tệp / cannot read {path}: {exc}")
+    raise AssertionError("unreachable")
+
+
+def load_indices_block(path: str) -> dict[str, Any]:
+    """The ``indices`` block of a questionnaire YAML.
+
+    Uses ``survey.domain.questionnaires.load_questionnaire`` when it is available and
+    falls back to reading the YAML's top-level ``indices`` key.
+    """
+    try:
+        from survey.domain.questionnaires import load_questionnaire
+    except ImportError:
+        load_questionnaire = None
+    if load_questionnaire is not None:
+        try:
+            block = load_questionnaire(path).indices
+        except Exception as exc:  # noqa: BLE001 - the loader's own error type lists every problem
+            _fail(f"bảng hỏi không hợp lệ / invalid questionnaire {path}: {exc}")
+    else:
+        import yaml
+
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh) or {}
+        block = doc.get("indices") if isinstance(doc, dict) else None
+    if not block:
+        _fail(f"bảng hỏi không có khối 'indices' / questionnaire {path} has no 'indices' block")
+    return dict(block)
+
+
+def parse_codes(text: str | None, option: str) -> tuple[int, ...] | None:
+    """``"4,5"`` or ``"1-5"`` (or a mix, ``"1-3,5"``) to a tuple of codes."""
+    if text is None:
+        return None
+    codes: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                codes.extend(range(lo, hi + 1))
+            elif part:
+                codes.append(int(part))
+    except ValueError:
+        _fail(f"{option}: mã không hợp lệ / invalid codes '{text}' (e.g. 4,5 or 1-5)")
+    if not codes:
+        _fail(f"{option}: cần ít nhất một mã / needs at least one code")
+    return tuple(codes)
+
+
+def _items_spec(items: tuple[str, ...]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for entry in items:
+        if "=" not in entry:
+            _fail(f"--items '{entry}': dùng / use GROUP=COL,COL,...")
+        code, cols = entry.split("=", 1)
+        names = [c.strip() for c in cols.split(",") if c.strip()]
+        if not code.strip() or not names:
+            _fail(f"--items '{entry}': dùng / use GROUP=COL,COL,...")
+        groups[code.strip()] = names
+    return groups
+
+
+def _design_spec(opts: dict[str, Any]) -> DesignSpec:
+    return DesignSpec(
+        weight=opts["weight"],
+        strata=opts["strata"],
+        psu=opts["psu"],
+        ssu=opts["ssu"],
+        fpc=opts["fpc"],
+        fpc2=opts["fpc2"],
+        lonely_psu=opts["lonely_psu"],
+    )
+
+
+def _emit(text: str | bytes, out: str | None) -> None:
+    if out is None:
+        click.echo(text if isinstance(text, str) else text.decode(), nl=False)
+        return
+    mode = "wb" if isinstance(text, bytes) else "w"
+    with open(out, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
+        fh.write(text)
+
+
+def design_options(func: Any) -> Any:
+    """The design options shared by both commands."""
+    options = [
+        click.option("--weight", help="Cột trọng số / weight column"),
+        click.option("--strata", help="Cột tầng / stratum column"),
+        click.option("--psu", help="Cột đơn vị mẫu cấp 1 (cụm) / primary sampling unit column"),
+        click.option("--ssu", help="Cột đơn vị mẫu cấp 2 / secondary sampling unit column"),
+        click.option(
+            "--fpc",
+            help="Cột hiệu chỉnh tổng thể hữu hạn cấp 1 / stage-1 finite "
+            "population correction column (population PSUs or fraction)",
+        ),
+        click.option(
+            "--fpc2",
+            help="Cột hiệu chỉnh tổng thể hữu hạn cấp 2 / stage-2 finite "
+            "population correction column",
+        ),
+        click.option(
+            "--lonely-psu",
+            type=click.Choice(LONELY),
+            default="fail",
+            show_default=True,
+            help="Xử lý tầng chỉ có một PSU / treatment of strata with one PSU",
+        ),
+        click.option("--by", help="Cột miền ước lượng (đơn vị, tỉnh...) / domain column"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command("indices")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option(
+    "--questionnaire",
+    type=click.Path(dir_okay=False),
+    help="Tệp YAML bảng hỏi (khối indices) / questionnaire YAML with an indices block",
+)
+@click.option(
+    "--items",
+    multiple=True,
+    help="Nhóm câu hỏi GROUP=COL,COL,... (lặp lại) / item group, repeatable",
+)
+@design_options
+@click.option("--satisfied", help="Mã hài lòng, vd 4,5 / satisfied codes, e.g. 4,5")
+@click.option("--valid", help="Mã hợp lệ, vd 1-5 / valid codes, e.g. 1-5")
+@click.option(
+    "--ci-method",
+    type=click.Choice(CI_METHODS),
+    default="logit",
+    show_default=True,
+    help="Phương pháp khoảng tin cậy / confidence interval method",
+)
+@click.option(
+    "--level", type=float, default=0.95, show_default=True, help="Mức tin cậy / confidence level"
+)
+@click.option(
+    "--compare",
+    multiple=True,
+    help="So sánh hai miền COL=A:B (lặp lại) / compare two domains, repeatable",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "xlsx"]),
+    default="json",
+    show_default=True,
+    help="Định dạng kết quả / output format",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Tệp kết quả (mặc định: màn hình) / output file (default: stdout)",
+)
+def indices_command(
+    data: str,
+    questionnaire: str | None,
+    items: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    **opts: Any,
+) -> None:
+    """Tính chỉ số hài lòng (SIPAS) / compute satisfaction indices with design-based CIs."""
+    if bool(questionnaire) == bool(items):
+        _fail(
+            "cần đúng một trong --questionnaire hoặc --items / give either --questionnaire "
+            "or --items"
+        )
+    if not 0 < opts["level"] < 1:
+        _fail("--level phải trong (0, 1) / --level must be between 0 and 1")
+    if fmt == "xlsx" and not out:
+        _fail("--format xlsx cần --out / --format xlsx needs --out")
+    satisfied = parse_codes(opts["satisfied"], "--satisfied")
+    valid = parse_codes(opts["valid"], "--valid")
+    compare = []
+    for entry in opts["compare"]:
+        if "=" not in entry or ":" not in entry.split("=", 1)[1]:
+            _fail(f"--compare '{entry}': dùng / use COL=A:B")
+        col, pair = entry.split("=", 1)
+        a, b = pair.split(":", 1)
+        compare.append((col, a, b))
+    frame = read_data(data)
+    try:
+        if questionnaire:
+            spec = IndexSpec.from_dict(load_indices_block(questionnaire))
+        else:
+            spec = IndexSpec.simple(_items_spec(items))
+        if satisfied is not None:
+            spec = replace(spec, satisfied=satisfied)
+        if valid is not None:
+            spec = replace(spec, valid=valid)
+        spec = IndexSpec(**{f: getattr(spec, f) for f in spec.__dataclass_fields__})  # re-validate
+        design = build_design(frame, _design_spec(opts))
+        result = compute_indices(
+            frame,
+            spec,
+            design,
+            by=opts["by"],
+            ci_method=opts["ci_method"],
+            level=opts["level"],
+            compare=compare,
+        )
+    except AnalysisError as exc:
+        _fail(str(exc))
+        return
+    if fmt == "json":
+        _emit(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", out)
+    elif fmt == "csv":
+        text = result.to_frame().to_csv(index=False)
+        if result.comparisons:
+            text += "\n" + result.comparisons_frame().to_csv(index=False)
+        _emit(text, out)
+    else:
+        assert out is not None
+        with pd.ExcelWriter(out) as writer:
+            result.to_frame().to_excel(writer, sheet_name="indices", index=False)
+            result.comparisons_frame().to_excel(writer, sheet_name="comparisons", index=False)
+
+
+@click.command("estimate")
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--mean", "means", multiple=True, help="Trung bình của cột / mean of a column")
+@click.option("--total", "totals", multiple=True, help="Tổng của cột / total of a column")
+@click.option("--ratio", "ratios", multiple=True, help="Tỷ số NUM/DEN / ratio NUM/DEN")
+@click.option(
+    "--proportion",
+    "proportions",
+    multiple=True,
+    help="Tỷ lệ COL=VALUE / proportion of rows with COL=VALUE",
+)
+@design_options
+@click.option(
+    "--variance",
+    type=click.Choice(["taylor", "jk1", "jkn", "bootstrap"]),
+    default="taylor",
+    show_default=True,
+    help="Phương pháp phương sai / variance method",
+)
+@click.option(
+    "--ci-method",
+    type=click.Choice(CI_METHODS + ["likelihood"]),
+    default="logit",
+    show_default=True,
+    help="Khoảng tin cậy cho tỷ lệ / interval for proportions",
+)
+@click.option(
+    "--level", type=float, default=0.95, show_default=True, help="Mức tin cậy / confidence level"
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="Định dạng kết quả / output format",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Tệp kết quả (mặc định: màn hình) / output file (default: stdout)",
+)
+def estimate_command(
+    data: str,
+    means: tuple[str, ...],
+    totals: tuple[str, ...],
+    ratios: tuple[str, ...],
+    proportions: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    **opts: Any,
+) -> None:
+    """Ước lượng trung bình, tổng, tỷ số, tỷ lệ / design-based means, totals, ratios, proportions."""
+    stats: list[Any] = [Mean(c) for c in means] + [Total(c) for c in totals]
+    for r in ratios:
+        if "/" not in r:
+            _fail(f"--ratio '{r}': dùng / use NUM/DEN")
+        stats.append(Ratio(*r.split("/", 1)))
+    for p in proportions:
+        if "=" not in p:
+            _fail(f"--proportion '{p}': dùng / use COL=VALUE")
+        stats.append(Proportion(*p.split("=", 1)))
+    if not stats:
+        _fail("cần ít nhất một --mean/--total/--ratio/--proportion / give at least one statistic")
+    frame = read_data(data)
+    try:
+        design = build_design(frame, _design_spec(opts))
+        result = estimate(
+            frame,
+            design,
+            stats,
+            by=opts["by"],
+            level=opts["level"],
+            ci_method=opts["ci_method"],
+            variance=opts["variance"],
+        )
+    except AnalysisError as exc:
+        _fail(str(exc))
+        return
+    keys = [
+        "statistic",
+        "variable",
+        "domain",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "df",
+        "deff",
+        "n",
+        "ci_method",
+    ]
+    rows = []
+    for rec in result.records:
+        d = rec.to_dict()
+        if d["domain"] is not None:
+            d["domain"] = {k: str(v) for k, v in d["domain"].items()}
+        rows.append({k: d[k] for k in keys})
+    if fmt == "json":
+        _emit(json.dumps({"estimates": rows}, ensure_ascii=False, indent=2) + "\n", out)
+    else:
+        frame_out = pd.DataFrame(rows, columns=keys)
+        frame_out["domain"] = [
+            None if r["domain"] is None else ", ".join(f"{k}={v}" for k, v in r["domain"].items())
+            for r in rows
+        ]
+        _emit(frame_out.to_csv(index=False), out)

@@ -1,0 +1,77 @@
+"""``sipas questionnaire``: check and publish questionnaire definitions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from survey.cli.app import with_appcontext
+from survey.i18n import _
+
+
+@click.group("questionnaire", help=_("Bảng hỏi: kiểm tra và công bố định nghĩa YAML."))
+def questionnaire_group() -> None:
+    pass
+
+
+def _load_or_report(path: str):
+    from survey.domain.questionnaires import QuestionnaireError, load_questionnaire
+
+    try:
+        return load_questionnaire(path)
+    except QuestionnaireError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(_("%(n)d lỗi trong %(file)s.", n=len(exc.problems), file=path), err=True)
+        sys.exit(1)
+
+
+@questionnaire_group.command("check", help=_("Kiểm tra tệp bảng hỏi; báo từng lỗi kèm dòng và trường."))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def questionnaire_check(files: tuple[str, ...]) -> None:
+    from survey.domain.questionnaires import QuestionnaireError, load_questionnaire
+
+    failed = 0
+    for path in files:
+        try:
+            q = load_questionnaire(path)
+        except QuestionnaireError as exc:
+            failed += 1
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(_("%(n)d lỗi trong %(file)s.", n=len(exc.problems), file=path), err=True)
+            continue
+        click.echo(
+            _(
+                "%(file)s: hợp lệ (%(id)s phiên bản %(version)s, %(items)d câu hỏi).",
+                file=path,
+                id=q.id,
+                version=q.version,
+                items=len(q.items),
+            )
+        )
+    if failed:
+        sys.exit(1)
+
+
+@questionnaire_group.command("publish", help=_("Công bố tệp bảng hỏi thành một phiên bản không thay đổi được."))
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@with_appcontext
+def questionnaire_publish(file: str) -> None:
+    from survey.domain.questionnaires.store import PublishError, publish
+    from survey.extensions import db
+
+    q = _load_or_report(file)
+    source = Path(file).read_text(encoding="utf-8")
+    try:
+        version, created = publish(db.session, q, source)
+        db.session.commit()
+    except PublishError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    if created:
+        click.echo(_("Đã công bố %(id)s phiên bản %(version)s (%(hash)s).", id=q.id, version=q.version, hash=version.content_hash[:12]))
+    else:
+        click.echo(_("%(id)s phiên bản %(version)s đã được công bố trước đó; không có gì thay đổi.", id=q.id, version=q.version))

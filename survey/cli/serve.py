@@ -1,0 +1,28 @@
+"""``sipas serve``: the production web server (gunicorn)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from survey.cli.app import create_cli_app
+from survey.i18n import _
+from survey.settings import DEFAULT_CONNECTIONS
+
+
+@click.command("serve", help=_("Chạy máy chủ web (gunicorn) cho môi trường thật."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("Địa chỉ lắng nghe."))
+@click.option("--port", default=5000, show_default=True, type=int, help=_("Cổng."))
+@click.option("--workers", default=None, type=int, help=_("Số tiến trình (mặc định: 2 với SQLite, 2 × số lõi + 1 với PostgreSQL)."))
+@click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=int,
+              help=_("Số kết nối mở tối đa mỗi tiến trình (mỗi kết nối một luồng)."))
+def serve_command(host: str, port: int, workers: int | None, connections: int) -> None:
+    from survey.serving.server import run_gunicorn
+
+    app = create_cli_app()
+    urls = Path(app.instance_path) / "demo-urls.txt"
+    click.echo(_("SIPAS đang chạy tại http://%(host)s:%(port)d/", host=host, port=port))
+    if urls.exists():
+        click.echo(urls.read_text(encoding="utf-8").replace("{base}", f"http://{host}:{port}"))
+    run_gunicorn(app, host=host, port=port, workers=workers, connections=connections)

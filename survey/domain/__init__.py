@@ -1,0 +1,1 @@
+"""The domain: plain functions on a SQLAlchemy Session (no Flask)."""

@@ -1,0 +1,29 @@
+"""Questionnaire definitions: YAML loading, validation and the `relevant` expression language.
+
+Pure Python + PyYAML; no Flask and no database, so the CLI, the models and the tests can all use it.
+"""
+
+from .definition import AnswerProblem, Item, Questionnaire, Section
+from .expressions import Expression, ExpressionError, parse_expression
+from .schema import (
+    Problem,
+    QuestionnaireError,
+    check_questionnaire,
+    load_questionnaire,
+    parse_questionnaire,
+)
+
+__all__ = [
+    "AnswerProblem",
+    "Expression",
+    "ExpressionError",
+    "Item",
+    "Problem",
+    "Questionnaire",
+    "QuestionnaireError",
+    "Section",
+    "check_questionnaire",
+    "load_questionnaire",
+    "parse_expression",
+    "parse_questionnaire",
+]

@@ -1,7 +1,0 @@
-"""Online surveys: unit links and invitations."""
-
-from flask import Blueprint
-
-bp = Blueprint("online", __name__)
-
-from survey.online import views  # noqa: F401

@@ -1,0 +1,1 @@
+"""Serving: gunicorn worker, the submission lane, group commit."""

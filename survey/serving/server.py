@@ -1,0 +1,308 @@
+"""Production serving with gunicorn (never the Flask debug server).
+
+The workers are gunicorn workers of our own (:class:`ConnectionThreadWorker`):
+each open connection has a thread that reads its requests one after another
+and answers them itself. gunicorn's threaded worker hands every request from
+its poller thread to a pool thread and back (a pipe write, a future, a
+re-registration), which on a 2-core machine cost more CPU than a submission's
+own work; with 50 tablets the worker of our own served 15-25 % more
+submissions with half the p99 latency (bench/RESULTS-ingest.md).
+
+The workers also share the connections out evenly. Every worker listens on
+the same socket and, left to itself, the first one to wake up takes every
+connection that is waiting: 50 tablets connecting at once all landed on one
+worker while the other sat idle. Here each worker publishes how many
+connections it holds (in memory shared by the workers) and stops accepting
+while it holds more than ``BALANCE_SLACK`` above the least loaded live worker.
+"""
+
+from __future__ import annotations
+
+import errno
+import multiprocessing
+import os
+import select
+import ssl
+import threading
+import time
+
+from flask import Flask
+from gunicorn import http, sock, util
+from gunicorn.app.base import BaseApplication
+from gunicorn.http import wsgi
+from gunicorn.workers import base
+
+from survey.settings import DEFAULT_CONNECTIONS
+
+BALANCE_SLACK = 1
+READ_TIMEOUT = 10.0  # seconds a connection may take to send a request it has begun (or its first)
+ACCEPT_RECHECK = 0.01  # seconds between looks at the board while this worker is the busiest
+
+
+class ConnectionBoard:
+    """Each live worker's process id and open connection count, in memory shared across fork."""
+
+    def __init__(self, slots: int):
+        self.lock = multiprocessing.Lock()
+        self.pids = multiprocessing.RawArray("q", slots)
+        self.counts = multiprocessing.RawArray("q", slots)
+
+    def claim(self, pid: int) -> int:
+        """A slot for a new worker: a free one, or one left by a worker that died without freeing it."""
+        with self.lock:
+            for slot, owner in enumerate(self.pids):
+                if owner and not _alive(owner):
+                    self.pids[slot], self.counts[slot] = 0, 0
+            for slot, owner in enumerate(self.pids):
+                if owner == 0:
+                    self.pids[slot], self.counts[slot] = pid, 0
+                    return slot
+        return -1  # more workers than slots: this one accepts without looking at the others
+
+    def release(self, slot: int) -> None:
+        if slot >= 0:
+            with self.lock:
+                self.pids[slot], self.counts[slot] = 0, 0
+
+    def least_other(self, slot: int) -> int | None:
+        """The smallest connection count among the other workers (None when there is no other)."""
+        least = None
+        for other, (owner, count) in enumerate(zip(self.pids, self.counts)):
+            if other != slot and owner and (least is None or count < least):
+                least = count
+        return least
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_board: ConnectionBoard | None = None  # made by the master before it forks the workers
+
+
+class ConnectionThreadWorker(base.Worker):
+    """A gunicorn worker that gives each open connection a thread of its own.
+
+    The thread reads the connection's requests one after another (HTTP/1.1
+    keep-alive) and answers each itself: no poller, no thread pool, no hand-over
+    between threads per request. gunicorn's gthread worker hands every request
+    from its poller thread to a pool thread and back, which cost more CPU than
+    a submission itself (bench/ingest.py). Up to ``worker_connections``
+    connections are open per worker; an idle one is closed after ``keepalive``
+    seconds, a stalled read after ``READ_TIMEOUT``. Workers share the
+    connections out evenly through the :class:`ConnectionBoard`.
+    """
+
+    _slot = -1
+
+    def init_process(self) -> None:
+        self._open = 0
+        self._open_lock = threading.Lock()
+        self._threads: set[threading.Thread] = set()
+        if _board is not None:
+            self._slot = _board.claim(os.getpid())
+        try:
+            super().init_process()  # runs the worker until it stops
+        finally:
+            if _board is not None:
+                _board.release(self._slot)
+
+    # --- accepting --------------------------------------------------------
+
+    def _may_accept(self) -> bool:
+        if self._open >= self.cfg.worker_connections:
+            return False
+        if _board is not None and self._slot >= 0:
+            least = _board.least_other(self._slot)
+            if least is not None and self._open > least + BALANCE_SLACK:
+                return False
+        return True
+
+    def _count(self, change: int) -> None:
+        with self._open_lock:
+            self._open += change
+            if _board is not None and self._slot >= 0:
+                _board.counts[self._slot] = self._open
+
+    def run(self) -> None:
+        for listener in self.sockets:
+            listener.setblocking(False)
+        while self.alive:
+            self.notify()
+            if not self.is_parent_alive():
+                break
+            accepting = self._may_accept()
+            fds = self.wait_fds if accepting else [self.PIPE[0]]
+            try:
+                ready, _, _ = select.select(fds, [], [], 1.0 if accepting else ACCEPT_RECHECK)
+            except OSError as exc:
+                if exc.errno in (errno.EINTR, errno.EBADF):
+                    continue
+                raise
+            for listener in ready:
+                if listener == self.PIPE[0]:
+                    try:
+                        os.read(self.PIPE[0], 64)
+                    except BlockingIOError:
+                        pass
+                    continue
+                self._accept(listener)
+        self._finish()
+
+    def _accept(self, listener) -> None:
+        while self.alive and self._may_accept():
+            try:
+                client, address = listener.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            client.setblocking(True)
+            util.close_on_exec(client)
+            self._count(+1)
+            thread = threading.Thread(target=self._serve, args=(listener, client, address), daemon=True)
+            self._threads.add(thread)
+            thread.start()
+
+    def _finish(self) -> None:
+        """Let connections finish their current request (up to graceful_timeout)."""
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def is_parent_alive(self) -> bool:
+        if self.ppid != os.getppid():
+            self.log.info("Parent changed, shutting down: %s", self)
+            return False
+        return True
+
+    # --- one connection ---------------------------------------------------
+
+    def _serve(self, listener, client, address) -> None:
+        req = None
+        server_name = listener.getsockname()
+        try:
+            if self.cfg.is_ssl:
+                client = sock.ssl_wrap_socket(client, self.cfg)
+            parser = http.get_parser(self.cfg, client, address)
+            waiting = select.poll()  # one per connection, not per request
+            waiting.register(client, select.POLLIN)
+            wait = READ_TIMEOUT  # for a new connection's first request; keepalive seconds after that
+            while self.alive:
+                if not parser.unreader.buf.getvalue() and not waiting.poll(wait * 1000):
+                    break
+                wait = self.cfg.keepalive
+                client.settimeout(READ_TIMEOUT)
+                req = next(parser)
+                if not req:
+                    break
+                if not self._handle_request(req, client, address, server_name):
+                    break
+                if not parser.finish_body(deadline=time.monotonic() + READ_TIMEOUT):
+                    break
+                req = None
+        except http.errors.NoMoreData:
+            pass
+        except StopIteration:
+            pass
+        except ssl.SSLError as exc:
+            if exc.args[0] != ssl.SSL_ERROR_EOF:
+                self.handle_error(req, client, address, exc)
+        except TimeoutError:
+            pass
+        except OSError as exc:
+            if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
+                self.log.exception("Socket error processing request.")
+        except Exception as exc:  # noqa: BLE001 - answered with gunicorn's error page
+            self.handle_error(req, client, address, exc)
+        finally:
+            util.close_graceful(client)
+            self._count(-1)
+            self._threads.discard(threading.current_thread())
+
+    def _handle_request(self, req, client, address, server_name) -> bool:
+        """Answer one request; whether the connection stays open."""
+        environ: dict = {}
+        resp = None
+        try:
+            self.cfg.pre_request(self, req)
+            resp, environ = wsgi.create(req, client, address, server_name, self.cfg)
+            environ["wsgi.multithread"] = True
+            self.nr += 1
+            if self.nr >= self.max_requests and self.alive:
+                self.log.info("Autorestarting worker after current request.")
+                self.alive = False
+            if not self.alive or not self.cfg.keepalive:
+                resp.force_close()
+            respiter = self.wsgi(environ, resp.start_response)
+            if not self.alive:  # told to stop while the application ran: this answer is the last
+                resp.force_close()
+            try:
+                if isinstance(respiter, environ["wsgi.file_wrapper"]):
+                    resp.write_file(respiter)
+                else:
+                    for item in respiter:
+                        resp.write(item)
+                resp.close()
+            finally:
+                if hasattr(respiter, "close"):
+                    respiter.close()
+            return not resp.should_close()
+        except OSError:
+            raise
+        except (Exception, SystemExit):
+            if resp and resp.headers_sent:
+                self.log.exception("Error handling request")
+                raise StopIteration() from None
+            raise
+        finally:
+            try:
+                self.cfg.post_request(self, req, environ, resp)
+            except Exception:
+                self.log.exception("Exception in post_request hook")
+
+
+
+class _GunicornApp(BaseApplication):
+    def __init__(self, app: Flask, options: dict):
+        self._app = app
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._app
+
+
+def default_workers(app: Flask) -> int:
+    """Two processes for SQLite (one writer at a time: more only contend); 2 × cores + 1 otherwise."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return 2
+    return multiprocessing.cpu_count() * 2 + 1
+
+
+def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None,
+                 connections: int = DEFAULT_CONNECTIONS) -> None:
+    global _board
+    workers = workers or default_workers(app)
+    # Room for replacements started while old workers finish (a reload, a worker restart).
+    _board = ConnectionBoard(2 * workers + 2)
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_connections": connections,
+        "worker_class": "survey.serving.server.ConnectionThreadWorker",
+        "timeout": 120,
+        "graceful_timeout": 10,
+        "accesslog": None,  # no request log: addresses of respondents are not kept
+        "errorlog": "-",
+        "preload_app": False,
+    }
+    _GunicornApp(app, options).run()

@@ -1,0 +1,35 @@
+"""Configuration defaults; overridden by instance/config.py, SIPAS_* variables, then test config."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+# `sipas serve`: open connections per worker process, each served by a thread of
+# its own (survey.serving.server); more wait in the listen queue. An idle kept-alive
+# connection is closed after gunicorn's keepalive (2 s).
+DEFAULT_CONNECTIONS = 1000
+
+
+class DefaultConfig:
+    """Defaults suitable for a single-machine installation on SQLite."""
+
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # default: sqlite:///<instance>/sipas.db
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
+    ENV_NAME = "development"  # "production" makes SECRET_KEY mandatory
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    MAX_CONTENT_LENGTH = 256 * 1024
+    PROXY_COUNT = 0  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted
+    API_FAST_LANE = True  # plain submissions skip Flask's request handling (survey.serving.lane)
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    KIOSK_IDLE_SECONDS = 30
+    KIOSK_MIN_INTERVAL_SECONDS = 5
+    KIOSK_KEEP_PARTIAL_WITH_MAIN_RATING = True
+    QUESTIONNAIRE_DIR: str | None = None  # default: <project>/questionnaires
+    PUBLIC_BASE_URL: str | None = None  # e.g. https://sipas.example.gov.vn, for QR codes and letters

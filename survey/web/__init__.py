@@ -1,0 +1,1 @@
+"""The web layer: one package per area (blueprints, forms, views)."""

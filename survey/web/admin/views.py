@@ -1,0 +1,204 @@
+"""Administration pages: units and their lineage, counter tablets, posters, invitation response rates."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from survey.domain.devices import register_device
+from survey.domain.invitations import response_rates, rounds_with_invitations
+from survey.domain.units import find_unit
+from survey.extensions import db
+from survey.models import Device, SurveyRound, Unit, UnitKind, UnitLineage, utcnow
+from survey.web.admin import bp
+from survey.web.admin.forms import ConfirmForm, DeviceForm
+from survey.web.admin.queries import DeviceState, OpeningHours, device_rows
+from survey.web.auth import audit, role_required
+from survey.web.staff.queries import scope_unit_ids
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for citizens: SIPAS_PUBLIC_BASE_URL when set (behind a proxy), else this host."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def _unit_or_404(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def _device_alert_settings() -> tuple[OpeningHours, float]:
+    config = current_app.config
+    return OpeningHours.from_config(config), float(config.get("DEVICE_SILENT_MINUTES", 60))
+
+
+@bp.route("/units")
+@role_required("admin")
+def units():
+    provinces = db.session.scalars(
+        select(Unit)
+        .where(Unit.kind == UnitKind.PROVINCE, Unit.valid_from.is_not(None))
+        .options(selectinload(Unit.predecessor_links).selectinload(UnitLineage.predecessor))
+        .order_by(Unit.code)
+    ).all()
+    return render_template("admin/units.html", provinces=provinces)
+
+
+@bp.route("/units/<int:unit_id>")
+@role_required("admin")
+def unit_detail(unit_id: int):
+    unit = _unit_or_404(unit_id)
+    hours, silent_after = _device_alert_settings()
+    return render_template(
+        "admin/unit.html",
+        unit=unit,
+        devices=device_rows(db.session, utcnow(), hours, silent_after, unit_id=unit.id),
+        survey_url=public_url("online.unit_survey", unit_code=unit.code),
+        DeviceState=DeviceState,
+    )
+
+
+# --- posters ------------------------------------------------------------------------
+
+
+@bp.route("/units/<int:unit_id>/poster.<any(png, pdf):kind>")
+@role_required("admin")
+def unit_poster(unit_id: int, kind: str):
+    """The printable poster (A4) or receipt slip with the QR code of the unit's public link."""
+    from survey.domain.posters import POSTER_FORMATS, poster_pdf, poster_png
+
+    unit = _unit_or_404(unit_id)
+    fmt = request.args.get("format", "a4")
+    if fmt not in POSTER_FORMATS:
+        abort(400)
+    url = public_url("online.unit_survey", unit_code=unit.code)
+    body = poster_png(unit.name, url, fmt) if kind == "png" else poster_pdf(unit.name, url, fmt)
+    response = make_response(body)
+    response.mimetype = "image/png" if kind == "png" else "application/pdf"
+    filename = f"sipas-{unit.code}-{fmt}.{kind}"
+    disposition = "inline" if kind == "png" else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+# --- counter tablets -------------------------------------------------------------
+
+
+@bp.route("/devices")
+@role_required("admin")
+def devices():
+    hours, silent_after = _device_alert_settings()
+    rows = device_rows(db.session, utcnow(), hours, silent_after)
+    return render_template(
+        "admin/devices.html",
+        rows=rows,
+        hours=hours,
+        silent_after=silent_after,
+        silent=sum(1 for r in rows if r.state == DeviceState.SILENT),
+        DeviceState=DeviceState,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/devices/new", methods=["GET", "POST"])
+@role_required("admin")
+def device_new():
+    """Register a tablet; its kiosk URL and QR code are shown on this one page and never again."""
+    form = DeviceForm()
+    if request.method == "GET" and request.args.get("unit", "").isdigit():
+        unit = db.session.get(Unit, int(request.args["unit"]))
+        if unit is not None:
+            form.unit_code.data = unit.code
+    if form.validate_on_submit():
+        unit = find_unit(db.session, form.unit_code.data.strip())
+        if unit is None:
+            form.unit_code.errors.append(_("Không có đơn vị đang hoạt động với mã này."))
+        else:
+            label = form.counter_label.data.strip()
+            device, token = register_device(db.session, unit, label)
+            audit("device_registered", target=f"device {device.id}", unit=unit.code, counter=label)
+            db.session.commit()
+            return _device_registered(device, token)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/device_new.html", form=form), status
+
+
+def _device_registered(device: Device, token: str):
+    from survey.domain.posters import qr_png
+
+    kiosk_url = public_url("kiosk.kiosk", token=token)
+    qr = base64.b64encode(qr_png(kiosk_url, 360)).decode("ascii")
+    response = make_response(render_template("admin/device_registered.html", device=device,
+                                             kiosk_url=kiosk_url, qr_data=qr))
+    # The token is in this page only: keep it out of caches and Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/devices/<int:device_id>/deactivate", methods=["POST"])
+@role_required("admin")
+def device_deactivate(device_id: int):
+    """Switch a tablet off (lost, stolen or replaced): its kiosk URL stops working at once."""
+    device = db.session.get(Device, device_id)
+    if device is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if device.active:
+        device.active = False
+        audit("device_deactivated", target=f"device {device.id}", unit=device.unit.code,
+              counter=device.counter_label)
+        db.session.commit()
+    flash(_("Đã ngừng máy tính bảng %(counter)s của %(unit)s.", counter=device.counter_label,
+            unit=device.unit.name), "ok")
+    return redirect(url_for("admin.devices"))
+
+
+# --- invitation response rates ------------------------------------------------------
+
+
+@bp.route("/invitations")
+@role_required("admin", "statistician", "manager")
+def invitation_rounds():
+    unit_ids = scope_unit_ids(db.session, current_user)
+    return render_template("admin/invitation_rounds.html", rows=rounds_with_invitations(db.session, unit_ids))
+
+
+@bp.route("/invitations/<int:round_id>")
+@role_required("admin", "statistician", "manager")
+def invitation_rates(round_id: int):
+    survey_round = db.session.get(SurveyRound, round_id)
+    if survey_round is None:
+        abort(404)
+    unit_ids = scope_unit_ids(db.session, current_user)
+    rows = response_rates(db.session, round_id, unit_ids)
+    sent = sum(r.sent for r in rows)
+    used = sum(r.used for r in rows)
+    return render_template(
+        "admin/invitation_rates.html",
+        survey_round=survey_round,
+        rows=rows,
+        sent=sent,
+        used=used,
+        rate=100.0 * used / sent if sent else None,
+    )

@@ -1,0 +1,370 @@
+"""Storing one submission: guards, lookups, validation, one idempotent INSERT, one commit.
+
+The hot path (a known device or unit, cached round) runs no SELECT: the
+response goes in with ``INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING``
+(together with the responses that arrived at the same moment, see
+:mod:`survey.serving.group_commit`), and whether a row comes back says whether it
+is new. Only a repeat (or a refusal whose UUID might already be stored) reads
+the stored response, to answer as the first time did.
+
+Settings (``SIPAS_*`` environment variables or instance config), with defaults:
+``KIOSK_MIN_INTERVAL_SECONDS`` (5), ``API_DEVICE_RATE_LIMIT``
+("120/minute;1200/hour"), ``API_ADDRESS_RATE_LIMIT`` ("30/minute;300/hour"),
+``API_RATELIMIT_EXEMPT_ADDRESSES`` (none), ``RATELIMIT_STORAGE_URI``
+("memory://", or redis://...), ``RATELIMIT_ENABLED``, ``API_LOOKUP_TTL_SECONDS``
+(10), ``API_DEVICE_SEEN_RESOLUTION_SECONDS`` (30), ``API_SQLITE_WRITE_GATE``
+(true), ``MAX_CONTENT_LENGTH`` (256 KiB).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from survey.domain.responses import SubmissionError, response_row
+from survey.extensions import db
+from survey.models import (
+    Device,
+    Questionnaire,
+    QuestionnaireVersion,
+    Response,
+    Unit,
+    hash_token,
+    utcnow,
+)
+from survey.serving.group_commit import GroupCommit, Job
+from survey.serving.write_gate import WriteGate, gate_for
+from survey.web.answer_forms import answer_problem_text
+from survey.web.api.guards import RateLimits, interval_store_for
+from survey.web.api.lookups import DeviceInfo, Lookups, RoundInfo
+from survey.web.api.payload import ApiError, Submission, field_error, parse_body, parse_submission
+
+
+class ApiState:
+    """Caches and guards of one application in one worker process."""
+
+    def __init__(self, app):
+        self.lookups = Lookups(ttl=float(app.config.get("API_LOOKUP_TTL_SECONDS", 10)))
+        self.limits = RateLimits(app)
+        self.intervals = interval_store_for(self.limits.storage_uri)
+        self._committers: dict[int, GroupCommit] = {}
+        self._lock = threading.Lock()
+
+    def committer(self, engine) -> GroupCommit:
+        """The group committer of an engine (one per engine, per worker process)."""
+        committer = self._committers.get(id(engine))
+        if committer is None:
+            with self._lock:
+                committer = self._committers.get(id(engine))
+                if committer is None:
+                    enabled = current_app.config.get("API_SQLITE_WRITE_GATE", True)
+                    gate = gate_for(engine) if enabled else WriteGate(None)
+                    committer = self._committers[id(engine)] = GroupCommit(engine, gate)
+        return committer
+
+    def reset(self) -> None:
+        """Forget caches and counters (tests, or after an admin change that cannot wait)."""
+        self.lookups.clear()
+        self.limits.reset()
+        reset = getattr(self.intervals, "reset", None)
+        if reset is not None:
+            reset()
+
+
+_state_lock = threading.Lock()
+
+
+def api_state() -> ApiState:
+    """The API state of the current app in this process, made on first use (after gunicorn forks)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app.extensions.get("sipas_api")
+    if state is None:
+        with _state_lock:
+            state = app.extensions.get("sipas_api")
+            if state is None:
+                state = app.extensions["sipas_api"] = ApiState(app)
+    return state
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _rate_limited(message: str, retry_after: int) -> ApiError:
+    return ApiError(
+        429, [field_error("", message, "rate_limited")], headers={"Retry-After": str(retry_after)}
+    )
+
+
+def _hit_address(state: ApiState, address: str | None) -> None:
+    refusal = state.limits.hit_address(address)
+    if refusal is not None:
+        raise _rate_limited(
+            _("Quá nhiều yêu cầu từ địa chỉ này; vui lòng thử lại sau %(seconds)d giây.", seconds=refusal.retry_after),
+            refusal.retry_after,
+        )
+
+
+def submit(body: bytes, address: str | None) -> Outcome:
+    """Handle one submission body; raises :class:`ApiError` on refusal."""
+    state = api_state()
+    config = current_app.config
+    try:
+        document = parse_body(body)
+    except ApiError:
+        if config.get("RATELIMIT_ENABLED", True):
+            _hit_address(state, address)
+        raise
+    token = document.get("device_token") if isinstance(document, dict) else None
+    device = state.lookups.device(db.session, token) if isinstance(token, str) else None
+    contact: list[bool] = []  # set once the device's last contact is written with the response
+    try:
+        return _submit(state, document, device, address, contact)
+    except ApiError:
+        if device is not None and not contact:
+            _record_contact(state, device)  # a refused tablet is still alive
+        raise
+    finally:
+        if db.session.registry.has():
+            db.session.close()
+
+
+def _submit(state: ApiState, document: Any, device: DeviceInfo | None, address: str | None,
+            contact: list[bool]) -> Outcome:
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        if device is not None:
+            refusal = state.limits.hit_device(device.id)
+            if refusal is not None:
+                raise _rate_limited(
+                    _("Quá nhiều phiếu từ máy tính bảng này; vui lòng thử lại sau %(seconds)d giây.", seconds=refusal.retry_after),
+                    refusal.retry_after,
+                )
+        else:
+            _hit_address(state, address)
+    submission = parse_submission(document)
+    if submission.device_token is not None and device is None:
+        raise ApiError(
+            403,
+            [field_error("device_token", _("Mã máy tính bảng không đúng hoặc máy đã ngừng sử dụng."), "unknown_device")],
+        )
+    try:
+        return _store(state, submission, device, contact)
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        repeat = _repeat_outcome(submission)  # a refusal now, but maybe stored before
+        if repeat is None:
+            raise
+        return repeat
+
+
+def _record_contact(state: ApiState, device: DeviceInfo) -> None:
+    """Write Device.last_seen_at on its own (for a request that stored nothing), at most once per resolution."""
+    if not state.lookups.device_seen_is_due(device.id):
+        return
+    committer = state.committer(db.engine)
+    with committer.gate.held(), db.engine.begin() as connection:
+        connection.execute(
+            update(Device.__table__).where(Device.__table__.c.id == device.id).values(last_seen_at=utcnow())
+        )
+
+
+def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, contact: list[bool]) -> Outcome:
+    config = current_app.config
+    now = utcnow()
+    moment = submission.submitted_at or now
+    if moment > now + timedelta(minutes=5):
+        moment = now  # a clock running ahead: the same rule as survey.domain.responses
+    day = moment.astimezone(_zone(config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))).date()
+
+    if device is not None:
+        unit_id, unit_code = device.unit_id, device.unit_code
+    else:
+        assert submission.unit is not None
+        unit = state.lookups.unit(db.session, submission.unit, day)
+        if unit is None:
+            raise ApiError(
+                422, [field_error("unit", _("Không có đơn vị nào mang mã %(code)s.", code=submission.unit), "unknown_unit")]
+            )
+        unit_id, unit_code = unit.id, unit.code
+    survey_round = state.lookups.round(db.session, unit_id, submission.channel, day)
+    if survey_round is None:
+        raise ApiError(
+            409,
+            [
+                field_error(
+                    "channel",
+                    _(
+                        "Đơn vị %(unit)s không có đợt khảo sát nào mở cho kênh %(channel)s vào ngày %(day)s.",
+                        unit=unit_code,
+                        channel=submission.channel.value,
+                        day=day.isoformat(),
+                    ),
+                    "no_open_round",
+                )
+            ],
+        )
+    _check_version(submission, survey_round)
+    try:
+        row = response_row(
+            questionnaire=survey_round.questionnaire,
+            numeric_items=survey_round.numeric_items,
+            version_id=survey_round.version_id,
+            round_id=survey_round.round_id,
+            unit_id=unit_id,
+            channel=submission.channel,
+            answers=submission.answers,
+            response_uuid=submission.uuid,
+            device_id=device.id if device else None,
+            submitted_at=submission.submitted_at,
+            now=now,
+        )
+    except SubmissionError as exc:
+        raise ApiError(
+            422,
+            [field_error(f"answers.{code}", answer_problem_text(problem), getattr(problem, "key", "invalid"))
+             for code, problem in list(exc.errors.items())[:50]],
+        ) from None
+    if db.session.registry.has():
+        db.session.close()  # end the lookups' read transaction before writing
+
+    claim = None
+    if device is not None and float(config.get("KIOSK_MIN_INTERVAL_SECONDS", 0) or 0) > 0:
+        claim = _interval_claim(state, device, submission, moment=(submission.submitted_at or now))
+    job = state.committer(db.engine).store(Job(
+        row=row,
+        device_id=device.id if device else None,
+        claim=claim,
+        touch_device=device is not None and state.lookups.device_seen_is_due(device.id),
+    ))
+    contact.append(job.touch_device)
+    if job.error is not None:
+        raise job.error
+    if job.conflict is not None:
+        raise _min_interval_refusal(submission, job.conflict, moment=(submission.submitted_at or now))
+    created = job.created
+    if created:
+        return Outcome(201, {"uuid": str(submission.uuid), "status": "created"})
+    repeat = _repeat_outcome(submission)
+    assert repeat is not None  # the INSERT found the UUID, and responses are never deleted
+    return repeat
+
+
+def _check_version(submission: Submission, survey_round: RoundInfo) -> None:
+    if (submission.questionnaire, submission.version) == (survey_round.questionnaire_code, survey_round.version):
+        return
+    message = _(
+        "Đợt khảo sát này dùng bảng hỏi %(questionnaire)s phiên bản %(version)s.",
+        questionnaire=survey_round.questionnaire_code,
+        version=survey_round.version,
+    )
+    errors = []
+    if submission.questionnaire != survey_round.questionnaire_code:
+        errors.append(field_error("questionnaire", message, "questionnaire_mismatch"))
+    if submission.version != survey_round.version:
+        errors.append(field_error("version", message, "version_mismatch"))
+    raise ApiError(409, errors)
+
+
+def _interval_claim(state: ApiState, device: DeviceInfo, submission: Submission, moment: datetime):
+    """The minimum-interval check of a new response, run by the transaction that inserts it."""
+    interval = float(current_app.config["KIOSK_MIN_INTERVAL_SECONDS"])
+    at = moment.timestamp()
+    key = str(submission.uuid)
+    intervals = state.intervals
+    return lambda: intervals.claim(device.id, at, key, interval)
+
+
+def _min_interval_refusal(submission: Submission, conflict: float, moment: datetime) -> ApiError:
+    """A new response too close (in submitted_at) to another of the same device."""
+    interval = float(current_app.config["KIOSK_MIN_INTERVAL_SECONDS"])
+    seconds = f"{interval:g}"
+    if submission.submitted_at is not None:
+        # The client's time will not change on a retry: a permanent refusal (a double tap).
+        return ApiError(
+            422,
+            [field_error(
+                "submitted_at",
+                _("Hai phiếu mới từ cùng một máy tính bảng phải cách nhau ít nhất %(seconds)s giây.", seconds=seconds),
+                "min_interval",
+            )],
+        )
+    retry_after = max(1, math.ceil(conflict + interval - moment.timestamp()))
+    return ApiError(
+        429,
+        [field_error(
+            "",
+            _(
+                "Hai phiếu mới từ cùng một máy tính bảng phải cách nhau ít nhất %(seconds)s giây; vui lòng thử lại sau %(retry)d giây.",
+                seconds=seconds,
+                retry=retry_after,
+            ),
+            "min_interval",
+        )],
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _canonical(answers: Any) -> str:
+    return json.dumps(answers, sort_keys=True, separators=(",", ":"))
+
+
+def _repeat_outcome(submission: Submission) -> Outcome | None:
+    """How to answer a submission whose UUID is stored already; None when it is not stored.
+
+    The same content (answers, questionnaire and version, unit or device,
+    channel) is a repeat: 200 ``duplicate``, as the first answer was lost. Other
+    content under a stored UUID is a client fault: 409 ``uuid_conflict``.
+    """
+    stored = db.session.execute(
+        select(
+            Response.answers,
+            Response.channel,
+            Questionnaire.code,
+            QuestionnaireVersion.version,
+            Unit.code,
+            Device.token_hash,
+        )
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .join(Unit, Unit.id == Response.unit_id)
+        .outerjoin(Device, Device.id == Response.device_id)
+        .where(Response.uuid == submission.uuid)
+    ).first()
+    db.session.close()
+    if stored is None:
+        return None
+    answers, channel, questionnaire_code, version, unit_code, token_hash = stored
+    if submission.device_token is not None:
+        same_source = token_hash == hash_token(submission.device_token)
+    else:
+        same_source = token_hash is None and unit_code == submission.unit
+    same = (
+        same_source
+        and channel == submission.channel
+        and (questionnaire_code, version) == (submission.questionnaire, submission.version)
+        and _canonical(answers) == _canonical(submission.answers)
+    )
+    if same:
+        return Outcome(200, {"uuid": str(submission.uuid), "status": "duplicate"})
+    raise ApiError(
+        409,
+        [field_error("uuid", _("UUID này đã được dùng cho một phiếu có nội dung khác."), "uuid_conflict")],
+    )

@@ -1,0 +1,81 @@
+"""JSON API v1: health, the submission API and its OpenAPI description."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from flask import Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from survey import __version__
+from survey.extensions import limiter
+from survey.serving.lane import JSON_HEADERS, json_bytes
+from survey.web.api import bp
+from survey.web.api.operations import submit
+from survey.web.api.payload import ApiError, too_large
+
+OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.yaml"
+
+# The submission API applies its own per-device and per-address limits
+# (survey.web.api.guards, on the same storage). Flask-Limiter's app-wide
+# before_request check would otherwise cost ~0.15 ms of CPU on every API
+# request while finding no default or application limit to apply; limits
+# decorated on an API route itself still apply.
+limiter.exempt(bp)
+
+
+def _json(body: dict, status: int, headers: dict[str, str] | None = None) -> Response:
+    """The same answer as survey.serving.lane gives, through Flask."""
+    response = current_app.response_class(json_bytes(body), status=status)
+    response.headers.update(JSON_HEADERS)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+@bp.get("/health")
+def health():
+    return jsonify({"status": "ok", "version": __version__})
+
+
+@bp.post("/responses")
+def submit_response():
+    """Store one response (idempotent on its UUID); see openapi.yaml for the contract.
+
+    Plain submissions are answered by survey.serving.lane before they reach Flask;
+    this view answers the others (a cookie, a query string, a chunked body).
+    """
+    try:
+        outcome = submit(request.get_data(cache=False), request.remote_addr)
+    except ApiError as exc:
+        return _json({"errors": exc.errors}, exc.status, exc.headers)
+    return _json(outcome.body, outcome.status)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def body_too_large(exc: RequestEntityTooLarge):
+    refusal = too_large(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    return _json({"errors": refusal.errors}, refusal.status)
+
+
+@lru_cache(maxsize=1)
+def _openapi_text() -> str:
+    return OPENAPI_FILE.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _openapi_json() -> str:
+    return json.dumps(yaml.safe_load(_openapi_text()), ensure_ascii=False, indent=1)
+
+
+@bp.get("/openapi.yaml")
+def openapi_yaml():
+    return current_app.response_class(_openapi_text(), mimetype="application/yaml")
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return current_app.response_class(_openapi_json(), mimetype="application/json")

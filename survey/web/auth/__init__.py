@@ -1,0 +1,142 @@
+"""Staff authentication: user loader, role guards, personal API tokens, audit log."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey.extensions import db, login
+from survey.models import ApiToken, AuditEntry, Role, StaffUser, hash_token, utcnow
+
+TOKEN_PREFIX = "sipas_"
+
+
+def init_auth(app: Flask) -> None:
+    login.login_view = "staff.login"
+    login.login_message = None
+
+    @login.user_loader
+    def _load_user(user_id: str) -> StaffUser | None:
+        try:
+            ident, version = (int(part) for part in user_id.split(":"))
+        except ValueError:
+            return None
+        user = db.session.get(StaffUser, ident)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        return user
+
+
+def role_required(*roles: str) -> Callable:
+    """Allow a view only to logged-in staff with one of the given roles (all roles when none given)."""
+    allowed = {Role(r) for r in roles} if roles else set(Role)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = role_required()
+
+
+def audit(action: str, target: str | None = None, user: StaffUser | None = None, **details: Any) -> None:
+    """Add an audit entry to the current transaction."""
+    if user is None:
+        user = g.get("api_user")
+    if user is None and current_user and current_user.is_authenticated:
+        user = current_user  # type: ignore[assignment]
+    db.session.add(
+        AuditEntry(action=action, target=target, user_id=user.id if user else None, details=details or None)
+    )
+
+
+# --- personal API tokens ------------------------------------------------------------
+
+
+def new_api_token(user: StaffUser, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; the secret is returned once and only its hash is stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name.strip()[:100], token_hash=hash_token(secret))
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def user_for_bearer(header: str | None) -> StaffUser | None:
+    """The active user of a valid, unrevoked ``Authorization: Bearer`` token, else None."""
+    if not header:
+        return None
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    token.last_used_at = utcnow()
+    return token.user
+
+
+def api_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, field: str = ""
+):
+    """A JSON error in the API's shape: ``{"errors": [{"field", "message", "code"}]}``."""
+    body = {"errors": [{"field": field, "message": message, "code": code}]}
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def token_required(*roles: str) -> Callable:
+    """Allow an API view only with a valid personal token whose owner has one of ``roles``.
+
+    The owner becomes ``g.api_user``; views check scope with the same loaders
+    as the pages, so a token can see exactly what its owner can.
+    """
+    allowed = {Role(r) for r in roles} if roles else set(Role)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            from flask_babel import gettext as _
+
+            user = user_for_bearer(request.headers.get("Authorization"))
+            if user is None:
+                return api_error(
+                    401,
+                    "unauthorized",
+                    _("Cần mã truy cập API hợp lệ (Authorization: Bearer …)."),
+                    {"WWW-Authenticate": 'Bearer realm="sipas"'},
+                )
+            if user.role not in allowed:
+                return api_error(403, "forbidden", _("Tài khoản của bạn không được dùng chức năng này."))
+            g.api_user = user
+            result = view(*args, **kwargs)
+            db.session.commit()  # last_used_at
+            return result
+
+        return wrapped
+
+    return decorator

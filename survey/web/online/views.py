@@ -1,0 +1,174 @@
+"""Public online survey pages (no JavaScript needed)."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+
+from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from survey.domain.invitations import (
+    InvitationAlreadyUsed,
+    answer_invitation,
+    answerable,
+    find_invitation,
+)
+from survey.domain.responses import SubmissionError, questionnaire_for, record_response
+from survey.domain.rounds import current_round
+from survey.domain.units import find_unit
+from survey.extensions import csrf, db, limiter
+from survey.models import Channel
+from survey.web.answer_forms import attach_errors, build_answer_form, collect_answers, response_uuid
+from survey.web.online import bp
+
+
+# The answer forms are anonymous and carry no CSRF token (survey.web.answer_forms):
+# there is no session whose authority a forged request could borrow. Without
+# these exemptions the app-wide CSRFProtect refuses every answer outside tests.
+# Ballot stuffing is met by the per-address rate limits, the honeypot, one-use
+# response UUIDs and, for /i/, the one-use token.
+@bp.route("/s/<unit_code>", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit("20/minute", methods=["POST"])
+def unit_survey(unit_code: str):
+    unit = find_unit(db.session, unit_code)
+    if unit is None:
+        abort(404)
+    survey_round = current_round(db.session, unit, Channel.ONLINE)
+    if survey_round is None:
+        return render_template("online/closed.html", unit=unit), 404
+    questionnaire = questionnaire_for(survey_round.questionnaire_version)
+    lang = str(get_locale())
+    form = build_answer_form(questionnaire, lang)()
+    if request.method == "POST" and form.validate():
+        if form.website.data:  # honeypot filled: a bot; say thanks, store nothing
+            return redirect(url_for("online.thanks", unit_code=unit.code))
+        answers = collect_answers(form, questionnaire)
+        try:
+            record_response(
+                db.session,
+                survey_round=survey_round,
+                unit=unit,
+                channel=Channel.ONLINE,
+                answers=answers,
+                response_uuid=response_uuid(form),
+            )
+            db.session.commit()
+            return redirect(url_for("online.thanks", unit_code=unit.code))
+        except SubmissionError as exc:
+            db.session.rollback()
+            attach_errors(form, exc.errors)
+    if not form.response_uuid.data:
+        form.response_uuid.data = str(uuid_module.uuid4())
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template(
+            "online/form.html",
+            form=form,
+            unit=unit,
+            survey_round=survey_round,
+            questionnaire=questionnaire,
+            lang=lang,
+        ),
+        status,
+    )
+
+
+@bp.route("/s/<unit_code>/thanks")
+def thanks(unit_code: str):
+    unit = find_unit(db.session, unit_code)
+    if unit is None:
+        abort(404)
+    return render_template("online/thanks.html", unit=unit)
+
+
+# --- personal invitations -------------------------------------------------------
+
+
+def _invitation_unavailable(unit, title: str, message: str, status: int):
+    return _private(
+        render_template("online/invitation_unavailable.html", unit=unit, title=title, message=message),
+        status,
+    )
+
+
+def _private(body, status: int = 200):
+    """No caching and no Referer: the page's address carries a personal token."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+@csrf.exempt
+@limiter.limit("20/minute", methods=["POST"])
+@limiter.limit("60/minute", methods=["GET"])
+def invitation(token: str):
+    """A personal invitation: the round's online form, answered once.
+
+    The answer is stored without any link to the token (see survey.domain.invitations).
+    """
+    invitation = find_invitation(db.session, token)
+    if invitation is None:
+        return _invitation_unavailable(
+            None,
+            _("Không tìm thấy thư mời"),
+            _("Đường dẫn này không đúng. Vui lòng kiểm tra lại đường dẫn hoặc quét lại mã QR trên thư mời."),
+            404,
+        )
+    unit = invitation.unit
+    if invitation.used:
+        return _already_used(unit)
+    if not answerable(invitation):
+        return _invitation_unavailable(
+            unit,
+            _("Đợt khảo sát không mở"),
+            _("Đợt khảo sát “%(round)s” hiện không nhận phiếu trả lời.", round=invitation.round.name),
+            404,
+        )
+    survey_round = invitation.round
+    questionnaire = questionnaire_for(survey_round.questionnaire_version)
+    lang = str(get_locale())
+    form = build_answer_form(questionnaire, lang)()
+    if request.method == "POST" and form.validate():
+        if form.website.data:  # honeypot filled: a bot; say thanks, store nothing, keep the invitation
+            return redirect(url_for("online.thanks", unit_code=unit.code))
+        try:
+            answer_invitation(db.session, invitation, collect_answers(form, questionnaire))
+            db.session.commit()
+            return redirect(url_for("online.thanks", unit_code=unit.code))
+        except SubmissionError as exc:
+            db.session.rollback()
+            attach_errors(form, exc.errors)
+        except InvitationAlreadyUsed:
+            db.session.rollback()  # a concurrent request used it a moment ago
+            return _already_used(unit)
+    # The form's UUID is not used for invitation answers (the token makes them
+    # idempotent); the template expects the field, so it gets a fresh value.
+    form.response_uuid.data = str(uuid_module.uuid4())
+    status = 400 if request.method == "POST" else 200
+    return _private(
+        render_template(
+            "online/form.html",
+            form=form,
+            unit=unit,
+            survey_round=survey_round,
+            questionnaire=questionnaire,
+            lang=lang,
+        ),
+        status,
+    )
+
+
+def _already_used(unit):
+    return _invitation_unavailable(
+        unit,
+        _("Thư mời đã được sử dụng"),
+        _(
+            "Thư mời này đã được dùng để trả lời phiếu khảo sát. Mỗi thư mời chỉ dùng được một lần. "
+            "Cảm ơn bạn đã tham gia!"
+        ),
+        410,
+    )

@@ -1,0 +1,256 @@
+"""Read queries for the staff dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.domain.units import descendant_ids
+from survey.models import (
+    QuestionnaireVersion,
+    Release,
+    ReleaseIndex,
+    ReleaseStatus,
+    Response,
+    Role,
+    StaffUser,
+    SurveyRound,
+    Unit,
+)
+
+
+def scope_unit_ids(session: Session, user: StaffUser) -> set[int] | None:
+    """Unit ids a user may see; ``None`` means every unit (national scope).
+
+    A manager always has a unit; one without (a data-entry slip) sees nothing.
+    """
+    if user.unit is None:
+        return set() if user.role == Role.MANAGER else None
+    return descendant_ids(session, user.unit)
+
+
+def round_overview(session: Session, unit_ids: set[int] | None) -> list[dict]:
+    """Per round: number of responses and units answering, within the user's scope."""
+    query = (
+        select(
+            SurveyRound,
+            func.count(Response.id),
+            func.count(func.distinct(Response.unit_id)),
+        )
+        .outerjoin(Response, Response.round_id == SurveyRound.id)
+        .group_by(SurveyRound.id)
+        .order_by(SurveyRound.starts_on.desc(), SurveyRound.id)
+    )
+    if unit_ids is not None:
+        query = query.where((Response.unit_id.in_(unit_ids)) | (Response.id.is_(None)))
+    return [
+        {"round": r, "responses": n, "units": u} for r, n, u in session.execute(query).all()
+    ]
+
+
+def responses_by_unit(session: Session, round_id: int, unit_ids: set[int] | None) -> list[tuple[Unit, int]]:
+    query = (
+        select(Unit, func.count(Response.id))
+        .join(Response, Response.unit_id == Unit.id)
+        .where(Response.round_id == round_id)
+        .group_by(Unit.id)
+        .order_by(func.count(Response.id).desc())
+    )
+    if unit_ids is not None:
+        query = query.where(Unit.id.in_(unit_ids))
+    return list(session.execute(query).all())
+
+
+# --- release results (precomputed: a page view reads ReleaseIndex rows, never recomputes) ----
+
+OVERALL = "overall"
+
+
+@dataclass(frozen=True)
+class IndexLabels:
+    """Labels of a questionnaire version's indices: groups and items, in the page's language."""
+
+    groups: dict[str, str]
+    items: dict[str, str]
+    group_order: list[str]
+    expectation_groups: set[str]
+
+    def label(self, code: str, level: str) -> str:
+        if level == "overall":
+            return _("Chỉ số hài lòng chung")
+        table = self.groups if level == "group" else self.items
+        return table.get(code, code)
+
+
+def index_labels(version: QuestionnaireVersion, lang: str) -> IndexLabels:
+    from survey.domain.responses import questionnaire_for
+
+    questionnaire = questionnaire_for(version)
+    groups, order, expectations = {}, [], set()
+    for group in questionnaire.indices.get("groups", []):
+        label = group.get("label") or {}
+        groups[group["code"]] = label.get(lang) or label.get("vi") or group["code"]
+        order.append(group["code"])
+        if group.get("in_overall") is False:
+            expectations.add(group["code"])
+    items = {item.code: item.label(lang) for item in questionnaire.items}
+    return IndexLabels(groups, items, order, expectations)
+
+
+def published_releases(session: Session) -> list[Release]:
+    """Published releases, newest round first, the latest correction of each round first."""
+    return list(
+        session.scalars(
+            select(Release)
+            .join(SurveyRound, Release.round_id == SurveyRound.id)
+            .where(Release.status == ReleaseStatus.PUBLISHED)
+            .order_by(SurveyRound.ends_on.desc(), Release.round_id, Release.number.desc())
+        )
+    )
+
+
+def releases_for_staff(session: Session, drafts: bool) -> list[Release]:
+    query = (
+        select(Release)
+        .join(SurveyRound, Release.round_id == SurveyRound.id)
+        .order_by(SurveyRound.ends_on.desc(), Release.round_id, Release.number.desc())
+    )
+    if not drafts:
+        query = query.where(Release.status == ReleaseStatus.PUBLISHED)
+    return list(session.scalars(query))
+
+
+def _unit_condition(unit_id: int | None):
+    return ReleaseIndex.unit_id.is_(None) if unit_id is None else ReleaseIndex.unit_id == unit_id
+
+
+def releases_with_unit(session: Session, unit_id: int | None) -> list[Release]:
+    """Published releases with results for the unit (or the nation), the one to show first first.
+
+    Survey rounds come before counter-only rounds (those have their live page),
+    then the newest round, then the latest correction.
+    """
+    releases = session.scalars(
+        select(Release)
+        .join(SurveyRound, Release.round_id == SurveyRound.id)
+        .where(
+            Release.status == ReleaseStatus.PUBLISHED,
+            select(ReleaseIndex.id)
+            .where(ReleaseIndex.release_id == Release.id, _unit_condition(unit_id))
+            .exists(),
+        )
+    ).all()
+    return sorted(
+        releases,
+        key=lambda r: (r.round.channels != ["counter"], r.round.ends_on, r.number),
+        reverse=True,
+    )
+
+
+def current_release_for(session: Session, unit_id: int | None) -> Release | None:
+    """The release a unit's dashboard shows by default."""
+    releases = releases_with_unit(session, unit_id)
+    return releases[0] if releases else None
+
+
+def unit_indices(session: Session, release_id: int, unit_id: int | None) -> list[ReleaseIndex]:
+    """Every index of one unit (or the nation) in a release."""
+    return list(
+        session.scalars(
+            select(ReleaseIndex)
+            .where(
+                ReleaseIndex.release_id == release_id,
+                _unit_condition(unit_id),
+                ReleaseIndex.statistic == "index",
+            )
+            .order_by(ReleaseIndex.id)
+        )
+    )
+
+
+def league_rows(
+    session: Session, release_id: int, parent_id: int | None, index_code: str = OVERALL
+) -> list[tuple[Unit, ReleaseIndex]]:
+    """The overall index of every child of ``parent_id`` (top-level units for the nation), best first."""
+    parent = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
+    rows = session.execute(
+        select(Unit, ReleaseIndex)
+        .join(ReleaseIndex, ReleaseIndex.unit_id == Unit.id)
+        .where(
+            ReleaseIndex.release_id == release_id,
+            ReleaseIndex.index_code == index_code,
+            ReleaseIndex.level == ("overall" if index_code == OVERALL else "group"),
+            ReleaseIndex.statistic == "index",
+            parent,
+        )
+    ).all()
+    return sorted(rows, key=lambda r: (-(r[1].estimate if r[1].estimate is not None else -1), r[0].code))
+
+
+def trend_rows(
+    session: Session, unit_id: int | None, questionnaire_id: int
+) -> list[tuple[Release, ReleaseIndex]]:
+    """The unit's overall index in the latest published release of each round of a questionnaire."""
+    releases = session.scalars(
+        select(Release)
+        .join(SurveyRound, Release.round_id == SurveyRound.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Release.questionnaire_version_id)
+        .where(Release.status == ReleaseStatus.PUBLISHED, QuestionnaireVersion.questionnaire_id == questionnaire_id)
+    ).all()
+    by_id = {r.id: r for r in releases}
+    # release_id first, so the (release_id, unit_id) index answers it
+    rows = session.scalars(
+        select(ReleaseIndex).where(
+            ReleaseIndex.release_id.in_(by_id),
+            _unit_condition(unit_id),
+            ReleaseIndex.level == "overall",
+            ReleaseIndex.index_code == OVERALL,
+            ReleaseIndex.statistic == "index",
+        )
+    ).all()
+    latest: dict[int, tuple[Release, ReleaseIndex]] = {}
+    for row in sorted(rows, key=lambda r: (by_id[r.release_id].round.ends_on, by_id[r.release_id].number)):
+        release = by_id[row.release_id]
+        latest[release.round_id] = (release, row)  # later numbers overwrite earlier ones
+    return sorted(latest.values(), key=lambda pair: pair[0].round.ends_on)
+
+
+def comments(
+    session: Session, round_id: int, unit_ids: set[int] | None, search: str = "", limit: int = 200
+) -> list[tuple[str, str]]:
+    """Free-text answers of a round within the scope: (unit name, text), newest first.
+
+    Only the text and the unit are returned: no response id, device or time,
+    so a comment can never be traced to a person.
+    """
+    from survey.domain.responses import questionnaire_for
+
+    survey_round = session.get(SurveyRound, round_id)
+    if survey_round is None:
+        return []
+    questionnaire = questionnaire_for(survey_round.questionnaire_version)
+    text_items = [item.code for item in questionnaire.items if item.type == "text"]
+    if not text_items:
+        return []
+    query = (
+        select(Unit.name, Response.answers)
+        .join(Unit, Unit.id == Response.unit_id)
+        .where(Response.round_id == round_id)
+        .order_by(Response.submitted_at.desc())
+        .execution_options(yield_per=2000)
+    )
+    if unit_ids is not None:
+        query = query.where(Response.unit_id.in_(unit_ids))
+    needle = search.casefold().strip()
+    found: list[tuple[str, str]] = []
+    for unit_name, answers in session.execute(query):
+        for code in text_items:
+            text = (answers or {}).get(code)
+            if isinstance(text, str) and text.strip() and (not needle or needle in text.casefold()):
+                found.append((unit_name, text.strip()))
+        if len(found) >= limit:
+            break
+    return found[:limit]
