@@ -10,7 +10,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 TEST_WORKERS ?= 2  # parallel pytest processes (0: run in this process)
 
-.PHONY: install run test bench lint translations clean
+.PHONY: install run test test-fast bench lint translations clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "SIPAS needs Python 3.11 or newer (python3 --version)"; exit 1; }
@@ -34,6 +34,9 @@ run: $(STAMP)
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+test-fast: $(DEV_STAMP)  # everything but the browser tests
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check survey analysis tests bench

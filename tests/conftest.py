@@ -17,6 +17,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+# The submission API's fixtures (``api``) serve the web and the serving tests alike.
+pytest_plugins = ("tests.submission_fixtures",)
+
 PG_URL = os.environ.get("SIPAS_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 _backend_counts: Counter[str] = Counter()

@@ -31,7 +31,7 @@ from survey.domain.questionnaires.expressions import (
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RELEVANT_JS = ROOT / "survey" / "static" / "js" / "relevant.js"
 CODES = ["q1", "q2", "q3", "q4"]
 LITERALS = [0, 1, 2, 3, -1, 5, 9, 1.0, 2.5, -0.5, 1e15, "", "1", "a", "other", "Có", "b c"]

@@ -106,7 +106,7 @@ def live_server(tmp_path):
         port = probe.getsockname()[1]
     script = tmp_path / "serve.py"
     script.write_text(SERVER_SCRIPT)
-    env = dict(os.environ, PYTHONPATH=str(Path(module.__file__).resolve().parent.parent))
+    env = dict(os.environ, PYTHONPATH=str(Path(module.__file__).resolve().parents[2]))
     process = subprocess.Popen([sys.executable, str(script), str(port)], env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20

@@ -16,7 +16,7 @@ from survey.domain.questionnaires import (
     parse_questionnaire,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "questionnaire_fixtures"
 SIPAS = ROOT / "questionnaires" / "sipas-service.yaml"
 COUNTER = ROOT / "questionnaires" / "counter-quick.yaml"

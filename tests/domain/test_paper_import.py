@@ -28,7 +28,7 @@ from survey.domain.paper_import import (
 )
 from survey.models import AuditEntry, Channel, ImportBatch, Response, ResponseDesign, SurveyRound
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "questionnaires" / "examples"
 SAMPLE = EXAMPLES / "sipas-paper-sample.csv"
 SAMPLE_WITH_ERRORS = EXAMPLES / "sipas-paper-sample-with-errors.csv"
