@@ -11,7 +11,16 @@ from flask import Flask
 
 __version__ = "0.1.0"
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+# templates/ and questionnaires/ live at the top of the repository; a wheel carries
+# copies inside the package (survey/_shipped/, made by setup.py's build_py).
+_SHIPPED = PACKAGE_DIR / "_shipped"
+INSTALLED_FROM_WHEEL = _SHIPPED.is_dir()
+TEMPLATES_DIR = _SHIPPED / "templates" if INSTALLED_FROM_WHEEL else PROJECT_ROOT / "templates"
+QUESTIONNAIRES_DIR = _SHIPPED / "questionnaires" if INSTALLED_FROM_WHEEL else PROJECT_ROOT / "questionnaires"
+# The instance folder (SQLite file, secret key): in the clone, or in the current folder for a wheel.
+DEFAULT_INSTANCE_PATH = Path.cwd() / "instance" if INSTALLED_FROM_WHEEL else PROJECT_ROOT / "instance"
 # Every response carries these unless its view set its own (the submission lane too).
 SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
@@ -25,9 +34,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=(test_config or {}).get("INSTANCE_PATH")
-        or os.environ.get("SIPAS_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        or os.environ.get("SIPAS_INSTANCE_PATH", str(DEFAULT_INSTANCE_PATH)),
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(TEMPLATES_DIR),
         static_folder="static",
     )
     app.config.from_object("survey.settings.DefaultConfig")
@@ -169,7 +178,7 @@ def _finish_config(app: Flask) -> None:
     cfg["SQLALCHEMY_DATABASE_URI"] = url
     cfg.setdefault("SQLALCHEMY_TRACK_MODIFICATIONS", False)
     if not cfg.get("QUESTIONNAIRE_DIR"):
-        cfg["QUESTIONNAIRE_DIR"] = str(PROJECT_ROOT / "questionnaires")
+        cfg["QUESTIONNAIRE_DIR"] = str(QUESTIONNAIRES_DIR)
 
 
 def _register_transaction_boundary(app: Flask) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey import PROJECT_ROOT
+from survey import QUESTIONNAIRES_DIR
 from survey.domain.devices import register_device
 from survey.domain.questionnaires import Questionnaire, load_questionnaire
 from survey.domain.questionnaires.store import publish
@@ -187,7 +187,7 @@ def seed_demo(
         session.add(user)
     counts["staff users"] = len(DEMO_STAFF)
 
-    qdir = questionnaire_dir or PROJECT_ROOT / "questionnaires"
+    qdir = questionnaire_dir or QUESTIONNAIRES_DIR
     versions = {}
     for name in ("sipas-service", "counter-quick"):
         path = qdir / f"{name}.yaml"

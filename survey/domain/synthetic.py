@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from survey import PROJECT_ROOT
+from survey import QUESTIONNAIRES_DIR
 from survey.domain.questionnaires import Questionnaire, load_questionnaire
 from survey.domain.questionnaires.store import publish
 from survey.domain.releases import (
@@ -142,7 +142,7 @@ def synthetic_round(
     completed in each commune (the frame behind the weights).
     """
     rng = np.random.default_rng(seed)
-    path = PROJECT_ROOT / "questionnaires" / "sipas-service.yaml"
+    path = QUESTIONNAIRES_DIR / "sipas-service.yaml"
     questionnaire = load_questionnaire(path)
     version, _created = publish(session, questionnaire, path.read_text(encoding="utf-8"))
     communes = synthetic_communes(session, n_units, rng)
