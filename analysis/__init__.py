@@ -8,8 +8,6 @@ estimation on the full design; logit, Wald, Korn–Graubard and Wilson
 intervals; and the SIPAS satisfaction indices built on them.
 """
 
-from .calibration import RakingReport, post_stratify
-from .calibration import rake as rake_design
 from .ci import (
     beta_interval,
     likelihood_interval,
@@ -18,16 +16,10 @@ from .ci import (
     t_interval,
     wilson_interval,
 )
+from .compare import ParentComparison, compare_records, compare_with_parent, parent_covariance
 from .design import DesignSpec, SurveyDesign, build_design
 from .errors import AnalysisError, ConvergenceError, DesignError, LonelyPSUError
-from .estimators import (
-    Mean,
-    Proportion,
-    Ratio,
-    Total,
-    domain_difference,
-    estimate,
-)
+from .estimators import Mean, Proportion, Ratio, Total, domain_difference, estimate
 from .indices import (
     GroupSpec,
     IndexRecord,
@@ -36,52 +28,8 @@ from .indices import (
     compare_rounds,
     compute_indices,
 )
-from .replicate import ReplicateDesign, make_replicates
-from .results import ComparisonRecord, EstimateRecord, EstimateResults
-
-__all__ = [
-    "AnalysisError",
-    "ComparisonRecord",
-    "ConvergenceError",
-    "DesignError",
-    "DesignSpec",
-    "EstimateRecord",
-    "EstimateResults",
-    "GroupSpec",
-    "IndexRecord",
-    "IndexResults",
-    "IndexSpec",
-    "LonelyPSUError",
-    "Mean",
-    "Proportion",
-    "RakingReport",
-    "Ratio",
-    "ReplicateDesign",
-    "SurveyDesign",
-    "Total",
-    "beta_interval",
-    "build_design",
-    "compare_rounds",
-    "compute_indices",
-    "domain_difference",
-    "estimate",
-    "likelihood_interval",
-    "logit_interval",
-    "make_replicates",
-    "post_stratify",
-    "proportion_interval",
-    "rake_design",
-    "t_interval",
-    "wilson_interval",
-]
-from analysis.league import (  # noqa: F401
-    LeagueTable,
-    RankIntervals,
-    holm_adjust,
-    league_table,
-    rank_intervals,
-)
-from analysis.planning import (  # noqa: F401
+from .league import LeagueTable, RankIntervals, holm_adjust, league_table, rank_intervals
+from .planning import (
     Allocation,
     SampleSize,
     allocate,
@@ -89,20 +37,86 @@ from analysis.planning import (  # noqa: F401
     sample_size_proportion,
     yamane_sample_size,
 )
-from analysis.sae import FayHerriotResult, fay_herriot  # noqa: F401
-from analysis.weighting import (  # noqa: F401
+from .replicate import ReplicateDesign, make_replicates
+from .results import ComparisonRecord, EstimateRecord, EstimateResults
+from .sae import FayHerriotResult, fay_herriot
+from .weighting import (
     NonresponseAdjustment,
     PostStratification,
+    RakingReport,
     RakingResult,
     TrimmingResult,
     WeightDiagnostics,
     base_weights,
     nonresponse_adjust,
     poststratify,
+    poststratify_design,
     rake,
+    rake_design,
     trim_weights,
     weight_diagnostics,
 )
 
-# Exports of the weighting, planning, small-area and league modules (another
-# engineer's; keep them).
+__all__ = [
+    "Allocation",
+    "AnalysisError",
+    "ComparisonRecord",
+    "ConvergenceError",
+    "DesignError",
+    "DesignSpec",
+    "EstimateRecord",
+    "EstimateResults",
+    "FayHerriotResult",
+    "GroupSpec",
+    "IndexRecord",
+    "IndexResults",
+    "IndexSpec",
+    "LeagueTable",
+    "LonelyPSUError",
+    "Mean",
+    "NonresponseAdjustment",
+    "ParentComparison",
+    "PostStratification",
+    "Proportion",
+    "RakingReport",
+    "RakingResult",
+    "RankIntervals",
+    "Ratio",
+    "ReplicateDesign",
+    "SampleSize",
+    "SurveyDesign",
+    "Total",
+    "TrimmingResult",
+    "WeightDiagnostics",
+    "allocate",
+    "base_weights",
+    "beta_interval",
+    "build_design",
+    "compare_records",
+    "compare_rounds",
+    "compare_with_parent",
+    "compute_indices",
+    "domain_difference",
+    "estimate",
+    "fay_herriot",
+    "holm_adjust",
+    "league_table",
+    "likelihood_interval",
+    "logit_interval",
+    "make_replicates",
+    "margin_of_error",
+    "nonresponse_adjust",
+    "parent_covariance",
+    "poststratify",
+    "poststratify_design",
+    "proportion_interval",
+    "rake",
+    "rake_design",
+    "rank_intervals",
+    "sample_size_proportion",
+    "t_interval",
+    "trim_weights",
+    "weight_diagnostics",
+    "wilson_interval",
+    "yamane_sample_size",
+]

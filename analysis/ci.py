@@ -114,6 +114,16 @@ def logit_interval(p, se, df, level: float = 0.95) -> tuple[np.ndarray, np.ndarr
     return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
 
 
+def _effective_size(p, se, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Proportions, effective sample sizes ``p(1-p)/se^2`` (``n`` where undefined) and ``n``, as float arrays."""
+    p = np.asarray(p, dtype=np.float64)
+    se = np.asarray(se, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = p * (1.0 - p) / (se * se)
+    return p, np.where(np.isfinite(n_eff) & (n_eff > 0), n_eff, n), n
+
+
 def beta_interval(p, se, df, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Korn–Graubard (beta) interval (R ``svyciprop(method="beta")``).
 
@@ -134,14 +144,10 @@ def beta_interval(p, se, df, n, level: float = 0.95) -> tuple[np.ndarray, np.nda
     -------
     low, high : numpy.ndarray
     """
-    p = np.asarray(p, dtype=np.float64)
-    se = np.asarray(se, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
+    p, n_eff, n = _effective_size(p, se, n)
     df = np.asarray(df, dtype=np.float64)
     alpha = 1.0 - level
     with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = p * (1.0 - p) / (se * se)
-        n_eff = np.where(np.isfinite(n_eff) & (n_eff > 0), n_eff, n)
         ratio = stats.t.ppf(alpha / 2, np.where(n > 1, n - 1, np.nan)) / stats.t.ppf(
             alpha / 2, np.where(df > 0, df, np.nan)
         )
@@ -170,12 +176,8 @@ def wilson_interval(p, se, df, n, level: float = 0.95) -> tuple[np.ndarray, np.n
     -------
     low, high : numpy.ndarray
     """
-    p = np.asarray(p, dtype=np.float64)
-    se = np.asarray(se, dtype=np.float64)
-    n = np.asarray(n, dtype=np.float64)
+    p, n_eff, _n = _effective_size(p, se, n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = p * (1.0 - p) / (se * se)
-        n_eff = np.where(np.isfinite(n_eff) & (n_eff > 0), n_eff, n)
         t = t_quantile(level, df)
         t2n = t * t / n_eff
         centre = (p + t2n / 2.0) / (1.0 + t2n)

@@ -23,9 +23,9 @@ from .errors import DesignError
 __all__ = [
     "DesignSpec",
     "LonelyPSU",
-    "PostStratification",
-    "Raking",
+    "PostStratificationStep",
     "RakingMargin",
+    "RakingStep",
     "SurveyDesign",
     "build_design",
     "factorize",
@@ -159,7 +159,7 @@ class RakingMargin:
 
 
 @dataclass(frozen=True, eq=False)
-class PostStratification:
+class PostStratificationStep:
     """Post-stratification step (R ``postStratify``) kept for the variance.
 
     Attributes
@@ -182,7 +182,7 @@ class PostStratification:
 
 
 @dataclass(frozen=True, eq=False)
-class Raking:
+class RakingStep:
     """Raking (iterative proportional fitting) step, as R's ``rake`` records it."""
 
     margins: tuple[RakingMargin, ...]
@@ -238,7 +238,7 @@ class SurveyDesign:
     n_ssu: np.ndarray | None = None
     pop_ssu: np.ndarray | None = None
     two_stage: bool = False
-    calibration: tuple[PostStratification | Raking, ...] = field(default_factory=tuple)
+    calibration: tuple[PostStratificationStep | RakingStep, ...] = field(default_factory=tuple)
 
     @property
     def lonely_psu(self) -> str:
@@ -287,7 +287,7 @@ class SurveyDesign:
             f"  design df: {self.degf}",
         ]
         for step in self.calibration:
-            if isinstance(step, PostStratification):
+            if isinstance(step, PostStratificationStep):
                 lines.append(f"  post-stratified on {step.column}")
             else:
                 lines.append(f"  raked on {', '.join(m.column for m in step.margins)}")

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from analysis.errors import DesignError
-from analysis.weighting import _frozen, _solve_clipped_scale
+from analysis.weighting.arrays import _frozen, _solve_clipped_scale
 
 __all__ = [
     "Allocation",

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .design import PostStratification, SurveyDesign
+from .design import PostStratificationStep, SurveyDesign
 from .errors import LonelyPSUError
 
 __all__ = ["Cells", "factorize_keys", "linearized_variance", "make_cells", "rowsum"]
@@ -185,7 +185,7 @@ def make_cells(
     n_base = int(base.max()) + 1
     calib_groups: list[tuple[np.ndarray, int]] = []
     for step in design.calibration:
-        if isinstance(step, PostStratification):
+        if isinstance(step, PostStratificationStep):
             calib_groups.append((step.group, len(step.labels)))
         else:
             calib_groups.extend((m.group, len(m.labels)) for m in step.margins)
@@ -225,7 +225,7 @@ def make_cells(
     count = np.bincount(rc, minlength=n_cells).astype(np.float64)
     calibration: list[CalibrationCells] = []
     for block, step in enumerate(design.calibration):
-        if isinstance(step, PostStratification):
+        if isinstance(step, PostStratificationStep):
             r_new = np.bincount(rc, weights=step.new_weights[keep], minlength=n_cells) / weight
             r_old = np.bincount(rc, weights=step.old_weights[keep], minlength=n_cells) / weight
             calibration.append(

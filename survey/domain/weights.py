@@ -32,7 +32,8 @@ from analysis.weighting import (
     trim_weights,
     weight_diagnostics,
 )
-from survey.domain.releases import Progress, UnitTree, _
+from survey.domain.releases import Progress, UnitTree
+from survey.i18n import _
 from survey.models import AuditEntry, SampleFrame, StaffUser, SurveyRound, Unit, WeightSet
 
 FRAME_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from analysis import DesignSpec, LonelyPSUError, build_design
-from analysis.calibration import rake
 from analysis.indices import IndexSpec, compute_indices
+from analysis.weighting import rake_design
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REF = json.loads((FIXTURES / "sipas_small.json").read_text())
@@ -62,7 +62,7 @@ def _results(case: str):
         return _CACHE[case]
     if case == "raked":
         design = build_design(DATA, DesignSpec(weight="wt", strata="province", psu="commune"))
-        design, report = rake(
+        design, report = rake_design(
             design,
             DATA,
             {

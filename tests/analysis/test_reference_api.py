@@ -24,8 +24,8 @@ from analysis import (
     domain_difference,
     estimate,
 )
-from analysis.calibration import post_stratify, rake
 from analysis.replicate import make_replicates
+from analysis.weighting import poststratify_design, rake_design
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "api"
 if not REFERENCE.exists():  # repository checked out elsewhere
@@ -81,12 +81,12 @@ def _compute(record: dict):
     elif key == "clus1_raked":
         data, design = _design("clus1")
         margins = next(r["margins"] for r in RECORDS if r["design"] == key and "margins" in r)
-        design, report = rake(design, data, margins)
+        design, report = rake_design(design, data, margins)
         assert report.converged
     elif key == "strat_poststrat":
         data, design = _design("strat")
         ((column, population),) = record["poststrata"].items()
-        design = post_stratify(design, data, column, population)
+        design = poststratify_design(design, data, column, population)
     else:
         data, design = _design(key)
     if record["statistic"] == "domain_difference":

@@ -15,7 +15,6 @@ from scipy.optimize import linprog
 
 from analysis.errors import AnalysisError, ConvergenceError, DesignError
 from analysis.weighting import (
-    _solve_clipped_scale,
     base_weights,
     nonresponse_adjust,
     poststratify,
@@ -23,6 +22,7 @@ from analysis.weighting import (
     trim_weights,
     weight_diagnostics,
 )
+from analysis.weighting.arrays import _solve_clipped_scale
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

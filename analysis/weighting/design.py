@@ -1,5 +1,7 @@
-"""Post-stratification and raking to known population margins (R ``postStratify``/``rake``).
+"""Post-stratification and raking of a survey design (R ``postStratify``/``rake``).
 
+The design-level side of :mod:`analysis.weighting` (the array-level side is
+:func:`~analysis.weighting.poststratify` and :func:`~analysis.weighting.rake`).
 Both return a new :class:`~analysis.design.SurveyDesign` whose weights match
 the population counts and which remembers each adjustment, so that variances
 are computed as R computes them: influence values are replaced by residuals
@@ -19,10 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import PostStratification, Raking, RakingMargin, SurveyDesign, get_column
-from .errors import ConvergenceError, DesignError
+from analysis.design import (
+    PostStratificationStep,
+    RakingMargin,
+    RakingStep,
+    SurveyDesign,
+    get_column,
+)
+from analysis.errors import ConvergenceError, DesignError
 
-__all__ = ["RakingReport", "post_stratify", "rake"]
+__all__ = ["RakingReport", "poststratify_design", "rake_design"]
 
 
 def _groups(data: Any, columns: str | Sequence[str]) -> tuple[np.ndarray, list[str], str]:
@@ -67,7 +75,7 @@ def _population_vector(
     return np.array([pop[lab] for lab in labels])
 
 
-def post_stratify(
+def poststratify_design(
     design: SurveyDesign,
     data: Any,
     strata: str | Sequence[str],
@@ -107,7 +115,7 @@ def post_stratify(
     pop = _population_vector(labels, population, column, partial)
     sample = np.bincount(group, weights=design.weights, minlength=len(labels))
     new = design.weights * (pop / sample)[group]
-    step = PostStratification(
+    step = PostStratificationStep(
         column=column,
         group=group,
         labels=np.asarray(labels, dtype=object),
@@ -157,7 +165,7 @@ class RakingReport:
         return self.summary()
 
 
-def rake(
+def rake_design(
     design: SurveyDesign,
     data: Any,
     margins: Mapping[str, Mapping[Any, float]],
@@ -261,7 +269,7 @@ def rake(
             f"{max_iter} iterations (largest change {delta:.4g} >= epsilon {eps:g})",
             report,
         )
-    step = Raking(
+    step = RakingStep(
         margins=tuple(
             RakingMargin(
                 column=name, group=group, labels=np.asarray(labels, dtype=object), weights=sw
