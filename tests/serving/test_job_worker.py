@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from survey import PROJECT_ROOT
 from survey.extensions import db
 from survey.models import Job, JobStatus
-from survey.serving.queue import start_job, wait_for_job, worker_invocation
+from survey.serving.queue import start_job, wait_for_job, worker_beside, worker_invocation
 
 
 def slow_job(session, progress, *, seconds: float) -> dict:
@@ -29,6 +29,10 @@ def slow_job(session, progress, *, seconds: float) -> dict:
 
 def quick_job(session, progress) -> dict:
     return {"answer": 42}
+
+
+def pid_job(session, progress) -> dict:
+    return {"pid": os.getpid()}
 
 
 @pytest.fixture
@@ -125,3 +129,24 @@ def test_a_job_function_the_worker_cannot_import_is_refused_before_it_is_stored(
     with pytest.raises(ValueError, match="define it at module level"):
         start_job(queued_app, "test", local_work)
     assert db.session.query(Job).count() == 0
+
+
+def test_sipas_serve_s_worker_is_started_again_when_it_dies(queued_app, monkeypatch):
+    """``worker_beside`` (what ``sipas serve`` runs gunicorn in) restarts a killed worker, which recovers."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(Path(__file__).parent), str(PROJECT_ROOT)]))
+    with worker_beside(queued_app, workers=1, restart_delay=0.2):
+        job = start_job(queued_app, "test", slow_job, seconds=60)
+        deadline = time.monotonic() + 90
+        while not ((running := _row(job.id)).status == JobStatus.RUNNING and running.progress > 0):
+            assert time.monotonic() < deadline, running.status
+            time.sleep(0.1)
+        pid = int(running.result["worker"].rpartition(":")[2])
+        os.kill(pid, signal.SIGKILL)
+        assert wait_for_job(job.id, timeout=90)
+        assert _row(job.id).result["type"] == "Interrupted"
+        job = start_job(queued_app, "test", pid_job)
+        assert wait_for_job(job.id, timeout=90)
+        second = _row(job.id).result["pid"]
+        assert second != pid
+    with pytest.raises(ProcessLookupError):  # the block's end stopped the worker
+        os.kill(second, 0)
