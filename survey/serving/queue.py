@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -53,6 +54,7 @@ from survey.models import Job, JobStatus
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "sipas-jobs"
+_STOPPED = (0, -signal.SIGINT, -signal.SIGTERM)  # exit statuses of a worker told to stop
 _create_lock = threading.Lock()
 
 
@@ -94,7 +96,7 @@ def _create_queue(app: Flask) -> JobQueue:
             run_job(db.engine, job_id, func)
 
     @huey.signal(SIGNAL_INTERRUPTED)
-    def interrupted(signal: str, task: Any, *args: Any, **kwargs: Any) -> None:
+    def interrupted(signal_name: str, task: Any, *args: Any, **kwargs: Any) -> None:
         with app.app_context(), Session(db.engine) as session:
             interrupt_job(session, task.args[0])
             session.commit()
@@ -214,7 +216,11 @@ def worker_invocation(app: Flask, workers: int) -> tuple[list[str], dict[str, st
 
 @contextmanager
 def worker_beside(app: Flask, workers: int = 1, restart_delay: float = 1.0) -> Iterator[None]:
-    """Run ``sipas worker`` in a child process while the block runs; start it again if it stops."""
+    """Run ``sipas worker`` in a child process while the block runs; start it again if it dies.
+
+    A worker that was stopped (status 0, or SIGINT or SIGTERM before its
+    handlers were set: gunicorn's shutdown, an operator) is not started again.
+    """
     if workers <= 0 or job_queue(app).huey.immediate:
         yield
         return
@@ -225,12 +231,12 @@ def worker_beside(app: Flask, workers: int = 1, restart_delay: float = 1.0) -> I
     def supervise() -> None:
         while True:
             code = children[-1].wait()
-            if stopping.wait(restart_delay):
+            if code in _STOPPED or stopping.wait(restart_delay):
                 return
             with lock:
                 if stopping.is_set():
                     return
-                log.warning("sipas worker stopped (exit status %s); starting it again", code)
+                log.warning("sipas worker died (exit status %s); starting it again", code)
                 children.append(subprocess.Popen(command, env=env))
 
     threading.Thread(target=supervise, name="sipas-worker-supervisor", daemon=True).start()
