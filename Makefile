@@ -30,7 +30,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/sipas db upgrade
 	$(BIN)/sipas demo
-	$(BIN)/sipas serve --host $(HOST) --port $(PORT)
+	$(BIN)/sipas serve --host $(HOST) --port $(PORT)  # and a sipas worker for the background jobs
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

@@ -33,3 +33,7 @@ class DefaultConfig:
     KIOSK_KEEP_PARTIAL_WITH_MAIN_RATING = True
     QUESTIONNAIRE_DIR: str | None = None  # default: <project>/questionnaires
     PUBLIC_BASE_URL: str | None = None  # e.g. https://sipas.example.gov.vn, for QR codes and letters
+    # Where background jobs wait for `sipas worker` (survey.serving.queue): None is an SQLite
+    # file <instance>/jobs.db ("immediate" when TESTING); "redis://host:6379/0" for Redis;
+    # "immediate" runs each job in the caller as it is started (no worker).
+    JOB_QUEUE_URL: str | None = None

@@ -8,6 +8,7 @@ import click
 
 from survey.cli.app import create_cli_app
 from survey.i18n import _
+from survey.serving.queue import worker_beside
 from survey.settings import DEFAULT_CONNECTIONS
 
 
@@ -17,7 +18,9 @@ from survey.settings import DEFAULT_CONNECTIONS
 @click.option("--workers", default=None, type=int, help=_("Số tiến trình (mặc định: 2 với SQLite, 2 × số lõi + 1 với PostgreSQL)."))
 @click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=int,
               help=_("Số kết nối mở tối đa mỗi tiến trình (mỗi kết nối một luồng)."))
-def serve_command(host: str, port: int, workers: int | None, connections: int) -> None:
+@click.option("--job-workers", default=1, show_default=True, type=click.IntRange(min=0),
+              help=_("Số việc nền chạy cùng lúc trong tiến trình `sipas worker` đi kèm (0: không chạy nó, khi đã có `sipas worker` riêng)."))
+def serve_command(host: str, port: int, workers: int | None, connections: int, job_workers: int) -> None:
     from survey.serving.server import run_gunicorn
 
     app = create_cli_app()
@@ -25,4 +28,5 @@ def serve_command(host: str, port: int, workers: int | None, connections: int) -
     click.echo(_("SIPAS đang chạy tại http://%(host)s:%(port)d/", host=host, port=port))
     if urls.exists():
         click.echo(urls.read_text(encoding="utf-8").replace("{base}", f"http://{host}:{port}"))
-    run_gunicorn(app, host=host, port=port, workers=workers, connections=connections)
+    with worker_beside(app, workers=job_workers):  # the jobs the pages start need a worker
+        run_gunicorn(app, host=host, port=port, workers=workers, connections=connections)

@@ -1,30 +1,34 @@
-"""Long computations in the background, with progress for the browser and the CLI.
+"""Long computations run by the job queue's worker, with progress for the browser and the CLI.
 
-:func:`start_job` stores a :class:`~survey.models.Job`, commits it, and runs
-``func(session, progress, **params)`` in a thread with its own application
-context and database session. ``progress(fraction, message)`` commits the
-job's progress in a separate short transaction, so a browser polling the
-``jobs`` row sees it move while the work's own transaction is still open.
-The work's session is committed when ``func`` returns (its return value, a
-JSON-ready dict, becomes ``Job.result``) and rolled back when it raises (the
-job is then ``failed`` with the error as its message).
+No Flask and no queue here: :mod:`survey.serving.queue` stores a job with
+:func:`create_job`, enqueues it, and the worker (``sipas worker``) calls
+:func:`run_job`. ``progress(fraction, message)`` commits the job's progress in
+a separate short transaction, so a browser polling the ``jobs`` row sees it
+move while the work's own transaction is still open. The work's session is
+committed when the job function returns (its return value, a JSON-ready dict,
+becomes ``Job.result``) and rolled back when it raises (the job is then
+``failed`` with the error as its message). While a job runs, ``Job.result``
+names the worker process running it, so :func:`fail_interrupted_jobs` can tell
+a job whose worker was killed from one still at work.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
+import socket
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from survey.i18n import _
 from survey.models import Job, JobStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -32,9 +36,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 JobFunction = Callable[..., dict[str, Any] | None]
 
-_threads: dict[int, threading.Thread] = {}
-
-# Job kinds the web pages start by name: kind -> "module:function".
+# Job kinds the web pages and the CLI start by name: kind -> "module:function".
 JOB_KINDS = {
     "compute_release": "survey.domain.releases:compute_release_job",
     "compute_weights": "survey.domain.weights:compute_weights_job",
@@ -43,8 +45,6 @@ JOB_KINDS = {
 
 def job_function(kind: str) -> JobFunction:
     """The function registered for a job kind."""
-    import importlib
-
     try:
         module_name, name = JOB_KINDS[kind].split(":")
     except KeyError:
@@ -52,14 +52,27 @@ def job_function(kind: str) -> JobFunction:
     return getattr(importlib.import_module(module_name), name)
 
 
-def _update_job(engine: Any, job_id: int, **values: Any) -> None:
+def this_worker() -> str:
+    """This process as a job's worker: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def create_job(session: Session, kind: str, parameters: dict[str, Any], user_id: int | None = None) -> Job:
+    """A queued job (flush only; the caller commits before the worker can see it)."""
+    job = Job(kind=kind, status=JobStatus.QUEUED, progress=0.0, message="", parameters=parameters, user_id=user_id)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _update_job(engine: Engine, job_id: int, **values: Any) -> None:
     """Write job fields in a transaction of their own."""
     with Session(engine) as session:
         session.execute(update(Job).where(Job.id == job_id).values(**values))
         session.commit()
 
 
-def _job_progress(engine: Any, job_id: int, min_interval: float = 0.25) -> Progress:
+def _job_progress(engine: Engine, job_id: int, min_interval: float = 0.25) -> Progress:
     """A progress callback that commits at most every ``min_interval`` seconds (and at 1.0)."""
     last = [0.0]
 
@@ -76,91 +89,93 @@ def _job_progress(engine: Any, job_id: int, min_interval: float = 0.25) -> Progr
     return progress
 
 
-def _run(app: Flask, job_id: int, func: JobFunction, params: dict[str, Any]) -> None:
-    from survey.extensions import db
+def _fail(engine: Engine, job_id: int, message: str, error_type: str) -> None:
+    _update_job(
+        engine, job_id, status=JobStatus.FAILED, message=message[:255], finished_at=utcnow(),
+        result={"error": message, "type": error_type},
+    )
 
-    with app.app_context():
-        engine = db.engine
-        _update_job(engine, job_id, status=JobStatus.RUNNING, message="")
+
+def run_job(engine: Engine, job_id: int, func: JobFunction | None = None) -> None:
+    """Run a queued job: ``func(session, progress, **parameters)``, by default its kind's function."""
+    with Session(engine) as session:
+        claimed = session.execute(
+            update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+            .values(status=JobStatus.RUNNING, message="", result={"worker": this_worker()})
+        )
+        session.commit()
+        if claimed.rowcount != 1:  # deleted, or already run (a task delivered twice)
+            log.warning("job %s is not queued; not run", job_id)
+            return
+        job = session.get(Job, job_id)
+        kind, params = job.kind, dict(job.parameters or {})
+    with Session(engine) as session:
         try:
-            result = func(db.session, _job_progress(engine, job_id), **params)
-            db.session.commit()
+            result = (func or job_function(kind))(session, _job_progress(engine, job_id), **params)
+            session.commit()
         except Exception as exc:  # the job records every failure; nothing else would see it
-            db.session.rollback()
+            session.rollback()
             log.exception("job %s failed", job_id)
-            message = str(exc) or type(exc).__name__
-            _update_job(
-                engine, job_id, status=JobStatus.FAILED, message=message[:255], finished_at=utcnow(),
-                result={"error": message, "type": type(exc).__name__},
-            )
+            _fail(engine, job_id, str(exc) or type(exc).__name__, type(exc).__name__)
         else:
             _update_job(
                 engine, job_id, status=JobStatus.DONE, progress=1.0, finished_at=utcnow(), result=result or {},
             )
-        finally:
-            db.session.remove()
 
 
-def start_job(
-    app: Flask | Any,
-    kind: str,
-    func: JobFunction | Mapping[str, Any] | None = None,
-    /,
-    *,
-    user: Any = None,
-    user_id: int | None = None,
-    **params: Any,
-) -> Job:
-    """Store a queued job, start ``func(session, progress, **params)`` in a thread, return the job.
-
-    ``func`` defaults to the function registered for ``kind`` in
-    :data:`JOB_KINDS` (``compute_release``: ``round_id``, ``title``,
-    ``weight_set_id``, ``parameters``, ``publish``, ``supersedes_id``;
-    ``compute_weights``: ``round_id``, ``frame_id``, ...). The job's user
-    (``user`` or ``user_id``) is passed on as ``user_id``. ``params`` must be
-    JSON-ready: they are stored with the job. The returned :class:`Job`
-    belongs to the caller's ``db.session`` (``db.session.refresh(job)`` shows
-    progress).
-
-    Also accepted, for callers inside a request: a session (or anything not
-    a Flask app) instead of ``app`` (the current app is used) and a dict of
-    parameters instead of ``func`` (the registered function is used).
-    """
-    from flask import current_app
-
-    from survey.extensions import db
-
-    if not isinstance(app, Flask):
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if isinstance(func, Mapping):
-        params = {**func, **params}
-        func = None
-    func = func or job_function(kind)
-    if user is not None and user_id is None:
-        user_id = user.id
-    if user_id is not None and kind in JOB_KINDS:
-        params = {**params, "user_id": user_id}
-
-    with Session(db.engine) as session:
-        job = Job(kind=kind, status=JobStatus.QUEUED, progress=0.0, message="", parameters=params, user_id=user_id)
-        session.add(job)
-        session.commit()
-        job_id = job.id
-    thread = threading.Thread(target=_run, args=(app, job_id, func, params), name=f"sipas-job-{job_id}", daemon=True)
-    _threads[job_id] = thread
-    thread.start()
-    return db.session.get(Job, job_id)
+def fail_job(engine: Engine, job_id: int, message: str) -> None:
+    """Mark a job failed that could not be run (e.g. it could not be enqueued)."""
+    _fail(engine, job_id, message, "JobNotRun")
 
 
-def wait_for_job(job_id: int, timeout: float | None = None) -> bool:
-    """Wait until a job started in this process ends; returns whether it ended."""
-    thread = _threads.get(job_id)
-    if thread is None:
-        return True
-    thread.join(timeout)
-    if thread.is_alive():
+def _worker_gone(worker: str | None, *, starting: bool) -> bool:
+    """Whether the worker process named ``host:pid`` no longer exists (unknown on other hosts)."""
+    if not worker:
+        return True  # started by a version that ran jobs in web threads: they died with it
+    host, _sep, pid_text = worker.rpartition(":")
+    if host != socket.gethostname():
         return False
-    _threads.pop(job_id, None)
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return starting  # a job of a previous process that had this pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _interrupt(job: Job, worker: str | None) -> None:
+    message = _("Bị gián đoạn: tiến trình chạy việc nền đã dừng (%(worker)s).", worker=worker or "?")
+    job.status, job.message, job.finished_at = JobStatus.FAILED, message[:255], utcnow()
+    job.result = {"error": message, "type": "Interrupted", "worker": worker}
+
+
+def fail_interrupted_jobs(session: Session, *, starting: bool = True) -> list[int]:
+    """Mark failed the running jobs whose worker process has died (flush only); their ids.
+
+    ``starting``: this process runs no job yet, so a job recorded with this
+    process's pid was left by an earlier process that had the same pid.
+    """
+    interrupted = []
+    for job in session.scalars(select(Job).where(Job.status == JobStatus.RUNNING).with_for_update()):
+        worker = (job.result or {}).get("worker")
+        if _worker_gone(worker, starting=starting):
+            _interrupt(job, worker)
+            interrupted.append(job.id)
+    session.flush()
+    return interrupted
+
+
+def interrupt_job(session: Session, job_id: int) -> bool:
+    """Mark a job failed whose worker is stopping in the middle of it (flush only); whether it was running."""
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.status != JobStatus.RUNNING:
+        return False
+    _interrupt(job, (job.result or {}).get("worker"))
+    session.flush()
     return True
 
 

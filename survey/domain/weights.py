@@ -468,7 +468,7 @@ def compute_weights_job(
     trim_median_multiple: float | None = None,
     user_id: int | None = None,
 ) -> dict[str, Any]:
-    """The ``compute_weights`` background job (see :func:`survey.domain.jobs.start_job`)."""
+    """The ``compute_weights`` background job (see :func:`survey.serving.queue.start_job`)."""
     survey_round = session.get(SurveyRound, round_id)
     frame = session.get(SampleFrame, frame_id)
     if survey_round is None or frame is None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.domain.jobs import job_dict, start_job, text_progress, wait_for_job
+from survey.domain.jobs import job_dict, text_progress
 from survey.models import (
     Job,
     JobStatus,
@@ -21,6 +21,7 @@ from survey.models import (
     Unit,
     UnitKind,
 )
+from survey.serving.queue import start_job, wait_for_job
 
 
 def _seen_progress(engine, job_id: int) -> tuple[str, float, str]:

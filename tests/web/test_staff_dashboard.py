@@ -255,8 +255,8 @@ def test_dashboard_in_english(staff_app):
 
 
 def test_statistician_computes_follows_progress_reviews_and_publishes(staff_app, session):
-    from survey.domain.jobs import wait_for_job
     from survey.models import AuditEntry, Job, JobStatus
+    from survey.serving.queue import wait_for_job
 
     survey_round = session.scalar(
         select(SurveyRound).where(SurveyRound.code.like("sipas-2%")).order_by(SurveyRound.ends_on.desc())

@@ -179,4 +179,10 @@ EN = {
     "Chỉ số là tỉ lệ câu trả lời hài lòng hoặc rất hài lòng trong số câu trả lời hợp lệ (không tính “chưa trải qua”), có trọng số theo thiết kế mẫu.": "An index is the share of satisfied or very satisfied answers among the valid answers (“not experienced” left out), weighted by the sample design.",
     "“Cao hơn”/“Thấp hơn”: khác biệt có ý nghĩa thống kê với đơn vị cấp trên sau hiệu chỉnh Holm; thứ hạng là khoảng tin cậy của thứ hạng giữa các đơn vị cùng cấp.": "“Higher”/“Lower”: a statistically significant difference from the parent unit after Holm's adjustment; the rank is a confidence interval for the rank among units of the same level.",
     "Dấu vân tay dữ liệu": "Data fingerprint",
+    "Bị gián đoạn: tiến trình chạy việc nền đã dừng (%(worker)s).": "Interrupted: the worker stopped (%(worker)s).",
+    "Chạy các việc nền (tính kết quả, tính trọng số) từ hàng đợi việc.": "Run the background jobs (releases, weights) from the job queue.",
+    "Số việc chạy cùng lúc (mỗi việc một luồng).": "How many jobs run at once (a thread each).",
+    "Hàng đợi việc là 'immediate': việc nền chạy ngay nơi bắt đầu, không cần tiến trình này.": "The job queue is 'immediate': jobs run where they are started; no worker is needed.",
+    "Đang chạy việc nền từ %(queue)s (Ctrl-C để dừng).": "Running background jobs from %(queue)s (Ctrl-C to stop).",
+    "Số việc nền chạy cùng lúc trong tiến trình `sipas worker` đi kèm (0: không chạy nó, khi đã có `sipas worker` riêng).": "Jobs run at once by the `sipas worker` started alongside (0: none, when a `sipas worker` runs on its own).",
 }

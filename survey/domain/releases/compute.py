@@ -429,7 +429,7 @@ def compute_release_job(
     publish: bool = False,
     user_id: int | None = None,
 ) -> dict[str, Any]:
-    """The ``compute_release`` background job (see :func:`survey.domain.jobs.start_job`)."""
+    """The ``compute_release`` background job (see :func:`survey.serving.queue.start_job`)."""
     survey_round = session.get(SurveyRound, round_id)
     if survey_round is None:
         raise ReleaseError(_("Không có đợt khảo sát #%(id)d.", id=round_id))

@@ -60,8 +60,8 @@ def compute():
     if not form.validate_on_submit():
         flash(_("Vui lòng chọn đợt khảo sát và đặt tên cho bản kết quả."), "error")
         return redirect(url_for("staff.releases"))
-    from survey.domain.jobs import start_job
     from survey.domain.releases import current_release
+    from survey.serving.queue import start_job
 
     survey_round = db.session.get(SurveyRound, form.round_id.data)
     published = current_release(db.session, survey_round)  # a new release of a round corrects it
