@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 # `sipas serve`: open connections per worker process, each served by a thread of
 # its own (survey.serving.server); more wait in the listen queue. An idle kept-alive
@@ -33,3 +33,9 @@ class DefaultConfig:
     KIOSK_KEEP_PARTIAL_WITH_MAIN_RATING = True
     QUESTIONNAIRE_DIR: str | None = None  # default: <project>/questionnaires
     PUBLIC_BASE_URL: str | None = None  # e.g. https://sipas.example.gov.vn, for QR codes and letters
+    # `sipas serve`'s gunicorn worker (SIPAS_SERVE_WORKER, or `sipas serve --worker`):
+    # "connection-threads", ours (survey.serving.server: a thread per open connection,
+    # the fastest; it relies on gunicorn's internals, so on a gunicorn outside
+    # survey.serving.server.SUPPORTED_GUNICORN gthread is used instead), or "gthread",
+    # gunicorn's own threaded worker (the fallback, e.g. right after a gunicorn upgrade).
+    SERVE_WORKER: Literal["connection-threads", "gthread"] = "connection-threads"

@@ -8,6 +8,7 @@ import click
 
 from survey.cli.app import create_cli_app
 from survey.i18n import _
+from survey.serving.server import WORKER_CLASSES, run_gunicorn
 from survey.settings import DEFAULT_CONNECTIONS
 
 
@@ -17,12 +18,16 @@ from survey.settings import DEFAULT_CONNECTIONS
 @click.option("--workers", default=None, type=int, help=_("Số tiến trình (mặc định: 2 với SQLite, 2 × số lõi + 1 với PostgreSQL)."))
 @click.option("--connections", default=DEFAULT_CONNECTIONS, show_default=True, type=int,
               help=_("Số kết nối mở tối đa mỗi tiến trình (mỗi kết nối một luồng)."))
-def serve_command(host: str, port: int, workers: int | None, connections: int) -> None:
-    from survey.serving.server import run_gunicorn
-
+@click.option("--worker", type=click.Choice(list(WORKER_CLASSES)), default=None,
+              help=_("Loại worker của gunicorn (mặc định: thiết lập SERVE_WORKER, connection-threads)."))
+def serve_command(host: str, port: int, workers: int | None, connections: int, worker: str | None) -> None:
     app = create_cli_app()
+    worker = worker or app.config["SERVE_WORKER"]
+    if worker not in WORKER_CLASSES:
+        raise click.UsageError(_("SERVE_WORKER không hợp lệ: %(worker)s; chọn một trong: %(choices)s.",
+                                 worker=worker, choices=", ".join(WORKER_CLASSES)))
     urls = Path(app.instance_path) / "demo-urls.txt"
     click.echo(_("SIPAS đang chạy tại http://%(host)s:%(port)d/", host=host, port=port))
     if urls.exists():
         click.echo(urls.read_text(encoding="utf-8").replace("{base}", f"http://{host}:{port}"))
-    run_gunicorn(app, host=host, port=port, workers=workers, connections=connections)
+    run_gunicorn(app, host=host, port=port, workers=workers, connections=connections, worker=worker)

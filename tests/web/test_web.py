@@ -177,3 +177,15 @@ def test_an_unexpected_api_error_is_the_json_error_shape_with_a_logged_request_i
 def test_every_answer_has_its_own_request_id(client):
     first, second = client.get("/api/v1/health"), client.get("/api/v1/health")
     assert first.headers["X-Request-Id"] != second.headers["X-Request-Id"]
+
+
+def test_app_wide_rate_limits_spare_the_api(tmp_path):
+    from survey import create_app
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test", "TESTING": True,
+                      "RATELIMIT_DEFAULT": "1/minute"})
+    client = app.test_client()
+    assert [client.get("/").status_code for _ in range(2)] == [302, 429]  # pages: the default limit
+    health = [client.get("/api/v1/health") for _ in range(3)]
+    assert [r.status_code for r in health] == [200] * 3  # the API has its own limits (survey.web.api.guards)
+    assert not any("X-RateLimit-Limit" in r.headers for r in health)
