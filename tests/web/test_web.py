@@ -179,11 +179,17 @@ def test_every_answer_has_its_own_request_id(client):
     assert first.headers["X-Request-Id"] != second.headers["X-Request-Id"]
 
 
-def test_app_wide_rate_limits_spare_the_api(tmp_path):
+def test_app_wide_rate_limits_spare_the_api(tmp_path, monkeypatch):
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
     from survey import create_app
 
+    # A limiter of its own: the shared one keeps the limits of every app it was bound to.
+    limiter = Limiter(key_func=get_remote_address, default_limits=["1/minute"])
+    monkeypatch.setattr("survey.extensions.limiter", limiter)
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test", "TESTING": True,
-                      "RATELIMIT_DEFAULT": "1/minute"})
+                      "RATELIMIT_ENABLED": True})
     client = app.test_client()
     assert [client.get("/").status_code for _ in range(2)] == [302, 429]  # pages: the default limit
     health = [client.get("/api/v1/health") for _ in range(3)]
