@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask
 
+from survey.web.errors import SipasFlask, register_error_pages
+
 __version__ = "0.1.0"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -31,7 +33,7 @@ SECURITY_HEADERS = (
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the SIPAS application."""
-    app = Flask(
+    app = SipasFlask(
         __name__,
         instance_path=(test_config or {}).get("INSTANCE_PATH")
         or os.environ.get("SIPAS_INSTANCE_PATH", str(DEFAULT_INSTANCE_PATH)),
@@ -51,7 +53,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ext.db.init_app(app)
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
-    _spare_the_api_flask_limiter(app, ext.limiter)
     ext.login.init_app(app)
     from survey.web.i18n import init_i18n
 
@@ -70,6 +71,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     ext.csrf.exempt(api.bp)
+    # The API applies its own per-device and per-address limits (survey.web.api.guards);
+    # Flask-Limiter's default and application limits skip it (limits decorated on an
+    # API route itself would still apply).
+    ext.limiter.exempt(api.bp)
 
     from survey.web.auth import init_auth
 
@@ -83,6 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _register_transaction_boundary(app)
     _register_security_headers(app)
+    register_error_pages(app)
     from survey.serving.lane import SubmissionLane
 
     app.wsgi_app = SubmissionLane(app, app.wsgi_app, f"{api.bp.url_prefix}/responses")  # type: ignore[method-assign]
@@ -103,40 +109,6 @@ def trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
-
-
-def _spare_the_api_flask_limiter(app: Flask, limiter) -> int:
-    """Skip Flask-Limiter's per-request hooks on the JSON API; returns how many hooks were wrapped.
-
-    The API blueprint is exempt from Flask-Limiter's limits and applies its own
-    per-device and per-address limits (survey.web.api.guards). Even with nothing to
-    limit, the extension's before- and after-request hooks resolve the
-    request's limits and cost about 0.1 ms of CPU per submission, a tenth of
-    the whole request; pages keep them.
-    """
-    import functools
-
-    from flask import request
-
-    def skip_on_api(hook):
-        @functools.wraps(hook)
-        def wrapped(*args):
-            if request.blueprint == "api":
-                return args[0] if args else None  # after_request hooks return the response
-            return hook(*args)
-
-        return wrapped
-
-    wrapped = 0
-    for registry in (app.before_request_funcs, app.after_request_funcs):
-        hooks = registry.get(None, [])
-        for position, hook in enumerate(hooks):
-            owner = hook.args[0] if isinstance(hook, functools.partial) and hook.args else getattr(hook, "__self__", None)
-            if owner is limiter:
-                hooks[position] = skip_on_api(hook)
-                wrapped += 1
-    app.extensions["sipas_limiter_hooks_spared"] = wrapped
-    return wrapped
 
 
 def _register_security_headers(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 # `sipas serve`: open connections per worker process, each served by a thread of
 # its own (survey.serving.server); more wait in the listen queue. An idle kept-alive
@@ -37,3 +37,9 @@ class DefaultConfig:
     # file <instance>/jobs.db ("immediate" when TESTING); "redis://host:6379/0" for Redis;
     # "immediate" runs each job in the caller as it is started (no worker).
     JOB_QUEUE_URL: str | None = None
+    # `sipas serve`'s gunicorn worker (SIPAS_SERVE_WORKER, or `sipas serve --worker`):
+    # "connection-threads", ours (survey.serving.server: a thread per open connection,
+    # the fastest; it relies on gunicorn's internals, so on a gunicorn outside
+    # survey.serving.server.SUPPORTED_GUNICORN gthread is used instead), or "gthread",
+    # gunicorn's own threaded worker (the fallback, e.g. right after a gunicorn upgrade).
+    SERVE_WORKER: Literal["connection-threads", "gthread"] = "connection-threads"

@@ -9,6 +9,7 @@ import click
 from survey.cli.app import create_cli_app
 from survey.i18n import _
 from survey.serving.queue import worker_beside
+from survey.serving.server import WORKER_CLASSES, run_gunicorn
 from survey.settings import DEFAULT_CONNECTIONS
 
 
@@ -20,13 +21,18 @@ from survey.settings import DEFAULT_CONNECTIONS
               help=_("Số kết nối mở tối đa mỗi tiến trình (mỗi kết nối một luồng)."))
 @click.option("--job-workers", default=1, show_default=True, type=click.IntRange(min=0),
               help=_("Số việc nền chạy cùng lúc trong tiến trình `sipas worker` đi kèm (0: không chạy nó, khi đã có `sipas worker` riêng)."))
-def serve_command(host: str, port: int, workers: int | None, connections: int, job_workers: int) -> None:
-    from survey.serving.server import run_gunicorn
-
+@click.option("--worker", type=click.Choice(list(WORKER_CLASSES)), default=None,
+              help=_("Loại worker của gunicorn (mặc định: thiết lập SERVE_WORKER, connection-threads)."))
+def serve_command(host: str, port: int, workers: int | None, connections: int, worker: str | None,
+                  job_workers: int) -> None:
     app = create_cli_app()
+    worker = worker or app.config["SERVE_WORKER"]
+    if worker not in WORKER_CLASSES:
+        raise click.UsageError(_("SERVE_WORKER không hợp lệ: %(worker)s; chọn một trong: %(choices)s.",
+                                 worker=worker, choices=", ".join(WORKER_CLASSES)))
     urls = Path(app.instance_path) / "demo-urls.txt"
     click.echo(_("SIPAS đang chạy tại http://%(host)s:%(port)d/", host=host, port=port))
     if urls.exists():
         click.echo(urls.read_text(encoding="utf-8").replace("{base}", f"http://{host}:{port}"))
     with worker_beside(app, workers=job_workers):  # the jobs the pages start need a worker
-        run_gunicorn(app, host=host, port=port, workers=workers, connections=connections)
+        run_gunicorn(app, host=host, port=port, workers=workers, connections=connections, worker=worker)

@@ -15,7 +15,6 @@ session may choose the language), a body without a Content-Length, or
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any
@@ -27,16 +26,20 @@ from werkzeug.http import HTTP_STATUS_CODES
 from survey import SECURITY_HEADERS
 from survey.extensions import db
 from survey.web.api.operations import submit
-from survey.web.api.payload import ApiError, field_error, too_large
+from survey.web.api.payload import too_large
+from survey.web.errors import (
+    JSON_HEADERS,
+    REQUEST_ID_HEADER,
+    ApiError,
+    field_error,
+    internal_error,
+    json_bytes,
+    json_error,
+    log_unexpected,
+)
 from survey.web.i18n import api_locale
 
-JSON_HEADERS = (("Content-Type", "application/json"), ("Cache-Control", "no-store"))
 _STATUS_LINES = {code: f"{code} {reason.upper()}" for code, reason in HTTP_STATUS_CODES.items()}
-
-
-def json_bytes(body: dict[str, Any]) -> bytes:
-    """An API answer's body: compact JSON, Vietnamese letters as they are."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class _LaneLocale(SimpleNamespace):
@@ -87,17 +90,15 @@ class SubmissionLane:
         g._flask_babel = _LaneLocale(environ.get("HTTP_ACCEPT_LANGUAGE"))
         error: BaseException | None = None
         try:
-            status, body, extra = self._answer(environ)
-            payload = json_bytes(body)
+            status, headers, payload = self._answer(environ)
         except Exception as exc:  # what Flask does with an unhandled error, in JSON
             error = exc
             if app.testing or app.config.get("PROPAGATE_EXCEPTIONS"):
                 raise
-            app.logger.exception("Exception on %s [POST]", self.path)
+            rid = log_unexpected(app, "POST", self.path, environ, True)
             _rollback()
-            status, extra = 500, {}
-            message = _("Lỗi máy chủ; phiếu chưa được lưu, vui lòng gửi lại sau.")
-            payload = json_bytes({"errors": [field_error("", message, "internal_error")]})
+            status, headers, payload = json_error(internal_error(submission=True))
+            headers.append((REQUEST_ID_HEADER, rid))
         finally:
             if previous_locale is None:
                 g.__dict__.pop("_flask_babel", None)
@@ -105,13 +106,10 @@ class SubmissionLane:
                 g._flask_babel = previous_locale
             if context is not None:
                 context.pop(error)
-        headers = [*JSON_HEADERS, ("Content-Length", str(len(payload))), *SECURITY_HEADERS]
-        if extra:
-            headers.extend(extra.items())
-        start_response(_STATUS_LINES[status], headers)
+        start_response(_STATUS_LINES[status], [*headers, ("Content-Length", str(len(payload))), *SECURITY_HEADERS])
         return [payload]
 
-    def _answer(self, environ: dict) -> tuple[int, dict, dict[str, str] | None]:
+    def _answer(self, environ: dict) -> tuple[int, list[tuple[str, str]], bytes]:
         length = int(environ["CONTENT_LENGTH"])
         limit = self.app.config.get("MAX_CONTENT_LENGTH")
         try:
@@ -123,8 +121,8 @@ class SubmissionLane:
                 raise ApiError(400, [field_error("", message, "incomplete_body")])
             outcome = submit(data, environ.get("REMOTE_ADDR"))
         except ApiError as exc:
-            return exc.status, {"errors": exc.errors}, exc.headers
-        return outcome.status, outcome.body, None
+            return json_error(exc)
+        return outcome.status, list(JSON_HEADERS), json_bytes(outcome.body)
 
 
 def _rollback() -> None:

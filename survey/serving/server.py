@@ -14,6 +14,14 @@ connection that is waiting: 50 tablets connecting at once all landed on one
 worker while the other sat idle. Here each worker publishes how many
 connections it holds (in memory shared by the workers) and stops accepting
 while it holds more than ``BALANCE_SLACK`` above the least loaded live worker.
+
+The worker uses gunicorn's internals (``workers.base.Worker``, ``http.get_parser``
+and the parser's ``unreader``/``finish_body``, ``http.wsgi.create``, ``sock``,
+``util``), which change between gunicorn's major releases. It runs only on the
+gunicorn releases in ``SUPPORTED_GUNICORN``, the range it was tested with; on
+any other, and whenever ``SERVE_WORKER = "gthread"`` (``SIPAS_SERVE_WORKER``,
+``sipas serve --worker gthread``), ``sipas serve`` runs gunicorn's own threaded
+worker (gthread) instead: slower, but it needs nothing of gunicorn's internals.
 """
 
 from __future__ import annotations
@@ -23,16 +31,30 @@ import multiprocessing
 import os
 import select
 import ssl
+import sys
 import threading
 import time
 
+import gunicorn
 from flask import Flask
 from gunicorn import http, sock, util
 from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi
 from gunicorn.workers import base
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
+from survey.i18n import _
 from survey.settings import DEFAULT_CONNECTIONS
+
+# The gunicorn releases ConnectionThreadWorker was tested with; pyproject.toml pins the same range.
+SUPPORTED_GUNICORN = ">=27.0,<28"
+# SERVE_WORKER (survey.settings) → gunicorn's worker_class.
+WORKER_CLASSES = {
+    "connection-threads": "survey.serving.server.ConnectionThreadWorker",
+    "gthread": "gthread",
+}
+GTHREAD_THREADS = 16  # gthread's request threads per process (its default, 1, would serve one request at a time)
 
 BALANCE_SLACK = 1
 READ_TIMEOUT = 10.0  # seconds a connection may take to send a request it has begun (or its first)
@@ -288,8 +310,26 @@ def default_workers(app: Flask) -> int:
     return multiprocessing.cpu_count() * 2 + 1
 
 
+def gunicorn_supported(version: str = gunicorn.__version__) -> bool:
+    """Whether ``version`` of gunicorn is one ConnectionThreadWorker was tested with."""
+    return Version(version) in SpecifierSet(SUPPORTED_GUNICORN)
+
+
+def worker_options(worker: str, connections: int, version: str = gunicorn.__version__) -> dict:
+    """gunicorn's options for a worker of WORKER_CLASSES: gthread also when this gunicorn is not a supported one."""
+    if worker == "connection-threads" and not gunicorn_supported(version):
+        print(_("gunicorn %(version)s nằm ngoài phạm vi đã kiểm thử của worker connection-threads (%(supported)s); "
+                "dùng worker gthread của gunicorn.", version=version, supported=SUPPORTED_GUNICORN), file=sys.stderr)
+        worker = "gthread"
+    options = {"worker_class": WORKER_CLASSES[worker], "worker_connections": connections}
+    if worker == "gthread":
+        options["threads"] = GTHREAD_THREADS
+    return options
+
+
 def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None,
-                 connections: int = DEFAULT_CONNECTIONS) -> None:
+                 connections: int = DEFAULT_CONNECTIONS, worker: str | None = None) -> None:
+    """Serve ``app`` with gunicorn; ``worker`` (default: the SERVE_WORKER setting) chooses the worker class."""
     global _board
     workers = workers or default_workers(app)
     # Room for replacements started while old workers finish (a reload, a worker restart).
@@ -297,8 +337,7 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None,
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_connections": connections,
-        "worker_class": "survey.serving.server.ConnectionThreadWorker",
+        **worker_options(worker or app.config["SERVE_WORKER"], connections),
         "timeout": 120,
         "graceful_timeout": 10,
         "accesslog": None,  # no request log: addresses of respondents are not kept

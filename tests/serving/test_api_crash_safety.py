@@ -8,12 +8,10 @@ store each of them exactly once.
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import os
 import random
 import signal
-import sys
 import threading
 import time
 import uuid
@@ -22,12 +20,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from survey import PROJECT_ROOT
-
-spec = importlib.util.spec_from_file_location("bench_ingest", PROJECT_ROOT / "bench" / "ingest.py")
-ingest = importlib.util.module_from_spec(spec)
-sys.modules.setdefault("bench_ingest", ingest)  # its dataclasses look their module up
-spec.loader.exec_module(ingest)
+from tests.serving.ingest_bench import ingest
 
 PG_URL = os.environ.get("SIPAS_TEST_DATABASE_URL")
 TABLETS = 12

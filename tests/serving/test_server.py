@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import tomllib
 import types
+import urllib.request
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
+import gunicorn
 import pytest
+from click.testing import CliRunner
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
+from survey.cli import main
 from survey.serving import server
+from tests.serving.ingest_bench import ingest
 
 
 def _dead_pid() -> int:
@@ -205,3 +215,63 @@ def test_sigterm_lets_a_request_in_progress_finish(live_server):
         assert (status, body) == (200, b"done")
         assert headers["connection"] == "close"  # a stopping worker does not keep the connection
     assert process.wait(timeout=15) == 0
+
+
+# --- which worker: ours on a supported gunicorn, else gthread ----------------------------
+
+
+def test_the_installed_gunicorn_is_one_the_worker_was_tested_with():
+    assert server.gunicorn_supported(), (
+        f"gunicorn {gunicorn.__version__} is outside SUPPORTED_GUNICORN {server.SUPPORTED_GUNICORN}: "
+        "test ConnectionThreadWorker with it (tests/serving, bench/ingest.py), then widen the range"
+    )
+
+
+def test_pyproject_pins_gunicorn_to_the_supported_range():
+    project = tomllib.loads((Path(server.__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    pins = [Requirement(r) for r in project["project"]["dependencies"] if Requirement(r).name == "gunicorn"]
+    assert [pin.specifier for pin in pins] == [SpecifierSet(server.SUPPORTED_GUNICORN)]
+
+
+def test_an_unsupported_gunicorn_gets_gthread_with_a_clear_message(monkeypatch, capsys):
+    monkeypatch.setenv("SIPAS_LANG", "en")
+    ours = server.worker_options("connection-threads", 50, version=gunicorn.__version__)
+    assert ours == {"worker_class": "survey.serving.server.ConnectionThreadWorker", "worker_connections": 50}
+    assert capsys.readouterr().err == ""
+    for version in ("28.0", "22.0.0"):
+        fallback = server.worker_options("connection-threads", 50, version=version)
+        assert fallback == {"worker_class": "gthread", "worker_connections": 50, "threads": server.GTHREAD_THREADS}
+        assert (f"gunicorn {version} is outside the range the connection-threads worker was tested with "
+                f"({server.SUPPORTED_GUNICORN}); using gunicorn's gthread worker.") in capsys.readouterr().err
+    assert server.worker_options("gthread", 50)["worker_class"] == "gthread"
+    assert capsys.readouterr().err == ""
+
+
+def test_serve_refuses_an_unknown_worker_setting(app, monkeypatch):
+    monkeypatch.setenv("SIPAS_LANG", "en")
+    app.config["SERVE_WORKER"] = "eventlet"
+    result = CliRunner().invoke(main, ["serve"], obj=app)
+    assert result.exit_code == 2
+    assert "Invalid SERVE_WORKER: eventlet; choose one of: connection-threads, gthread." in result.output
+
+
+@pytest.mark.parametrize("worker", ["gthread", "connection-threads"])
+def test_sipas_serve_answers_health_and_a_submission_with_either_worker(worker, tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    (token,) = ingest.prepare_database(database_url, tmp_path / "instance", 1)
+    env = ingest.server_env(database_url, tmp_path / "instance", SIPAS_SERVE_WORKER=worker)
+    log = tmp_path / "server.log"
+    process = ingest.start_server(env, ingest.free_port(), workers=1, connections=None, log=log)
+    port = int(process.args[process.args.index("--port") + 1])
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=5) as health:
+            assert health.status == 200
+        body = ingest.Tablet(token, datetime.now(UTC), random.Random(1)).body()
+        submission = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/responses", data=body,
+                                            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(submission, timeout=5) as created:
+            assert created.status == 201
+        assert ingest.count_responses(database_url) == 1
+    finally:
+        ingest.stop_server(process)
+    assert f"Using worker: {server.WORKER_CLASSES[worker]}" in log.read_text()

@@ -123,3 +123,75 @@ def test_admin_sees_provinces_with_their_former_units(client, login_as, demo):
     login_as("admin")
     html = client.get("/admin/units").get_data(as_text=True)
     assert "Tỉnh Tuyên Quang" in html and "Tỉnh Hà Giang (02)" in html
+
+
+def _broken(app, endpoint: str) -> None:
+    """Make a view fail unexpectedly, answered as in production (not propagated to the test)."""
+
+    def broken(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    app.view_functions[endpoint] = broken
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+
+def _logged_request_id(caplog) -> str:
+    (record,) = [r for r in caplog.records if r.exc_info and "disk on fire" in str(r.exc_info[1])]
+    assert record.request_id in record.getMessage()
+    assert "127.0.0.1" not in caplog.text  # the client's address is never logged
+    return record.request_id
+
+
+def test_an_unexpected_error_is_a_page_in_the_users_language_with_a_logged_request_id(app, caplog):
+    _broken(app, "home")
+    page = app.test_client().get("/")
+    html = page.get_data(as_text=True)
+    request_id = page.headers["X-Request-Id"]
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    assert '<html lang="vi">' in html and "Lỗi máy chủ" in html and f"<code>{request_id}</code>" in html
+    assert re.fullmatch("[0-9a-f]{32}", request_id)
+    assert _logged_request_id(caplog) == request_id
+
+    english = app.test_client()
+    page = english.get("/?lang=en")
+    assert '<html lang="en">' in page.get_data(as_text=True) and "Server error" in page.get_data(as_text=True)
+    assert "Server error" in english.get("/").get_data(as_text=True)  # the session keeps the language
+    assert page.headers["X-Request-Id"] != request_id
+
+
+def test_an_unexpected_api_error_is_the_json_error_shape_with_a_logged_request_id(app, caplog):
+    _broken(app, "api.health")
+    response = app.test_client().get("/api/v1/health", headers={"Accept-Language": "en"})
+    request_id = response.headers["X-Request-Id"]
+    assert response.status_code == 500
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.get_json() == {
+        "errors": [{"field": "", "code": "internal_error",
+                    "message": "Server error; the request was not carried out, please try again later."}],
+        "request_id": request_id,
+    }
+    assert _logged_request_id(caplog) == request_id
+
+
+def test_every_answer_has_its_own_request_id(client):
+    first, second = client.get("/api/v1/health"), client.get("/api/v1/health")
+    assert first.headers["X-Request-Id"] != second.headers["X-Request-Id"]
+
+
+def test_app_wide_rate_limits_spare_the_api(tmp_path, monkeypatch):
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    from survey import create_app
+
+    # A limiter of its own: the shared one keeps the limits of every app it was bound to.
+    limiter = Limiter(key_func=get_remote_address, default_limits=["1/minute"])
+    monkeypatch.setattr("survey.extensions.limiter", limiter)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test", "TESTING": True,
+                      "RATELIMIT_ENABLED": True})
+    client = app.test_client()
+    assert [client.get("/").status_code for _ in range(2)] == [302, 429]  # pages: the default limit
+    health = [client.get("/api/v1/health") for _ in range(3)]
+    assert [r.status_code for r in health] == [200] * 3  # the API has its own limits (survey.web.api.guards)
+    assert not any("X-RateLimit-Limit" in r.headers for r in health)

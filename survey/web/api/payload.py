@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,27 +16,12 @@ from typing import Any
 from flask_babel import gettext as _
 
 from survey.models import Channel
+from survey.web.errors import BAD_CHARACTERS, ApiError, field_error
 
 FIELDS = ("uuid", "questionnaire", "version", "unit", "device_token", "channel", "submitted_at", "answers")
 MAX_ANSWERS = 500
 MAX_CHOICES = 200
 MAX_NUMBER = 1e12  # scores are float32; anything larger is a typing error, not an answer
-_BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no database keeps them
-
-
-class ApiError(Exception):
-    """A refusal: HTTP status, field-level errors, optional headers."""
-
-    def __init__(self, status: int, errors: list[dict[str, str]], headers: dict[str, str] | None = None):
-        super().__init__(status, errors)
-        self.status = status
-        self.errors = errors
-        self.headers = headers or {}
-
-
-def field_error(field: str, message: str, code: str) -> dict[str, str]:
-    """One error; a field name echoed from the request is cut short and made printable."""
-    return {"field": _BAD_CHARACTERS.sub("\ufffd", field[:120]), "message": message, "code": code}
 
 
 def too_large(limit: int) -> ApiError:
@@ -81,7 +65,7 @@ def _clean_text(value: Any, field: str, errors: list, max_length: int) -> str | 
     if len(value) > max_length:
         errors.append(field_error(field, _("Giá trị quá dài (tối đa %(n)d ký tự).", n=max_length), "too_long"))
         return None
-    if _BAD_CHARACTERS.search(value):
+    if BAD_CHARACTERS.search(value):
         errors.append(field_error(field, _("Văn bản chứa ký tự không hợp lệ."), "invalid_characters"))
         return None
     return value
@@ -119,7 +103,7 @@ def _parse_time(value: Any, errors: list) -> datetime | None:
 def _scalar_problem(value: Any) -> str | None:
     """Why an answer scalar cannot be stored, or None."""
     if isinstance(value, str):
-        return "invalid_characters" if _BAD_CHARACTERS.search(value) else None
+        return "invalid_characters" if BAD_CHARACTERS.search(value) else None
     if isinstance(value, float) and not math.isfinite(value):
         return "wrong_type"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
@@ -149,7 +133,7 @@ def _check_answers(value: Any, errors: list) -> dict[str, Any] | None:
         return None
     found = False
     for code, answer in value.items():
-        if _BAD_CHARACTERS.search(code):
+        if BAD_CHARACTERS.search(code):
             errors.append(field_error("answers", _answer_message("invalid_characters"), "invalid_characters"))
             found = True
             continue

@@ -18,7 +18,8 @@ from werkzeug.exceptions import NotFound
 from survey.extensions import db
 from survey.models import Release, ReleaseIndex, Unit
 from survey.web.api import bp
-from survey.web.auth import api_error, token_required
+from survey.web.auth import token_required
+from survey.web.errors import error_response, refusal
 from survey.web.loaders import get_release_or_404, get_unit_or_404, may_see_drafts, scope_of, viewer
 from survey.web.staff.queries import releases_for_staff, unit_indices
 
@@ -91,7 +92,7 @@ def index_record(row: ReleaseIndex, unit: Unit | None) -> dict:
 
 
 def _not_found():
-    return api_error(404, "not_found", _("Không tìm thấy (hoặc ngoài phạm vi của bạn)."))
+    return error_response(refusal(404, "not_found", _("Không tìm thấy (hoặc ngoài phạm vi của bạn).")))
 
 
 @bp.get("/releases")
@@ -107,9 +108,8 @@ def list_releases():
 def release_indices(release_id: int):
     level = request.args.get("level")
     if level is not None and level not in LEVELS:
-        return api_error(
-            400, "invalid", _("Tham số level phải là một trong: %(levels)s.", levels=", ".join(LEVELS)), field="level"
-        )
+        message = _("Tham số level phải là một trong: %(levels)s.", levels=", ".join(LEVELS))
+        return error_response(refusal(400, "invalid", message, field="level"))
     try:
         release = get_release_or_404(release_id)
         code = request.args.get("unit", "").strip()

@@ -11,29 +11,17 @@ from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey import __version__
-from survey.extensions import limiter
-from survey.serving.lane import JSON_HEADERS, json_bytes
 from survey.web.api import bp
 from survey.web.api.operations import submit
-from survey.web.api.payload import ApiError, too_large
+from survey.web.api.payload import too_large
+from survey.web.errors import JSON_HEADERS, ApiError, error_response, json_bytes
 
 OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.yaml"
 
-# The submission API applies its own per-device and per-address limits
-# (survey.web.api.guards, on the same storage). Flask-Limiter's app-wide
-# before_request check would otherwise cost ~0.15 ms of CPU on every API
-# request while finding no default or application limit to apply; limits
-# decorated on an API route itself still apply.
-limiter.exempt(bp)
 
-
-def _json(body: dict, status: int, headers: dict[str, str] | None = None) -> Response:
+def _json(body: dict, status: int) -> Response:
     """The same answer as survey.serving.lane gives, through Flask."""
-    response = current_app.response_class(json_bytes(body), status=status)
-    response.headers.update(JSON_HEADERS)
-    if headers:
-        response.headers.update(headers)
-    return response
+    return current_app.response_class(json_bytes(body), status=status, headers=JSON_HEADERS)
 
 
 @bp.get("/health")
@@ -51,14 +39,13 @@ def submit_response():
     try:
         outcome = submit(request.get_data(cache=False), request.remote_addr)
     except ApiError as exc:
-        return _json({"errors": exc.errors}, exc.status, exc.headers)
+        return error_response(exc)
     return _json(outcome.body, outcome.status)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def body_too_large(exc: RequestEntityTooLarge):
-    refusal = too_large(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
-    return _json({"errors": refusal.errors}, refusal.status)
+    return error_response(too_large(current_app.config.get("MAX_CONTENT_LENGTH") or 0))
 
 
 @lru_cache(maxsize=1)

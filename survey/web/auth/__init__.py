@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, g, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from survey.extensions import db, login
 from survey.models import ApiToken, AuditEntry, Role, StaffUser, hash_token, utcnow
+from survey.web.errors import error_response, refusal
 
 TOKEN_PREFIX = "sipas_"
 
@@ -93,22 +93,6 @@ def user_for_bearer(header: str | None) -> StaffUser | None:
     return token.user
 
 
-def api_error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None, field: str = ""
-):
-    """A JSON error in the API's shape: ``{"errors": [{"field", "message", "code"}]}``."""
-    body = {"errors": [{"field": field, "message": message, "code": code}]}
-    response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False),
-        status=status,
-        mimetype="application/json",
-    )
-    response.headers["Cache-Control"] = "no-store"
-    if headers:
-        response.headers.update(headers)
-    return response
-
-
 def token_required(*roles: str) -> Callable:
     """Allow an API view only with a valid personal token whose owner has one of ``roles``.
 
@@ -124,14 +108,12 @@ def token_required(*roles: str) -> Callable:
 
             user = user_for_bearer(request.headers.get("Authorization"))
             if user is None:
-                return api_error(
-                    401,
-                    "unauthorized",
-                    _("Cần mã truy cập API hợp lệ (Authorization: Bearer …)."),
-                    {"WWW-Authenticate": 'Bearer realm="sipas"'},
-                )
+                message = _("Cần mã truy cập API hợp lệ (Authorization: Bearer …).")
+                return error_response(refusal(401, "unauthorized", message,
+                                              headers={"WWW-Authenticate": 'Bearer realm="sipas"'}))
             if user.role not in allowed:
-                return api_error(403, "forbidden", _("Tài khoản của bạn không được dùng chức năng này."))
+                message = _("Tài khoản của bạn không được dùng chức năng này.")
+                return error_response(refusal(403, "forbidden", message))
             g.api_user = user
             result = view(*args, **kwargs)
             db.session.commit()  # last_used_at
