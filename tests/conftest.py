@@ -7,6 +7,7 @@ session works in a database of its own, created and dropped here.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -129,11 +130,17 @@ def make_unit(db_session):
     return factory
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "redis: tests that need a Redis server (CI counts them)")
+
+
 def pytest_runtest_logreport(report):
     if report.when == "call" and report.passed:
         for backend in BACKENDS:
             if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid or f"-{backend}-" in report.nodeid:
                 _backend_counts[backend] += 1
+        if "redis" in report.keywords:
+            _backend_counts["redis"] += 1
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -141,6 +148,15 @@ def pytest_terminal_summary(terminalreporter):
     if not PG_URL:
         parts[-1] = "0 on postgresql (SIPAS_TEST_DATABASE_URL not set)"
     terminalreporter.write_line("database tests passed: " + ", ".join(parts))
+    terminalreporter.write_line(f"redis tests passed: {_backend_counts['redis']}")
+
+
+def pytest_sessionfinish(session):
+    """Write the passed tests per backend to $SIPAS_TEST_COUNTS (JSON): CI checks no backend went untested."""
+    target = os.environ.get("SIPAS_TEST_COUNTS")
+    if target and not hasattr(session.config, "workerinput"):  # xdist workers report to the controller
+        counts = {name: _backend_counts[name] for name in ("sqlite", "postgresql", "redis")}
+        Path(target).write_text(json.dumps(counts) + "\n", encoding="utf-8")
 
 
 @pytest.fixture

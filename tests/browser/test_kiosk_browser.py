@@ -220,7 +220,8 @@ def test_offline_answers_wait_on_the_tablet_and_are_sent_exactly_once(kiosk_url,
     page.clock.install()
     page.goto(kiosk_url)
     assert page.evaluate("navigator.serviceWorker.ready.then(r => !!r.active)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || true")
+    # The worker claims the page on activation (sw.js: clients.claim()); offline reloads need it.
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
     context.set_offline(True)
     for rating in (5, 3):
         _rate(page, rating)

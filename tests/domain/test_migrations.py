@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -50,18 +51,29 @@ def test_published_versions_are_immutable_in_the_database(app):
                 "numeric_items, published_at) VALUES (1, '1', 'abc', '{}', 'x', '[]', CURRENT_TIMESTAMP)"
             )
         )
-    import pytest
     from sqlalchemy.exc import DatabaseError
 
     with pytest.raises(DatabaseError, match="immutable"), db.engine.begin() as conn:
         conn.execute(text("UPDATE questionnaire_versions SET source = 'changed'"))
 
 
+def test_foreign_keys_are_enforced(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from survey.extensions import db
+
+    insert = text("INSERT INTO units (code, name, kind, parent_id) VALUES (:code, 'X', 'commune', :parent)")
+    with db.engine.begin() as conn:
+        conn.execute(insert, {"code": "root", "parent": None})  # the same row without the dangling parent is fine
+    with pytest.raises(IntegrityError, match="(?i)foreign key"), db.engine.begin() as conn:
+        conn.execute(insert, {"code": "orphan", "parent": 987654})
+
+
 def test_sqlite_runs_in_wal_mode(app):
     from survey.extensions import db
 
     if db.engine.dialect.name != "sqlite":
-        return
+        pytest.skip("WAL and the foreign_keys pragma are SQLite settings (PostgreSQL: see the test above)")
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -70,7 +82,6 @@ def test_sqlite_runs_in_wal_mode(app):
 def test_published_release_and_its_results_cannot_change(app, db_session):
     from pathlib import Path
 
-    import pytest
     from sqlalchemy.exc import DatabaseError
 
     from survey.domain.demo import seed_demo

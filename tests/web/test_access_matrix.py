@@ -210,3 +210,52 @@ def test_out_of_scope_pages_are_404_so_existence_is_not_revealed(staff_app):
         response = client.get(url)
         assert response.status_code == 404, url
     assert client.get("/staff/dashboard/08").status_code == 200  # their own province
+
+
+def _staff_posts(app) -> list[tuple[str, str]]:
+    """(endpoint, url) of every POST route that is not public (the token API included)."""
+    return [(endpoint, url) for endpoint, method, url in _routes(app)
+            if method == "POST" and not _is_public(endpoint) and endpoint != "staff.logout"]
+
+
+@pytest.mark.parametrize("role", ["admin", "statistician", "manager_in", "manager_out"])
+def test_post_routes_outside_a_roles_rights_are_refused(staff_app, role):
+    """Every role, the entitled ones included: a POST it has no right to is refused, never done."""
+    client = _login(staff_app, role)
+    bearer = {"Authorization": "Bearer " + _token_for(staff_app, role)}
+    refused = []
+    for endpoint, url in _staff_posts(staff_app):
+        scoped = set(re.findall(r"<(?:[^:>]+:)?([^>]+)>", _rule_of(staff_app, endpoint))) & SCOPED_ARGUMENTS
+        if _allowed(endpoint, role) and not (role == "manager_out" and scoped):
+            continue
+        response = _call(client, "POST", url, bearer if endpoint.startswith(TOKEN_API_PREFIX) else None)
+        assert response.status_code in (403, 404), f"{role} POST {url} -> {response.status_code}"
+        refused.append(endpoint)
+    minimum = {"admin": 2, "statistician": 2, "manager_in": 5, "manager_out": 5}[role]
+    assert len(refused) >= minimum, refused  # the matrix really holds POSTs outside each role's rights
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin", "statistician", "manager_in", "manager_out"])
+def test_staff_posts_without_the_csrf_token_are_refused(staff_app, role):
+    """With CSRF protection on (as in production), a forged staff POST is refused for every role."""
+    client = _login(staff_app, role)  # logged in while the tests' CSRF switch is still off
+    posts = [(e, u) for e, u in _staff_posts(staff_app) if not e.startswith(TOKEN_API_PREFIX)]
+    posts.append(("staff.login", "/staff/login"))
+    staff_app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        answers = {url: _call(client, "POST", url) for _endpoint, url in posts}
+        login = client.post("/staff/login", data={"login": "admin", "password": "sipas-demo"})
+    finally:
+        staff_app.config["WTF_CSRF_ENABLED"] = False
+    # Refused: the CSRF error, the role check or the login page; never done (200, another redirect) nor 500.
+    wrong = {url: response.status_code for url, response in answers.items()
+             if not (response.status_code in (400, 403, 404) or _to_login(response))}
+    assert len(answers) >= 9 and wrong == {}
+    assert sum(response.status_code == 400 for response in answers.values()) >= 5  # the CSRF check answers
+    assert login.status_code == 400
+    if role == "anonymous":
+        assert _to_login(client.get("/staff/"))  # the refused login did not log anyone in
+
+
+def _to_login(response) -> bool:
+    return response.status_code == 302 and response.headers["Location"].startswith("/staff/login")

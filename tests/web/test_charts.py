@@ -82,9 +82,13 @@ def test_item_bars_highlight_the_weakest(vi):
     rows = [charts.Estimate("Câu yếu", 55.0, 50.0, 60.0, highlight=True), charts.Estimate("Câu tốt", 95.0)]
     root = _parse(charts.item_bars(rows, chart_id="i", title="i", desc="d"))
     bars = [g for g in root.iter(f"{SVG}g") if g.get("class") == "bar"]
-    assert [b.find(f"{SVG}rect[2]") is not None for b in bars]
-    widths = [float(list(b.iter(f"{SVG}rect"))[1].get("width")) for b in bars]
-    assert widths[0] < widths[1]
+    assert len(bars) == 2
+    # each bar: a track and a value rect, labelled with its item (the weakest first, as given)
+    assert [len(list(b.iter(f"{SVG}rect"))) for b in bars] == [2, 2]
+    assert ["Câu yếu" in "".join(b.itertext()) for b in bars] == [True, False]
+    track, bar = (float(rect.get("width")) for rect in bars[0].iter(f"{SVG}rect"))
+    widths = [bar, float(list(bars[1].iter(f"{SVG}rect"))[1].get("width"))]
+    assert widths[0] < widths[1] and abs(widths[0] / track - 0.55) < 0.01 and abs(widths[1] / track - 0.95) < 0.01
     assert list(bars[0].iter(f"{SVG}rect"))[1].get("fill") == charts.BELOW
     assert "55,0 %" in _texts(root)
 

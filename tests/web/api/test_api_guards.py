@@ -57,7 +57,7 @@ def redis_uri(tmp_path_factory):
         process.wait(10)
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def interval_store(request):
     if request.param == "memory":
         yield MemoryIntervalStore(keep=8)
@@ -86,7 +86,7 @@ def test_min_interval_store_keeps_a_bounded_history(interval_store):
     assert interval_store.claim(7, 2.0, "early", 5) is None  # forgotten: beyond the history kept
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def windows(request):
     if request.param == "memory":
         yield MemoryWindows()
@@ -104,6 +104,7 @@ def test_fixed_windows_count_per_key_and_say_when_to_retry(windows):
     assert windows.hit(limit, "device", "2") is None
 
 
+@pytest.mark.redis
 def test_api_uses_redis_when_configured(api, app, redis_uri, stored):
     import redis
 
