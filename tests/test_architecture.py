@@ -152,26 +152,6 @@ def test_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-# Cycles found when this test was written: each web area's package makes its blueprint, then
-# imports its views, which import the blueprint back from the package. The list may only shrink.
-KNOWN_CYCLES = [
-    ["survey.web.admin", "survey.web.admin.audit", "survey.web.admin.views"],
-    ["survey.web.api", "survey.web.api.releases", "survey.web.api.views"],
-    ["survey.web.kiosk", "survey.web.kiosk.views"],
-    ["survey.web.online", "survey.web.online.views"],
-    ["survey.web.staff", "survey.web.staff.imports", "survey.web.staff.releases", "survey.web.staff.results",
-     "survey.web.staff.tokens", "survey.web.staff.views"],
-]
-
-
-def test_no_new_import_cycle_among_survey_modules():
-    found = cycles(import_graph(SURVEY))
-    new = [cycle for cycle in found if not any(set(cycle) <= set(known) for known in KNOWN_CYCLES)]
-    assert new == []
-
-
-@pytest.mark.xfail(strict=False, reason="the blueprint cycles of KNOWN_CYCLES (web areas' package <-> views); "
-                                        "the lead removes this xfail when they are gone")
 def test_no_import_cycle_among_survey_modules():
     assert cycles(import_graph(SURVEY)) == []
 
@@ -185,26 +165,16 @@ def _flask_imports(modules: dict[str, Path]) -> list[str]:
     return offenders
 
 
-# Found when this test was written: the job runner takes the Flask app (`from flask import Flask`).
-KNOWN_FLASK_BELOW_WEB = {"survey.domain.jobs: flask"}
-
-
 def _below_web() -> dict[str, Path]:
     layers = ("survey.domain", "survey.models")
     return {name: path for name, path in SURVEY.items() if name in layers or name.startswith(
         tuple(layer + "." for layer in layers))}
 
 
-def test_domain_and_models_import_no_new_flask():
+def test_domain_and_models_import_no_flask():
     modules = _below_web()
     assert "survey.models" in modules and "survey.domain.responses" in modules
-    assert set(_flask_imports(modules)) <= KNOWN_FLASK_BELOW_WEB
-
-
-@pytest.mark.xfail(strict=False, reason="survey/domain/jobs.py imports flask at top level (KNOWN_FLASK_BELOW_WEB); "
-                                        "the lead removes this xfail when it is gone")
-def test_domain_and_models_import_no_flask():
-    assert _flask_imports(_below_web()) == []
+    assert _flask_imports(modules) == []
 
 
 def test_flask_imports_are_seen():

@@ -1,10 +1,9 @@
 """Administration: units, devices, users, rounds."""
 
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
 from survey.web.admin import (
-    audit,  # noqa: F401
-    views,  # noqa: F401
+    audit,  # noqa: F401  (registers its routes)
+    views,  # noqa: F401  (registers its routes)
 )
+from survey.web.admin.blueprint import bp
+
+__all__ = ["bp"]

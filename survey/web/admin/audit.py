@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import AuditEntry, StaffUser
-from survey.web.admin import bp
+from survey.web.admin.blueprint import bp
 from survey.web.auth import role_required
 
 PAGE_SIZE = 100

@@ -24,7 +24,7 @@ from survey.domain.invitations import response_rates, rounds_with_invitations
 from survey.domain.units import find_unit
 from survey.extensions import db
 from survey.models import Device, SurveyRound, Unit, UnitKind, UnitLineage, utcnow
-from survey.web.admin import bp
+from survey.web.admin.blueprint import bp
 from survey.web.admin.forms import ConfirmForm, DeviceForm
 from survey.web.admin.queries import DeviceState, OpeningHours, device_rows
 from survey.web.auth import audit, role_required

@@ -1,10 +1,9 @@
 """JSON API (v1)."""
 
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
 from survey.web.api import (
-    releases,  # noqa: F401
-    views,  # noqa: F401
+    releases,  # noqa: F401  (registers its routes)
+    views,  # noqa: F401  (registers its routes)
 )
+from survey.web.api.blueprint import bp
+
+__all__ = ["bp"]

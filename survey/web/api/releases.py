@@ -17,7 +17,7 @@ from werkzeug.exceptions import NotFound
 
 from survey.extensions import db
 from survey.models import Release, ReleaseIndex, Unit
-from survey.web.api import bp
+from survey.web.api.blueprint import bp
 from survey.web.auth import token_required
 from survey.web.errors import error_response, refusal
 from survey.web.loaders import get_release_or_404, get_unit_or_404, may_see_drafts, scope_of, viewer

@@ -11,7 +11,7 @@ from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey import __version__
-from survey.web.api import bp
+from survey.web.api.blueprint import bp
 from survey.web.api.operations import submit
 from survey.web.api.payload import too_large
 from survey.web.errors import JSON_HEADERS, ApiError, error_response, json_bytes

@@ -1,7 +1,6 @@
 """Counter tablets (kiosk mode)."""
 
-from flask import Blueprint
+from survey.web.kiosk import views  # noqa: F401  (registers its routes)
+from survey.web.kiosk.blueprint import bp
 
-bp = Blueprint("kiosk", __name__, url_prefix="/k")
-
-from survey.web.kiosk import views  # noqa: F401
+__all__ = ["bp"]

@@ -17,7 +17,7 @@ from survey.domain.rounds import current_round
 from survey.extensions import csrf, db
 from survey.models import Channel
 from survey.web.answer_forms import attach_errors, build_answer_form, collect_answers, response_uuid
-from survey.web.kiosk import bp
+from survey.web.kiosk.blueprint import bp
 from survey.web.kiosk.client import asset_url, kiosk_config, service_worker_source
 
 

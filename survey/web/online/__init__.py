@@ -1,7 +1,6 @@
 """Online surveys: unit links and invitations."""
 
-from flask import Blueprint
+from survey.web.online import views  # noqa: F401  (registers its routes)
+from survey.web.online.blueprint import bp
 
-bp = Blueprint("online", __name__)
-
-from survey.web.online import views  # noqa: F401
+__all__ = ["bp"]

@@ -20,7 +20,7 @@ from survey.domain.units import find_unit
 from survey.extensions import csrf, db, limiter
 from survey.models import Channel
 from survey.web.answer_forms import attach_errors, build_answer_form, collect_answers, response_uuid
-from survey.web.online import bp
+from survey.web.online.blueprint import bp
 
 
 # The answer forms are anonymous and carry no CSRF token (survey.web.answer_forms):

@@ -1,13 +1,12 @@
 """Staff workspace: login, dashboards, computations and releases, API tokens."""
 
-from flask import Blueprint
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-from survey.web.staff import (  # noqa: F401
-    imports,
-    releases,
-    results,
-    tokens,
-    views,
+from survey.web.staff import (
+    imports,  # noqa: F401  (registers its routes)
+    releases,  # noqa: F401  (registers its routes)
+    results,  # noqa: F401  (registers its routes)
+    tokens,  # noqa: F401  (registers its routes)
+    views,  # noqa: F401  (registers its routes)
 )
+from survey.web.staff.blueprint import bp
+
+__all__ = ["bp"]

@@ -38,7 +38,7 @@ from survey.domain.responses import questionnaire_for
 from survey.extensions import csrf, db
 from survey.models import AuditEntry, Channel, ImportBatch, RoundStatus, SurveyRound
 from survey.web.auth import audit, role_required
-from survey.web.staff import bp
+from survey.web.staff.blueprint import bp
 
 PENDING_LIFETIME = 24 * 3600
 NOT_CHOSEN = "?"

@@ -17,7 +17,7 @@ from survey.i18n import current_language
 from survey.models import Job, JobStatus, ReleaseStatus, Role, SurveyRound
 from survey.web.auth import audit, role_required, staff_required
 from survey.web.loaders import get_release_or_404, get_unit_or_404, scope_of
-from survey.web.staff import bp
+from survey.web.staff.blueprint import bp
 from survey.web.staff.forms import ComputeForm, ConfirmForm
 from survey.web.staff.queries import releases_for_staff, unit_indices
 

@@ -19,7 +19,7 @@ from survey.models import Release, ReleaseIndex, Unit, utcnow
 from survey.web import charts
 from survey.web.auth import staff_required
 from survey.web.loaders import get_release_or_404, get_unit_or_404, in_scope, scope_of
-from survey.web.staff import bp
+from survey.web.staff.blueprint import bp
 from survey.web.staff.counters import AlertRule, counter_board
 from survey.web.staff.queries import (
     OVERALL,

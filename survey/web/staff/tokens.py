@@ -14,7 +14,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import ApiToken, utcnow
 from survey.web.auth import audit, new_api_token, staff_required
-from survey.web.staff import bp
+from survey.web.staff.blueprint import bp
 from survey.web.staff.forms import ConfirmForm, TokenForm
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from survey.extensions import db, limiter
 from survey.models import StaffUser, SurveyRound, utcnow
 from survey.web.auth import audit, staff_required
-from survey.web.staff import bp
+from survey.web.staff.blueprint import bp
 from survey.web.staff.forms import LoginForm
 from survey.web.staff.queries import responses_by_unit, round_overview, scope_unit_ids
 
