@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from survey.domain.responses import build_response
+from survey.domain.responses import prepare_round_response, store_responses, stored_response
 from survey.models import Channel, Invitation, Response, RoundStatus, SurveyRound, Unit, hash_token
 
 VN_TZ = timezone(timedelta(hours=7))  # Vietnam keeps no daylight saving time
@@ -171,17 +171,19 @@ def answer_invitation(session: Session, invitation: Invitation, answers: dict[st
     caller commits or rolls back. See the module docstring for what is stored.
     """
     day = day or local_today()
-    response = build_response(
+    stored_at = coarse_timestamp(day)
+    row = prepare_round_response(
         survey_round=invitation.round,
         unit=invitation.unit,
         channel=Channel.ONLINE,
         answers=answers,
         response_uuid=uuid_module.uuid4(),
+        submitted_at=stored_at,
+        now=stored_at,
     )
-    response.submitted_at = response.received_at = coarse_timestamp(day)
     mark_used(session, invitation.id, day)
-    session.add(response)
-    session.flush()
+    [response_id] = store_responses(session, [row])
+    response = stored_response(session, response_id, row)
     session.expire(invitation, ["used", "used_on"])
     return response
 

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from survey.domain.questionnaires import Questionnaire
 from survey.domain.questionnaires.definition import CHOICE_TYPES, Item
-from survey.domain.responses import pack_scores, questionnaire_for
+from survey.domain.responses import prepare_response, questionnaire_for, store_responses
 from survey.models import (
     Channel,
     ImportBatch,
@@ -220,6 +220,14 @@ class ImportProblem:
         """One line of the CLI report."""
         value = f" value '{self.value}':" if self.value is not None and self.row is not None else ""
         return f"{self.where(filename)}:{value} {self.message(gettext)}"
+
+
+class ConcurrentImportError(RuntimeError):
+    """A row's response was stored by another import between checking and storing; nothing is kept."""
+
+    def __init__(self, row: int):
+        super().__init__(f"row {row}: its form was stored by another import meanwhile")
+        self.row = row
 
 
 class ImportFileError(ValueError):
@@ -856,21 +864,20 @@ class _RowChecker:
         response_uuid = (
             paper_uuid(self.round.id, code, form) if form else _row_uuid(self.round.id, self.report.sha256, row)
         )
-        prepared = {
-            "uuid": response_uuid,
-            "round_id": self.round.id,
-            "questionnaire_version_id": self.round.questionnaire_version_id,
-            "unit_id": unit.id,
-            "channel": Channel.PAPER,
-            "device_id": None,
-            "submitted_at": min(datetime.combine(day, time(12), VN_TZ), self.now),
-            "received_at": self.now,
-            "answers": answers,
-            "scores": pack_scores(self.numeric_items, answers),
-            "_row": row,
-            "_form": form,
-            "_unit_code": code,
-        }
+        response = prepare_response(
+            questionnaire=self.questionnaire,
+            numeric_items=self.numeric_items,
+            version_id=self.round.questionnaire_version_id,
+            round_id=self.round.id,
+            unit_id=unit.id,
+            channel=Channel.PAPER,
+            answers=answers,
+            response_uuid=response_uuid,
+            submitted_at=min(datetime.combine(day, time(12), VN_TZ), self.now),
+            now=self.now,
+            answers_checked=True,  # check_answers reported every problem with its cell
+        )
+        prepared = {**response, "_row": row, "_form": form, "_unit_code": code}
         return [], prepared, design
 
     def check_day(self) -> date:
@@ -1056,10 +1063,10 @@ def run_import(
             "already_imported", {"date": _fmt_day(previous.created_at.astimezone(VN_TZ).date()), "batch": previous.id}
         ))
         return report
-    rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in report.prepared]
-    ids: list[int] = []
-    if rows:
-        ids = list(session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), rows))
+    ids = store_responses(session, report.prepared)
+    if None in ids:
+        # A form checked as new was stored meanwhile (another import of it): all or nothing.
+        raise ConcurrentImportError(report.prepared[ids.index(None)]["_row"])
     designs = [{"response_id": i, **d} for i, d in zip(ids, report.prepared_designs) if d]
     if designs:
         session.execute(insert(ResponseDesign), designs)

@@ -31,7 +31,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from survey.domain.responses import SubmissionError, response_row
+from survey.domain.responses import SubmissionError, prepare_response
 from survey.extensions import db
 from survey.models import (
     Device,
@@ -223,7 +223,7 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, c
         )
     _check_version(submission, survey_round)
     try:
-        row = response_row(
+        row = prepare_response(
             questionnaire=survey_round.questionnaire,
             numeric_items=survey_round.numeric_items,
             version_id=survey_round.version_id,
