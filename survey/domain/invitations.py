@@ -33,7 +33,7 @@ import uuid as uuid_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +41,9 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from survey.domain.responses import prepare_round_response, store_responses, stored_response
+from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import Channel, Invitation, Response, RoundStatus, SurveyRound, Unit, hash_token
 
-VN_TZ = timezone(timedelta(hours=7))  # Vietnam keeps no daylight saving time
 TOKEN_BYTES = 16  # 128 bits: 22 URL-safe characters
 MAX_BATCH = 10_000
 
@@ -71,7 +71,7 @@ class InvitationAlreadyUsed(RuntimeError):
 
 
 def local_today() -> date:
-    return datetime.now(VN_TZ).date()
+    return datetime.now(LOCAL_TZ).date()
 
 
 def coarse_timestamp(day: date) -> datetime:
@@ -79,7 +79,7 @@ def coarse_timestamp(day: date) -> datetime:
 
     UTC because SQLite drops the offset and SIPAS reads naive times as UTC.
     """
-    return datetime.combine(day, time(12), VN_TZ).astimezone(UTC)
+    return datetime.combine(day, time(12), LOCAL_TZ).astimezone(UTC)
 
 
 def invitation_url(base_url: str, token: str) -> str:
@@ -114,7 +114,7 @@ def check_can_invite(survey_round: SurveyRound, unit: Unit, count: int, today: d
         raise InvitationError(
             N_("Đợt %(round)s đã kết thúc (%(day)s)."),
             round=survey_round.code,
-            day=survey_round.ends_on.strftime("%d/%m/%Y"),
+            day=format_local_date(survey_round.ends_on),
         )
     if not _covers(survey_round, unit):
         raise InvitationError(

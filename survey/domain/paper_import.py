@@ -36,7 +36,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any
 
@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from survey.domain.questionnaires import Questionnaire
 from survey.domain.questionnaires.definition import CHOICE_TYPES, Item
 from survey.domain.responses import prepare_response, questionnaire_for, store_responses
+from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import (
     Channel,
     ImportBatch,
@@ -59,12 +60,12 @@ from survey.models import (
     round_units,
     utcnow,
 )
+from survey.settings import DefaultConfig
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 200_000
+MAX_BYTES = DefaultConfig.IMPORT_MAX_BYTES
+MAX_ROWS = DefaultConfig.IMPORT_MAX_ROWS
 MAX_PROBLEMS = 5_000  # kept for the report; the count goes on
 PAPER_FORM_NAMESPACE = uuid_module.UUID("5b0c6f0e-6f7a-5c1e-9a53-51a5a5000001")
-VN_TZ = timezone(timedelta(hours=7))
 
 UNIT = "@unit"
 FORM = "@form"
@@ -742,7 +743,7 @@ def _reference_day(survey_round: SurveyRound) -> date:
 
 
 def _fmt_day(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+    return format_local_date(day, "vi")  # a message parameter: the same digits in every language
 
 
 def check_import(
@@ -780,7 +781,7 @@ def check_import(
     if previous is not None:
         report.already_imported = previous
         report.notices.append(ImportProblem(
-            "already_imported", {"date": _fmt_day(previous.created_at.astimezone(VN_TZ).date()), "batch": previous.id}
+            "already_imported", {"date": _fmt_day(previous.created_at), "batch": previous.id}
         ))
         return report
     _check_columns(report, table, questionnaire, mapping or {})
@@ -873,7 +874,7 @@ class _RowChecker:
             channel=Channel.PAPER,
             answers=answers,
             response_uuid=response_uuid,
-            submitted_at=min(datetime.combine(day, time(12), VN_TZ), self.now),
+            submitted_at=min(datetime.combine(day, time(12), LOCAL_TZ), self.now),
             now=self.now,
             answers_checked=True,  # check_answers reported every problem with its cell
         )
@@ -1060,7 +1061,7 @@ def run_import(
             raise
         report.already_imported = previous
         report.notices.append(ImportProblem(
-            "already_imported", {"date": _fmt_day(previous.created_at.astimezone(VN_TZ).date()), "batch": previous.id}
+            "already_imported", {"date": _fmt_day(previous.created_at), "batch": previous.id}
         ))
         return report
     ids = store_responses(session, report.prepared)

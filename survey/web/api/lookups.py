@@ -140,7 +140,7 @@ class Lookups:
 
     def device_seen_is_due(self, device_id: int) -> bool:
         """Whether Device.last_seen_at should be written now (at most once per resolution)."""
-        resolution = current_app.config.get("API_DEVICE_SEEN_RESOLUTION_SECONDS", 30)
+        resolution = current_app.config["API_DEVICE_SEEN_RESOLUTION_SECONDS"]
         now = time.monotonic()
         last = self._device_seen.get(device_id)
         if last is not None and now - last < resolution:

@@ -57,7 +57,7 @@ def submit_response():
 
 @bp.errorhandler(RequestEntityTooLarge)
 def body_too_large(exc: RequestEntityTooLarge):
-    refusal = too_large(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    refusal = too_large(current_app.config["MAX_CONTENT_LENGTH"] or 0)
     return _json({"errors": refusal.errors}, refusal.status)
 
 
