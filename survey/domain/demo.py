@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from survey import PROJECT_ROOT
 from survey.domain.devices import register_device
-from survey.domain.questionnaires import Questionnaire, load_questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition, load_questionnaire
 from survey.domain.questionnaires.store import publish
 from survey.domain.responses import build_response
 from survey.domain.units import find_unit, seed_provinces
@@ -80,7 +80,7 @@ class DemoReport:
 class SyntheticRespondents:
     """Answers with realistic variation: unit and item effects on the chance of satisfaction."""
 
-    def __init__(self, questionnaire: Questionnaire, rng: np.random.Generator):
+    def __init__(self, questionnaire: QuestionnaireDefinition, rng: np.random.Generator):
         self.questionnaire = questionnaire
         self.rng = rng
         self.item_effect = {item.code: rng.normal(0.0, 0.35) for item in questionnaire.items}

@@ -44,7 +44,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey.domain.questionnaires import Questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition
 from survey.domain.questionnaires.definition import CHOICE_TYPES, Item
 from survey.domain.responses import prepare_response, questionnaire_for, store_responses
 from survey.i18n import LOCAL_TZ, format_local_date
@@ -511,7 +511,7 @@ def _read_xlsx(data: bytes, sheet: str | None, max_rows: int) -> Table:
 # --- mapping -----------------------------------------------------------------------
 
 
-def target_label(target: str, questionnaire: Questionnaire, gettext: Gettext = _vietnamese, lang: str = "vi") -> str:
+def target_label(target: str, questionnaire: QuestionnaireDefinition, gettext: Gettext = _vietnamese, lang: str = "vi") -> str:
     """What a mapping target is, for the mapping preview."""
     if target in SPECIAL_LABELS:
         return gettext(SPECIAL_LABELS[target])
@@ -520,14 +520,14 @@ def target_label(target: str, questionnaire: Questionnaire, gettext: Gettext = _
     return target
 
 
-def mapping_choices(questionnaire: Questionnaire, lang: str = "vi", gettext: Gettext = _vietnamese) -> list[tuple[str, str]]:
+def mapping_choices(questionnaire: QuestionnaireDefinition, lang: str = "vi", gettext: Gettext = _vietnamese) -> list[tuple[str, str]]:
     """Every target a column may map to: special columns, then the items in order."""
     return [(t, target_label(t, questionnaire, gettext, lang)) for t in SPECIAL_TARGETS] + [
         (item.code, target_label(item.code, questionnaire, gettext, lang)) for item in questionnaire.items
     ]
 
 
-def guess_target(header: str, questionnaire: Questionnaire) -> tuple[str | None, str]:
+def guess_target(header: str, questionnaire: QuestionnaireDefinition) -> tuple[str | None, str]:
     """The target a header stands for, and how it was matched."""
     key = _header_key(header)
     if not key:
@@ -550,7 +550,7 @@ def guess_target(header: str, questionnaire: Questionnaire) -> tuple[str | None,
 
 
 def map_columns(
-    headers: list[str], questionnaire: Questionnaire, mapping: Mapping[str, str] | None = None
+    headers: list[str], questionnaire: QuestionnaireDefinition, mapping: Mapping[str, str] | None = None
 ) -> list[Column]:
     """Columns with their targets: the given mapping (by header) wins over the guess."""
     mapping = mapping or {}
@@ -566,7 +566,7 @@ def map_columns(
     return columns
 
 
-def _check_columns(report: ImportReport, table: Table, questionnaire: Questionnaire, mapping: Mapping[str, str]) -> None:
+def _check_columns(report: ImportReport, table: Table, questionnaire: QuestionnaireDefinition, mapping: Mapping[str, str]) -> None:
     seen_headers: dict[str, str] = {}
     targets: dict[str, list[Column]] = defaultdict(list)
     for header in mapping:
@@ -792,7 +792,7 @@ def check_import(
 
 
 def _check_rows(
-    session: Session, report: ImportReport, survey_round: SurveyRound, questionnaire: Questionnaire, table: Table
+    session: Session, report: ImportReport, survey_round: SurveyRound, questionnaire: QuestionnaireDefinition, table: Table
 ) -> None:
     checker = _RowChecker(session, report, survey_round, questionnaire, table)
     for row, cells in table.rows:
@@ -813,7 +813,7 @@ class _RowChecker:
     """Checks one row at a time against the round, its units and its questionnaire."""
 
     def __init__(
-        self, session: Session, report: ImportReport, survey_round: SurveyRound, questionnaire: Questionnaire,
+        self, session: Session, report: ImportReport, survey_round: SurveyRound, questionnaire: QuestionnaireDefinition,
         table: Table,
     ):
         self.report = report
@@ -974,7 +974,7 @@ class _RowChecker:
 
 
 
-def _answer_params(questionnaire: Questionnaire, item_code: str, verdict: Any) -> dict[str, Any]:
+def _answer_params(questionnaire: QuestionnaireDefinition, item_code: str, verdict: Any) -> dict[str, Any]:
     params = {k: _format_number(v) for k, v in getattr(verdict, "params", {}).items()}
     params["item"] = item_code
     if item_code in questionnaire:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Dialect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from survey.domain.questionnaires import Questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition
 from survey.models import Channel, Device, QuestionnaireVersion, Response, SurveyRound, Unit, utcnow
 
 
@@ -32,14 +32,14 @@ class SubmissionError(ValueError):
         self.errors = errors
 
 
-_questionnaires: dict[str, Questionnaire] = {}
+_questionnaires: dict[str, QuestionnaireDefinition] = {}
 
 
-def questionnaire_for(version: QuestionnaireVersion) -> Questionnaire:
+def questionnaire_for(version: QuestionnaireVersion) -> QuestionnaireDefinition:
     """The questionnaire of a stored (immutable) version, cached by content hash."""
     questionnaire = _questionnaires.get(version.content_hash)
     if questionnaire is None:
-        questionnaire = Questionnaire.from_definition(version.definition)
+        questionnaire = QuestionnaireDefinition.from_definition(version.definition)
         _questionnaires[version.content_hash] = questionnaire
     return questionnaire
 
@@ -100,7 +100,7 @@ RESPONSE_COLUMNS = tuple(ResponseRow.__annotations__)
 
 def prepare_response(
     *,
-    questionnaire: Questionnaire,
+    questionnaire: QuestionnaireDefinition,
     numeric_items: list[str] | tuple[str, ...],
     version_id: int,
     round_id: int,

@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from survey import PROJECT_ROOT
-from survey.domain.questionnaires import Questionnaire, load_questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition, load_questionnaire
 from survey.domain.questionnaires.store import publish
 from survey.domain.releases import (
     Progress,
@@ -87,7 +87,7 @@ def synthetic_communes(session: Session, n_units: int, rng: np.random.Generator)
 
 
 def synthetic_scores(
-    questionnaire: Questionnaire, items: list[str], latent: np.ndarray, rng: np.random.Generator
+    questionnaire: QuestionnaireDefinition, items: list[str], latent: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """An (n, k) float32 score matrix: satisfaction from a logistic model of ``latent``."""
     n = len(latent)

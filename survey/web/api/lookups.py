@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.domain.questionnaires import Questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition
 from survey.domain.responses import questionnaire_for
 from survey.domain.rounds import current_round
 from survey.domain.units import find_unit
@@ -80,7 +80,7 @@ class RoundInfo:
     version_id: int
     questionnaire_code: str
     version: str
-    questionnaire: Questionnaire
+    questionnaire: QuestionnaireDefinition
     numeric_items: tuple[str, ...]
 
 
