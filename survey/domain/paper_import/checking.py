@@ -342,26 +342,16 @@ def _find_stored_duplicates(session: Session, report: ImportReport) -> None:
 
 
 def run_import(
-    session: Session,
-    survey_round: SurveyRound,
-    data: bytes,
-    filename: str,
-    *,
-    mapping: Mapping[str, str] | None = None,
-    sheet: str | None = None,
-    user: StaffUser | None = None,
-    dry_run: bool = False,
-    max_bytes: int = MAX_BYTES,
-    max_rows: int = MAX_ROWS,
+    session: Session, survey_round: SurveyRound, data: bytes, filename: str, *,
+    user: StaffUser | None = None, dry_run: bool = False, **options: Any,
 ) -> ImportReport:
     """Check a file and, when nothing is wrong, store all its responses (flush only).
 
-    Stores nothing when any row has a problem, when the file was imported into
+    ``options``: those of :func:`check_import` (mapping, sheet, max_bytes,
+    max_rows). Stores nothing when any row has a problem, when the file was imported into
     this round before, or with ``dry_run``. The caller commits.
     """
-    report = check_import(
-        session, survey_round, data, filename, mapping=mapping, sheet=sheet, max_bytes=max_bytes, max_rows=max_rows
-    )
+    report = check_import(session, survey_round, data, filename, **options)
     if not report.ok or report.already_imported is not None or dry_run:
         return report
     batch = ImportBatch(
