@@ -104,7 +104,7 @@ def trust_proxies(app: Flask) -> None:
     so all citizens would share one budget. The headers are trusted only when
     configured: a client could send them itself.
     """
-    count = int(app.config.get("PROXY_COUNT") or 0)
+    count = int(app.config["PROXY_COUNT"])
     if count > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

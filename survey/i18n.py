@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -61,3 +63,22 @@ def gettext(message: str, **variables: object) -> str:
 
 
 _ = gettext
+
+
+def format_local_date(value: date | datetime, language: str | None = None) -> str:
+    """A day as users write it, 03/12/2026, through Babel; a time is first taken to :data:`LOCAL_TZ`."""
+    if isinstance(value, datetime):
+        value = local_time(value).date()
+    return format_date(value, format="dd/MM/yyyy", locale=language or current_language())
+
+
+def format_local_datetime(value: datetime, language: str | None = None) -> str:
+    """A moment in :data:`LOCAL_TZ` as 2026-12-03 14:05 (sortable, for lists), through Babel."""
+    return format_datetime(local_time(value), format="yyyy-MM-dd HH:mm", locale=language or current_language())
+
+
+def local_time(value: datetime) -> datetime:
+    """A stored time in :data:`LOCAL_TZ`; a time without zone is UTC (SQLite drops the zone)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_TZ)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from survey.i18n import LOCAL_TIMEZONE
+
 # `sipas serve`: open connections per worker process, each served by a thread of
 # its own (survey.serving.server); more wait in the listen queue. An idle kept-alive
 # connection is closed after gunicorn's keepalive (2 s).
@@ -11,28 +13,52 @@ DEFAULT_CONNECTIONS = 1000
 
 
 class DefaultConfig:
-    """Defaults suitable for a single-machine installation on SQLite."""
+    """Defaults suitable for a single-machine installation on SQLite; every key SIPAS reads is declared here."""
 
-    SECRET_KEY: str | None = None
+    # Application
+    SECRET_KEY: str | None = None  # mandatory in production (signs sessions, tokens, rate-limit keys)
     DATABASE_URL: str | None = None  # default: sqlite:///<instance>/sipas.db
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
-    ENV_NAME = "development"  # "production" makes SECRET_KEY mandatory
-    BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
-    LANGUAGES = ("vi", "en")
-    MAX_CONTENT_LENGTH = 256 * 1024
-    PROXY_COUNT = 0  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted
-    API_FAST_LANE = True  # plain submissions skip Flask's request handling (survey.serving.lane)
-    RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
-    SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_HTTPONLY = True
-    KIOSK_IDLE_SECONDS = 30
-    KIOSK_MIN_INTERVAL_SECONDS = 5
-    KIOSK_KEEP_PARTIAL_WITH_MAIN_RATING = True
-    QUESTIONNAIRE_DIR: str | None = None  # default: <project>/questionnaires
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}  # passed to create_engine
+    ENV_NAME: str = "development"  # "production" makes SECRET_KEY mandatory
+    BABEL_DEFAULT_LOCALE: str = "vi"  # Vietnamese is the source text
+    BABEL_DEFAULT_TIMEZONE: str = LOCAL_TIMEZONE  # the users' one time zone (survey.i18n.LOCAL_TZ)
+    LANGUAGES: tuple[str, ...] = ("vi", "en")  # languages offered in the interface
+    MAX_CONTENT_LENGTH: int = 256 * 1024  # largest request body in bytes
+    PROXY_COUNT: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted
     PUBLIC_BASE_URL: str | None = None  # e.g. https://sipas.example.gov.vn, for QR codes and letters
+    QUESTIONNAIRE_DIR: str | None = None  # default: <project>/questionnaires
+    SESSION_COOKIE_HTTPONLY: bool = True  # no script reads the session cookie
+    SESSION_COOKIE_SAMESITE: str = "Lax"  # the session cookie is not sent on cross-site POSTs
+    REMEMBER_COOKIE_HTTPONLY: bool = True  # nor the remember-me cookie
+
+    # Submission API (survey.web.api, survey.serving)
+    API_FAST_LANE: bool = True  # plain submissions skip Flask's request handling (survey.serving.lane)
+    API_LOOKUP_TTL_SECONDS: float = 10  # how long a worker caches devices, units and open rounds
+    API_DEVICE_SEEN_RESOLUTION_SECONDS: float = 30  # a device's last contact is written at most this often
+    API_SQLITE_WRITE_GATE: bool = True  # on SQLite, writers queue on a file lock (survey.serving.write_gate)
+    API_DEVICE_RATE_LIMIT: str = "120/minute;1200/hour"  # submissions per tablet
+    API_ADDRESS_RATE_LIMIT: str = "30/minute;300/hour"  # submissions per client address without a tablet
+    API_RATELIMIT_EXEMPT_ADDRESSES: tuple[str, ...] = ()  # client addresses no per-address limit applies to
+    RATELIMIT_ENABLED: bool = True  # False turns every rate limit off (tests)
+    RATELIMIT_STORAGE_URI: str = "memory://"  # or redis://... to share counters between workers
+    RATELIMIT_HEADERS_ENABLED: bool = True  # X-RateLimit-* headers on limited routes
+
+    # Kiosk (counter tablets)
+    KIOSK_IDLE_SECONDS: int = 30  # an untouched kiosk starts over after this
+    KIOSK_MIN_INTERVAL_SECONDS: float = 5  # two new responses of one tablet at least this far apart (0: off)
+    KIOSK_KEEP_PARTIAL_WITH_MAIN_RATING: bool = True  # an abandoned kiosk form with its main rating is sent
+
+    # Staff and admin pages
+    COUNTER_ALERT_MINUTES: int = 15  # window of the unhappy-counter alert
+    COUNTER_ALERT_MIN_RATINGS: int = 4  # ratings in the window before an alert can fire
+    COUNTER_ALERT_UNHAPPY_SHARE: float = 0.5  # share of unhappy ratings that fires it
+    OPENING_DAYS: str = "0,1,2,3,4"  # weekdays the counters open (0 = Monday), for silent-tablet checks
+    OPENING_HOURS: str = "07:30-17:00"  # local opening hours of the counters
+    DEVICE_SILENT_MINUTES: float = 60  # a tablet without contact this long in opening hours is silent
+    IMPORT_MAX_BYTES: int = 20 * 1024 * 1024  # largest paper-import file (also the CLI's limit)
+    IMPORT_MAX_ROWS: int = 200_000  # most rows in a paper-import file
+
+    # Serving and background jobs
     # Where background jobs wait for `sipas worker` (survey.serving.queue): None is an SQLite
     # file <instance>/jobs.db ("immediate" when TESTING); "redis://host:6379/0" for Redis;
     # "immediate" runs each job in the caller as it is started (no worker).

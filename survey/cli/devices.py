@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
 
 from survey.cli.app import with_appcontext
-from survey.i18n import _
-
-VN_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+from survey.i18n import _, format_local_datetime
 
 
 @click.group("devices", help=_("Máy tính bảng tại quầy: đăng ký và theo dõi liên lạc."))
@@ -21,7 +18,7 @@ def devices_group() -> None:
 
 
 def _base_url(option: str | None) -> str:
-    base = option or current_app.config.get("PUBLIC_BASE_URL")
+    base = option or current_app.config["PUBLIC_BASE_URL"]
     if not base:
         raise click.UsageError(
             _("Cần địa chỉ công khai của SIPAS: dùng --base-url hoặc đặt SIPAS_PUBLIC_BASE_URL.")
@@ -70,9 +67,7 @@ def add(unit_code: str, counter_label: str, qr_path: Path | None, base_url: str 
 def _local(moment: datetime | None) -> str:
     if moment is None:
         return _("chưa bao giờ")
-    if moment.tzinfo is None:  # SQLite gives back UTC without its zone
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(VN_TIME).strftime("%Y-%m-%d %H:%M")
+    return format_local_datetime(moment)
 
 
 @devices_group.command("list", help=_("Liệt kê máy tính bảng, lần liên lạc gần nhất và máy im lặng."))

@@ -19,7 +19,7 @@ def invitations_group() -> None:
 
 
 def _base_url(option: str | None) -> str:
-    base = option or current_app.config.get("PUBLIC_BASE_URL")
+    base = option or current_app.config["PUBLIC_BASE_URL"]
     if not base:
         raise click.UsageError(
             _("Cần địa chỉ công khai của SIPAS: dùng --base-url hoặc đặt SIPAS_PUBLIC_BASE_URL.")

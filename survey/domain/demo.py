@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid as uuid_module
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from survey import QUESTIONNAIRES_DIR
 from survey.domain.devices import register_device
-from survey.domain.questionnaires import Questionnaire, load_questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition, load_questionnaire
 from survey.domain.questionnaires.store import publish
 from survey.domain.responses import build_response
 from survey.domain.units import find_unit, seed_provinces
+from survey.i18n import LOCAL_TZ
 from survey.models import (
     Channel,
     Role,
@@ -33,7 +34,6 @@ from survey.models import (
 
 DEMO_SEED = 20260701
 DEMO_PASSWORD = "sipas-demo"
-VN_TZ = timezone(timedelta(hours=7))
 
 # Demo communes/wards and service centres under three current provinces.
 # The codes are illustrative, not official commune codes.
@@ -80,7 +80,7 @@ class DemoReport:
 class SyntheticRespondents:
     """Answers with realistic variation: unit and item effects on the chance of satisfaction."""
 
-    def __init__(self, questionnaire: Questionnaire, rng: np.random.Generator):
+    def __init__(self, questionnaire: QuestionnaireDefinition, rng: np.random.Generator):
         self.questionnaire = questionnaire
         self.rng = rng
         self.item_effect = {item.code: rng.normal(0.0, 0.35) for item in questionnaire.items}
@@ -259,7 +259,7 @@ def _seed_sipas(
         effect = rng.normal(0.0, 0.45)
         size = int(rng.integers(int(per_unit * 0.7), int(per_unit * 1.3) + 1))
         for _ in range(size):
-            submitted = datetime.combine(day + timedelta(days=int(rng.integers(0, 150))), time(9), VN_TZ)
+            submitted = datetime.combine(day + timedelta(days=int(rng.integers(0, 150))), time(9), LOCAL_TZ)
             batch.append(build_response(
                 survey_round=survey_round,
                 unit=unit,
@@ -280,7 +280,7 @@ def _seed_counter(
 
     respondents = SyntheticRespondents(questionnaire_for(survey_round.questionnaire_version), rng)
     effects = rng.normal(0.0, 0.6, size=len(devices))
-    now = datetime.now(VN_TZ)
+    now = datetime.now(LOCAL_TZ)
     batch = []
     for _ in range(total):
         k = int(rng.integers(len(devices)))
@@ -288,7 +288,7 @@ def _seed_counter(
         day = today - timedelta(days=days_ago)
         while day.weekday() >= 5:
             day -= timedelta(days=1)
-        moment = datetime.combine(day, time(int(rng.integers(7, 17)), int(rng.integers(0, 60))), VN_TZ)
+        moment = datetime.combine(day, time(int(rng.integers(7, 17)), int(rng.integers(0, 60))), LOCAL_TZ)
         if moment > now:
             moment = now - timedelta(minutes=int(rng.integers(1, 600)))
         batch.append(build_response(

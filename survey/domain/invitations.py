@@ -33,17 +33,17 @@ import uuid as uuid_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from survey.domain.responses import build_response
+from survey.domain.responses import prepare_round_response, store_responses, stored_response
+from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import Channel, Invitation, Response, RoundStatus, SurveyRound, Unit, hash_token
 
-VN_TZ = timezone(timedelta(hours=7))  # Vietnam keeps no daylight saving time
 TOKEN_BYTES = 16  # 128 bits: 22 URL-safe characters
 MAX_BATCH = 10_000
 
@@ -71,7 +71,7 @@ class InvitationAlreadyUsed(RuntimeError):
 
 
 def local_today() -> date:
-    return datetime.now(VN_TZ).date()
+    return datetime.now(LOCAL_TZ).date()
 
 
 def coarse_timestamp(day: date) -> datetime:
@@ -79,7 +79,7 @@ def coarse_timestamp(day: date) -> datetime:
 
     UTC because SQLite drops the offset and SIPAS reads naive times as UTC.
     """
-    return datetime.combine(day, time(12), VN_TZ).astimezone(UTC)
+    return datetime.combine(day, time(12), LOCAL_TZ).astimezone(UTC)
 
 
 def invitation_url(base_url: str, token: str) -> str:
@@ -114,7 +114,7 @@ def check_can_invite(survey_round: SurveyRound, unit: Unit, count: int, today: d
         raise InvitationError(
             N_("Đợt %(round)s đã kết thúc (%(day)s)."),
             round=survey_round.code,
-            day=survey_round.ends_on.strftime("%d/%m/%Y"),
+            day=format_local_date(survey_round.ends_on),
         )
     if not _covers(survey_round, unit):
         raise InvitationError(
@@ -171,17 +171,19 @@ def answer_invitation(session: Session, invitation: Invitation, answers: dict[st
     caller commits or rolls back. See the module docstring for what is stored.
     """
     day = day or local_today()
-    response = build_response(
+    stored_at = coarse_timestamp(day)
+    row = prepare_round_response(
         survey_round=invitation.round,
         unit=invitation.unit,
         channel=Channel.ONLINE,
         answers=answers,
         response_uuid=uuid_module.uuid4(),
+        submitted_at=stored_at,
+        now=stored_at,
     )
-    response.submitted_at = response.received_at = coarse_timestamp(day)
     mark_used(session, invitation.id, day)
-    session.add(response)
-    session.flush()
+    [response_id] = store_responses(session, [row])
+    response = stored_response(session, response_id, row)
     session.expire(invitation, ["used", "used_on"])
     return response
 

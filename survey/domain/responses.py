@@ -1,18 +1,26 @@
-"""Storing responses: validation against the questionnaire version, idempotency, packing."""
+"""Storing responses: validation against the questionnaire version, idempotency, packing.
+
+The one write path of every channel: :func:`prepare_response` builds the row
+(validated answers, packed scores, clamped times) and :class:`ResponseInsert`
+is the one statement that stores one or many rows, run by
+:func:`store_responses` on a Session or Connection and by the API's group
+commit on a DB-API cursor.
+"""
 
 from __future__ import annotations
 
 import struct
 import uuid as uuid_module
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypedDict
 
 import numpy as np
-from sqlalchemy import Connection, Insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Dialect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from survey.domain.questionnaires import Questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition
 from survey.models import Channel, Device, QuestionnaireVersion, Response, SurveyRound, Unit, utcnow
 
 
@@ -24,14 +32,14 @@ class SubmissionError(ValueError):
         self.errors = errors
 
 
-_questionnaires: dict[str, Questionnaire] = {}
+_questionnaires: dict[str, QuestionnaireDefinition] = {}
 
 
-def questionnaire_for(version: QuestionnaireVersion) -> Questionnaire:
+def questionnaire_for(version: QuestionnaireVersion) -> QuestionnaireDefinition:
     """The questionnaire of a stored (immutable) version, cached by content hash."""
     questionnaire = _questionnaires.get(version.content_hash)
     if questionnaire is None:
-        questionnaire = Questionnaire.from_definition(version.definition)
+        questionnaire = QuestionnaireDefinition.from_definition(version.definition)
         _questionnaires[version.content_hash] = questionnaire
     return questionnaire
 
@@ -71,9 +79,28 @@ def _clamp_submitted_at(value: datetime | None, now: datetime) -> datetime:
     return now if value > now + timedelta(minutes=5) else value
 
 
-def response_row(
+class ResponseRow(TypedDict):
+    """The stored columns of one response, as :func:`prepare_response` builds them."""
+
+    uuid: uuid_module.UUID
+    round_id: int
+    questionnaire_version_id: int
+    unit_id: int
+    channel: Channel
+    device_id: int | None
+    submitted_at: datetime
+    received_at: datetime
+    answers: dict
+    scores: bytes
+
+
+# The columns of a ResponseRow, in the order of the INSERT.
+RESPONSE_COLUMNS = tuple(ResponseRow.__annotations__)
+
+
+def prepare_response(
     *,
-    questionnaire: Questionnaire,
+    questionnaire: QuestionnaireDefinition,
     numeric_items: list[str] | tuple[str, ...],
     version_id: int,
     round_id: int,
@@ -84,15 +111,19 @@ def response_row(
     device_id: int | None = None,
     submitted_at: datetime | None = None,
     now: datetime | None = None,
-) -> dict:
-    """The column values of a validated response, by ids; raises :class:`SubmissionError`.
+    answers_checked: bool = False,
+) -> ResponseRow:
+    """The row of a validated response, by ids; raises :class:`SubmissionError`.
 
-    The shared core of :func:`build_response` (ORM objects) and the submission
-    API (cached ids, :func:`insert_response_row`).
+    Every channel builds its row here (the API, the kiosk and online forms,
+    paper import, invitations). ``answers_checked``: the caller has validated
+    the answers against ``questionnaire`` already (paper import reports each
+    problem with its cell).
     """
-    errors = questionnaire.validate_answers(answers)
-    if errors:
-        raise SubmissionError(errors)
+    if not answers_checked:
+        errors = questionnaire.validate_answers(answers)
+        if errors:
+            raise SubmissionError(errors)
     now = now or utcnow()
     return {
         "uuid": response_uuid,
@@ -108,7 +139,7 @@ def response_row(
     }
 
 
-def build_response(
+def prepare_round_response(
     *,
     survey_round: SurveyRound,
     unit: Unit,
@@ -117,95 +148,140 @@ def build_response(
     response_uuid: uuid_module.UUID,
     device: Device | None = None,
     submitted_at: datetime | None = None,
-) -> Response:
-    """A validated, not yet stored response; raises :class:`SubmissionError` on bad answers."""
+    now: datetime | None = None,
+) -> ResponseRow:
+    """:func:`prepare_response` from ORM objects (the round's questionnaire version)."""
     version = survey_round.questionnaire_version
-    return Response(
-        **response_row(
-            questionnaire=questionnaire_for(version),
-            numeric_items=version.numeric_items,
-            version_id=version.id,
-            round_id=survey_round.id,
-            unit_id=unit.id,
-            channel=channel,
-            answers=answers,
-            response_uuid=response_uuid,
-            device_id=device.id if device else None,
-            submitted_at=submitted_at,
-        )
+    return prepare_response(
+        questionnaire=questionnaire_for(version),
+        numeric_items=version.numeric_items,
+        version_id=version.id,
+        round_id=survey_round.id,
+        unit_id=unit.id,
+        channel=channel,
+        answers=answers,
+        response_uuid=response_uuid,
+        device_id=device.id if device else None,
+        submitted_at=submitted_at,
+        now=now,
     )
 
 
-_insert_statements: dict[str, Insert] = {}
+def build_response(**fields) -> Response:
+    """A validated, not yet stored response object (demo data); takes :func:`prepare_round_response`'s arguments."""
+    return Response(**prepare_round_response(**fields))
 
 
-def _idempotent_insert(dialect: str) -> Insert:
-    """``INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING id, uuid`` for the dialect."""
-    statement = _insert_statements.get(dialect)
+class ResponseInsert:
+    """The one statement that stores responses: ``INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING id, uuid``.
+
+    SQL text with DB-API parameters converted by the columns' own SQLAlchemy
+    types, so that it runs on a DB-API cursor as it is (the group commit of
+    :mod:`survey.serving.group_commit`, where the engine's per-statement
+    machinery would cost more CPU than the INSERT) or through
+    :meth:`sqlalchemy.engine.Connection.exec_driver_sql` (:func:`store_responses`).
+    No SELECT first and no savepoint, so concurrent repeats of a UUID cannot race.
+    """
+
+    def __init__(self, dialect: Dialect):
+        if dialect.name not in ("sqlite", "postgresql"):  # pragma: no cover - SIPAS supports these two
+            raise NotImplementedError(f"no idempotent insert for {dialect.name}")
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        columns = Response.__table__.c
+        self.processors = [bind_processor(columns[name].type, dialect) for name in RESPONSE_COLUMNS]
+        self._sql: dict[int, str] = {}
+
+    def sql(self, count: int) -> str:
+        """The statement for ``count`` rows (cached by count)."""
+        sql = self._sql.get(count)
+        if sql is None:
+            row = "(" + ", ".join([self.mark] * len(RESPONSE_COLUMNS)) + ")"
+            sql = self._sql[count] = (
+                f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES {', '.join([row] * count)} "
+                "ON CONFLICT (uuid) DO NOTHING RETURNING id, uuid"
+            )
+        return sql
+
+    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """The rows' values in statement order, converted for the driver."""
+        processors = self.processors
+        values: list[Any] = []
+        for row in rows:
+            values.extend(process(row[name]) for process, name in zip(processors, RESPONSE_COLUMNS))
+        return values
+
+    @staticmethod
+    def new_ids(rows: Sequence[Mapping[str, Any]], returned: Iterable[tuple[int, Any]]) -> list[int | None]:
+        """The new id of each row, in order; None for a UUID stored already or repeated within ``rows``."""
+        created = {}
+        for new_id, stored_uuid in returned:
+            key = stored_uuid if isinstance(stored_uuid, uuid_module.UUID) else uuid_module.UUID(stored_uuid)
+            created[key] = new_id
+        return [created.pop(row["uuid"], None) for row in rows]  # a repeated UUID: only its first is new
+
+
+def bind_processor(column_type, dialect: Dialect) -> Callable[[Any], Any]:
+    """The conversion of a value for the driver by a column type (identity when it has none)."""
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else (lambda value: value)
+
+
+_response_inserts: dict[tuple[str, str], ResponseInsert] = {}
+
+
+def response_insert(dialect: Dialect) -> ResponseInsert:
+    """The :class:`ResponseInsert` of a dialect (made once)."""
+    key = (dialect.name, dialect.driver)
+    statement = _response_inserts.get(key)
     if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:  # pragma: no cover - SIPAS supports SQLite and PostgreSQL
-            raise NotImplementedError(f"no idempotent insert for {dialect}")
-        table = Response.__table__
-        statement = (
-            dialect_insert(table)
-            .on_conflict_do_nothing(index_elements=["uuid"])
-            .returning(table.c.id, table.c.uuid)
-        )
-        _insert_statements[dialect] = statement
+        statement = _response_inserts[key] = ResponseInsert(dialect)
     return statement
 
 
-def insert_response_row(connection: Connection, row: dict) -> int | None:
-    """Store a row from :func:`response_row` unless its UUID is stored already.
+# Rows per INSERT when storing many (paper import): 10 values each, well under
+# SQLite's limit of 32,766 parameters.
+STORE_CHUNK = 500
 
-    One ``INSERT ... ON CONFLICT (uuid) DO NOTHING`` (SQLite and PostgreSQL): no
-    SELECT first and no savepoint, so concurrent repeats of a UUID cannot race.
-    Returns the new row's id, or None when the UUID is stored already
-    (RETURNING gives no row on a conflict); the caller owns the transaction.
+
+def store_responses(target: Session | Connection, rows: Sequence[ResponseRow]) -> list[int | None]:
+    """Store rows from :func:`prepare_response` unless their UUID is stored already.
+
+    Returns each row's new id, in order, or None when its UUID was stored
+    already (or repeated within ``rows``). The caller owns the transaction.
     """
-    new = connection.execute(_idempotent_insert(connection.dialect.name), row).first()
-    return None if new is None else new.id
-
-
-def insert_response_rows(connection: Connection, rows: list[dict]) -> list[int | None]:
-    """:func:`insert_response_row` for many rows in one statement; ids in the order of ``rows``.
-
-    A UUID already stored, or repeated within ``rows``, gets None (only its
-    first occurrence can be new).
-    """
-    if len(rows) == 1:
-        return [insert_response_row(connection, rows[0])]
-    created = {u: i for i, u in connection.execute(_idempotent_insert(connection.dialect.name), rows).all()}
+    connection = target if isinstance(target, Connection) else target.connection()
+    statement = response_insert(connection.dialect)
     ids: list[int | None] = []
-    for row in rows:
-        ids.append(created.pop(row["uuid"], None))
+    for start in range(0, len(rows), STORE_CHUNK):
+        chunk = rows[start:start + STORE_CHUNK]
+        returned = connection.exec_driver_sql(statement.sql(len(chunk)), tuple(statement.parameters(chunk))).all()
+        ids.extend(statement.new_ids(chunk, returned))
     return ids
 
 
 def record_response(session: Session, *, response_uuid: uuid_module.UUID, **fields) -> tuple[Response, bool]:
     """Validate and store a response once; a repeated UUID returns the stored one.
 
-    Takes the keyword arguments of :func:`build_response`. Returns
+    Takes the keyword arguments of :func:`prepare_round_response`. Returns
     ``(response, created)``; raises :class:`SubmissionError` when the answers
     do not fit the round's questionnaire version.
     """
     existing = session.scalar(select(Response).where(Response.uuid == response_uuid))
     if existing is not None:
         return existing, False
-    response = build_response(response_uuid=response_uuid, **fields)
-    try:
-        with session.begin_nested():
-            session.add(response)
-    except IntegrityError:
-        existing = session.scalar(select(Response).where(Response.uuid == response_uuid))
-        if existing is None:
-            raise
-        return existing, False
-    return response, True
+    row = prepare_round_response(response_uuid=response_uuid, **fields)
+    [new_id] = store_responses(session, [row])
+    if new_id is None:  # stored meanwhile by a concurrent request
+        return session.scalars(select(Response).where(Response.uuid == response_uuid)).one(), False
+    return stored_response(session, new_id, row), True
+
+
+def stored_response(session: Session, response_id: int, row: ResponseRow) -> Response:
+    """The object of a row just stored, holding the values written (SQLite reads times back without zone)."""
+    response = session.get_one(Response, response_id)
+    for name in RESPONSE_COLUMNS:
+        set_committed_value(response, name, row[name])
+    return response
 
 
 def _round_row_chunks(session: Session, round_id: int, columns: str) -> tuple[list[str], Iterator[list]]:

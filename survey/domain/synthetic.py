@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import uuid as uuid_module
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from survey import QUESTIONNAIRES_DIR
-from survey.domain.questionnaires import Questionnaire, load_questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition, load_questionnaire
 from survey.domain.questionnaires.store import publish
 from survey.domain.releases import (
     Progress,
@@ -31,6 +31,7 @@ from survey.domain.releases import (
     publish_release,
 )
 from survey.domain.units import REORGANISATION_DAY, seed_provinces
+from survey.i18n import LOCAL_TZ
 from survey.models import (
     Channel,
     Release,
@@ -43,7 +44,6 @@ from survey.models import (
 )
 
 SYNTHETIC_PREFIX = "MP"  # "mô phỏng": codes of the synthetic communes, MP00001...
-VN_TZ = timezone(timedelta(hours=7))
 
 
 def _no_progress(fraction: float, message: str) -> None:
@@ -87,7 +87,7 @@ def synthetic_communes(session: Session, n_units: int, rng: np.random.Generator)
 
 
 def synthetic_scores(
-    questionnaire: Questionnaire, items: list[str], latent: np.ndarray, rng: np.random.Generator
+    questionnaire: QuestionnaireDefinition, items: list[str], latent: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """An (n, k) float32 score matrix: satisfaction from a logistic model of ``latent``."""
     n = len(latent)
@@ -206,7 +206,7 @@ def synthetic_round(
 def store_synthetic_responses(session: Session, survey_round: SurveyRound, data: RoundData, chunk: int = 50_000) -> None:
     """Store the arrays as responses (packed scores, answers as JSON) with their design rows."""
     items = data.items
-    start = datetime.combine(survey_round.starts_on, time(9), VN_TZ)
+    start = datetime.combine(survey_round.starts_on, time(9), LOCAL_TZ)
     connection = session.connection()
     next_id = (connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM responses").scalar() or 0) + 1
     for lo in range(0, data.n, chunk):

@@ -9,31 +9,26 @@ fails, its responses are retried one by one so that one bad row cannot sink
 the others. Leadership passes to a waiting request after each batch, so no
 request waits for more than the batch ahead of it and its own.
 
-A batch runs as SQL written here, with values converted by the columns' own
-SQLAlchemy types, on the pool's DB-API connection: the engine's per-statement machinery
-(compiled-cache lookup, execution context, result objects) cost more CPU than
-the INSERT itself.
+A batch runs the one response INSERT of :mod:`survey.domain.responses`
+(:class:`~survey.domain.responses.ResponseInsert`: SQL text and values
+converted by the columns' own SQLAlchemy types) on the pool's DB-API
+connection: the engine's per-statement machinery (compiled-cache lookup,
+execution context, result objects) cost more CPU than the INSERT itself.
 """
 
 from __future__ import annotations
 
 import threading
-import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Engine
 
-from survey.models import Device, Response, utcnow
+from survey.domain.responses import ResponseRow, bind_processor, response_insert
+from survey.models import Device, utcnow
 from survey.serving.write_gate import WriteGate
 
 MAX_BATCH = 64
-# The keys of survey.domain.responses.response_row, in the INSERT's column order.
-RESPONSE_COLUMNS = (
-    "uuid", "round_id", "questionnaire_version_id", "unit_id", "channel", "device_id",
-    "submitted_at", "received_at", "answers", "scores",
-)
 
 
 class Signal:
@@ -63,7 +58,7 @@ class Signal:
 class Job:
     """One response to store; ``claim`` applies the minimum interval (None: no conflict)."""
 
-    row: dict
+    row: ResponseRow
     device_id: int | None
     claim: Callable[[], float | None] | None
     touch_device: bool
@@ -76,33 +71,14 @@ class Job:
 
 
 class ResponseWriter:
-    """The statements of a batch on the driver's connection: idempotent INSERT, DELETE, device contact."""
+    """The statements of a batch on the driver's connection: the response INSERT, DELETE, device contact."""
 
     def __init__(self, engine: Engine):
         dialect = engine.dialect
-        if dialect.name not in ("sqlite", "postgresql"):  # pragma: no cover - SIPAS supports these two
-            raise NotImplementedError(f"no idempotent insert for {dialect.name}")
         self.engine = engine
-        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        responses, devices = Response.__table__, Device.__table__
-        self.processors = [self._processor(responses.c[name].type, dialect) for name in RESPONSE_COLUMNS]
-        self.seen_processor = self._processor(devices.c.last_seen_at.type, dialect)
-        self._inserts: dict[int, str] = {}
-
-    @staticmethod
-    def _processor(column_type, dialect) -> Callable[[Any], Any]:
-        process = column_type.dialect_impl(dialect).bind_processor(dialect)
-        return process if process is not None else (lambda value: value)
-
-    def _insert_sql(self, count: int) -> str:
-        sql = self._inserts.get(count)
-        if sql is None:
-            row = "(" + ", ".join([self.mark] * len(RESPONSE_COLUMNS)) + ")"
-            sql = self._inserts[count] = (
-                f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES {', '.join([row] * count)} "
-                "ON CONFLICT (uuid) DO NOTHING RETURNING id, uuid"
-            )
-        return sql
+        self.insert = response_insert(dialect)
+        self.mark = self.insert.mark
+        self.seen_processor = bind_processor(Device.__table__.c.last_seen_at.type, dialect)
 
     def transaction(self, batch: list[Job]) -> None:
         """Store a batch in one transaction; on any error nothing of it is kept and the error is raised."""
@@ -124,19 +100,11 @@ class ResponseWriter:
             connection.close()  # back to the pool (closing an invalidated one is a no-op)
 
     def _statements(self, cursor, batch: list[Job]) -> None:
-        processors = self.processors
-        values: list[Any] = []
-        for job in batch:
-            row = job.row
-            values.extend(process(row[name]) for process, name in zip(processors, RESPONSE_COLUMNS))
-        cursor.execute(self._insert_sql(len(batch)), values)
-        created = {}
-        for new_id, stored_uuid in cursor.fetchall():
-            key = stored_uuid if isinstance(stored_uuid, uuid_module.UUID) else uuid_module.UUID(stored_uuid)
-            created[key] = new_id
+        rows = [job.row for job in batch]
+        cursor.execute(self.insert.sql(len(rows)), self.insert.parameters(rows))
+        new_ids = self.insert.new_ids(rows, cursor.fetchall())
         touched = set()
-        for job in batch:
-            new_id = created.pop(job.row["uuid"], None)  # a UUID repeated in the batch: only its first is new
+        for job, new_id in zip(batch, new_ids):
             job.created = new_id is not None
             if job.created and job.claim is not None:
                 job.conflict = job.claim()

@@ -75,7 +75,7 @@ class SubmissionLane:
             and "HTTP_TRANSFER_ENCODING" not in environ
             and length.isascii()
             and length.isdigit()
-            and self.app.config.get("API_FAST_LANE", True)
+            and self.app.config["API_FAST_LANE"]
         )
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -111,7 +111,7 @@ class SubmissionLane:
 
     def _answer(self, environ: dict) -> tuple[int, list[tuple[str, str]], bytes]:
         length = int(environ["CONTENT_LENGTH"])
-        limit = self.app.config.get("MAX_CONTENT_LENGTH")
+        limit = self.app.config["MAX_CONTENT_LENGTH"]
         try:
             if limit is not None and length > limit:
                 raise too_large(limit)

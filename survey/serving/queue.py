@@ -68,7 +68,7 @@ class JobQueue:
 
 def queue_url(app: Flask) -> str:
     """Where the app's job queue keeps its tasks (``JOB_QUEUE_URL`` or its default)."""
-    url = app.config.get("JOB_QUEUE_URL")
+    url = app.config["JOB_QUEUE_URL"]
     if url:
         return str(url)
     if app.testing:

@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover
     def _Choice(value: str, label: str) -> tuple[str, str]:  # type: ignore[misc]
         return (value, label)
 
-from survey.domain.questionnaires import Questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition
 
 CHOICE_TYPES = {"satisfaction", "scale4", "yesno", "single"}
 
@@ -66,7 +66,7 @@ def _field_for(item: Any, lang: str) -> Field:
     return TextAreaField(label, validators=[Optional(), Length(max=4000)])
 
 
-def build_answer_form(questionnaire: Questionnaire, lang: str) -> type[AnswerFormBase]:
+def build_answer_form(questionnaire: QuestionnaireDefinition, lang: str) -> type[AnswerFormBase]:
     """A form class with one field per item of ``questionnaire``."""
     attrs = {item.code: _field_for(item, lang) for item in questionnaire.items}
     return type("AnswerForm", (AnswerFormBase,), attrs)
@@ -79,7 +79,7 @@ def _coerce_option(item: Any, key: str) -> Any:
     return key
 
 
-def collect_answers(form: AnswerFormBase, questionnaire: Questionnaire) -> dict[str, Any]:
+def collect_answers(form: AnswerFormBase, questionnaire: QuestionnaireDefinition) -> dict[str, Any]:
     """Answers typed back to the questionnaire's option codes; empty answers left out.
 
     Answers to questions that are not relevant (hidden by the conditions) are

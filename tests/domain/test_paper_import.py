@@ -17,7 +17,6 @@ from survey.domain.paper_import import (
     DATE,
     FORM,
     UNIT,
-    VN_TZ,
     ImportFileError,
     check_import,
     fold,
@@ -26,6 +25,7 @@ from survey.domain.paper_import import (
     read_table,
     run_import,
 )
+from survey.i18n import LOCAL_TZ as VN_TZ
 from survey.models import AuditEntry, Channel, ImportBatch, Response, ResponseDesign, SurveyRound
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import pytest
 
 from survey.domain.questionnaires import (
     Problem,
-    Questionnaire,
+    QuestionnaireDefinition,
     QuestionnaireError,
     check_questionnaire,
     load_questionnaire,
@@ -566,7 +566,7 @@ def test_canonical_json_and_hash_ignore_formatting_but_not_content():
 
 def test_from_definition_round_trip():
     q = load_questionnaire(SIPAS)
-    again = Questionnaire.from_definition(q.canonical_json())
+    again = QuestionnaireDefinition.from_definition(q.canonical_json())
     assert again.content_hash == q.content_hash
     assert [i.code for i in again.items] == [i.code for i in q.items]
     assert again.item("f1").expression == q.item("f1").expression

@@ -3,7 +3,7 @@
 Pure Python + PyYAML; no Flask and no database, so the CLI, the models and the tests can all use it.
 """
 
-from .definition import AnswerProblem, Item, Questionnaire, Section
+from .definition import AnswerProblem, Item, QuestionnaireDefinition, Section
 from .expressions import Expression, ExpressionError, parse_expression
 from .schema import (
     Problem,
@@ -19,7 +19,7 @@ __all__ = [
     "ExpressionError",
     "Item",
     "Problem",
-    "Questionnaire",
+    "QuestionnaireDefinition",
     "QuestionnaireError",
     "Section",
     "check_questionnaire",

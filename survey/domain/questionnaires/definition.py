@@ -11,7 +11,7 @@ from typing import Any, Self
 
 from .expressions import Expression, is_missing
 
-__all__ = ["ITEM_TYPES", "NUMERIC_TYPES", "AnswerProblem", "Item", "Questionnaire", "Section"]
+__all__ = ["ITEM_TYPES", "NUMERIC_TYPES", "AnswerProblem", "Item", "QuestionnaireDefinition", "Section"]
 
 ITEM_TYPES = ("satisfaction", "scale4", "yesno", "single", "multiple", "number", "text")
 CHOICE_TYPES = frozenset({"satisfaction", "scale4", "yesno", "single"})
@@ -204,7 +204,7 @@ def _item_from_definition(data: Mapping[str, Any], section: str) -> Item:
     )
 
 
-class Questionnaire:
+class QuestionnaireDefinition:
     """A validated questionnaire version; build it with load_questionnaire/parse_questionnaire."""
 
     def __init__(
@@ -233,7 +233,7 @@ class Questionnaire:
         self.content_hash: str = hashlib.sha256(self._canonical.encode("utf-8")).hexdigest()
 
     @classmethod
-    def from_definition(cls, definition: Mapping[str, Any] | str) -> Questionnaire:
+    def from_definition(cls, definition: Mapping[str, Any] | str) -> QuestionnaireDefinition:
         """Rebuild from a stored canonical definition (a dict or its JSON); it is trusted as validated."""
         if isinstance(definition, str):
             definition = json.loads(definition)

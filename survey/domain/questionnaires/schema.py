@@ -16,7 +16,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .builtin import BUILTIN_SCALES, NOT_EXPERIENCED_CODE, NOT_EXPERIENCED_LABEL, SCALED_TYPES
-from .definition import CHOICE_TYPES, ITEM_TYPES, NUMERIC_TYPES, Questionnaire
+from .definition import CHOICE_TYPES, ITEM_TYPES, NUMERIC_TYPES, QuestionnaireDefinition
 from .expressions import (
     FUNCTIONS,
     KEYWORDS,
@@ -1206,7 +1206,7 @@ def _sorted_problems(problems: list[Problem]) -> list[Problem]:
 # ---------------------------------------------------------------- public API
 
 
-def parse_questionnaire(text: str, filename: str = "<string>") -> Questionnaire:
+def parse_questionnaire(text: str, filename: str = "<string>") -> QuestionnaireDefinition:
     """Validate questionnaire YAML text; raise QuestionnaireError listing every problem found."""
     data, doc = _read_yaml(text, filename)
     definition = None
@@ -1214,10 +1214,10 @@ def parse_questionnaire(text: str, filename: str = "<string>") -> Questionnaire:
         definition = _Validator(data, doc).run()
     if doc.problems or definition is None:
         raise QuestionnaireError(_sorted_problems(doc.problems))
-    return Questionnaire(definition, filename=filename, source=text)
+    return QuestionnaireDefinition(definition, filename=filename, source=text)
 
 
-def load_questionnaire(path: str | Path) -> Questionnaire:
+def load_questionnaire(path: str | Path) -> QuestionnaireDefinition:
     """Read and validate a questionnaire file; raise QuestionnaireError listing every problem found."""
     filename = str(path)
     try:

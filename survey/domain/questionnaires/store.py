@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.domain.questionnaires import Questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition
 from survey.models import Questionnaire as QuestionnaireRow
 from survey.models import QuestionnaireVersion
 
@@ -14,7 +14,7 @@ class PublishError(ValueError):
     """A questionnaire version cannot be published (e.g. its number is taken)."""
 
 
-def publish(session: Session, questionnaire: Questionnaire, source: str) -> tuple[QuestionnaireVersion, bool]:
+def publish(session: Session, questionnaire: QuestionnaireDefinition, source: str) -> tuple[QuestionnaireVersion, bool]:
     """Store ``questionnaire`` as a new immutable version.
 
     Publishing identical content again is a no-op that returns the stored

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
 from flask import render_template, request
 from sqlalchemy import func, select
 
 from survey.extensions import db
+from survey.i18n import LOCAL_TZ
 from survey.models import AuditEntry, StaffUser
 from survey.web.admin.blueprint import bp
 from survey.web.auth import role_required
 
 PAGE_SIZE = 100
-VN_TZ = timezone(timedelta(hours=7))
 
 
 def _day(value: str | None):
@@ -39,9 +39,9 @@ def audit_log():
     if target:
         query = query.where(AuditEntry.target.contains(target, autoescape=True))
     if day_from:
-        query = query.where(AuditEntry.at >= datetime.combine(day_from, time.min, VN_TZ))
+        query = query.where(AuditEntry.at >= datetime.combine(day_from, time.min, LOCAL_TZ))
     if day_to:
-        query = query.where(AuditEntry.at < datetime.combine(day_to + timedelta(days=1), time.min, VN_TZ))
+        query = query.where(AuditEntry.at < datetime.combine(day_to + timedelta(days=1), time.min, LOCAL_TZ))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     entries = db.session.execute(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from survey.i18n import LOCAL_TZ
 from survey.models import Device, Unit
-
-VN_TZ = timezone(timedelta(hours=7))
+from survey.settings import DefaultConfig
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,10 @@ class OpeningHours:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> OpeningHours:
-        days = config.get("OPENING_DAYS", "0,1,2,3,4")
+        days = config.get("OPENING_DAYS", DefaultConfig.OPENING_DAYS)
         if isinstance(days, str):
             days = [part for part in days.replace(" ", "").split(",") if part]
-        hours = str(config.get("OPENING_HOURS", "07:30-17:00"))
+        hours = str(config.get("OPENING_HOURS", DefaultConfig.OPENING_HOURS))
         try:
             opens, closes = (time.fromisoformat(part.strip()) for part in hours.split("-"))
             parsed_days = frozenset(int(d) for d in days)
@@ -54,8 +54,8 @@ class OpeningHours:
         day: date = start.date()
         while day <= end.date():
             if day.weekday() in self.days:
-                window_start = datetime.combine(day, self.opens, VN_TZ)
-                window_end = datetime.combine(day, self.closes, VN_TZ)
+                window_start = datetime.combine(day, self.opens, LOCAL_TZ)
+                window_end = datetime.combine(day, self.closes, LOCAL_TZ)
                 overlap = (min(end, window_end) - max(start, window_start)).total_seconds() / 60
                 total += max(0.0, overlap)
                 if stop_after is not None and total > stop_after:
@@ -68,7 +68,7 @@ def _local(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; SIPAS stores UTC.
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(VN_TZ)
+    return moment.astimezone(LOCAL_TZ)
 
 
 class DeviceState(enum.Enum):

@@ -33,7 +33,7 @@ from survey.web.staff.queries import scope_unit_ids
 
 def public_url(endpoint: str, **values) -> str:
     """An absolute URL for citizens: SIPAS_PUBLIC_BASE_URL when set (behind a proxy), else this host."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = current_app.config["PUBLIC_BASE_URL"]
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
@@ -48,7 +48,7 @@ def _unit_or_404(unit_id: int) -> Unit:
 
 def _device_alert_settings() -> tuple[OpeningHours, float]:
     config = current_app.config
-    return OpeningHours.from_config(config), float(config.get("DEVICE_SILENT_MINUTES", 60))
+    return OpeningHours.from_config(config), float(config["DEVICE_SILENT_MINUTES"])
 
 
 @bp.route("/units")

@@ -109,10 +109,10 @@ class RateLimits:
 
     def __init__(self, app: Flask):
         config = app.config
-        self.storage_uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-        self.device_limits = parse_many(config.get("API_DEVICE_RATE_LIMIT", "120/minute;1200/hour"))
-        self.address_limits = parse_many(config.get("API_ADDRESS_RATE_LIMIT", "30/minute;300/hour"))
-        self.exempt_addresses = frozenset(config.get("API_RATELIMIT_EXEMPT_ADDRESSES", ()))
+        self.storage_uri = config["RATELIMIT_STORAGE_URI"]
+        self.device_limits = parse_many(config["API_DEVICE_RATE_LIMIT"])
+        self.address_limits = parse_many(config["API_ADDRESS_RATE_LIMIT"])
+        self.exempt_addresses = frozenset(config["API_RATELIMIT_EXEMPT_ADDRESSES"])
         self._secret = str(config["SECRET_KEY"]).encode("utf-8")
         self.windows: MemoryWindows | SharedWindows = (
             MemoryWindows() if self.storage_uri.startswith("memory://") else SharedWindows(self.storage_uri)

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.domain.questionnaires import Questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition
 from survey.domain.responses import questionnaire_for
 from survey.domain.rounds import current_round
 from survey.domain.units import find_unit
@@ -80,7 +80,7 @@ class RoundInfo:
     version_id: int
     questionnaire_code: str
     version: str
-    questionnaire: Questionnaire
+    questionnaire: QuestionnaireDefinition
     numeric_items: tuple[str, ...]
 
 
@@ -140,7 +140,7 @@ class Lookups:
 
     def device_seen_is_due(self, device_id: int) -> bool:
         """Whether Device.last_seen_at should be written now (at most once per resolution)."""
-        resolution = current_app.config.get("API_DEVICE_SEEN_RESOLUTION_SECONDS", 30)
+        resolution = current_app.config["API_DEVICE_SEEN_RESOLUTION_SECONDS"]
         now = time.monotonic()
         last = self._device_seen.get(device_id)
         if last is not None and now - last < resolution:

@@ -7,13 +7,11 @@ response goes in with ``INSERT ... ON CONFLICT (uuid) DO NOTHING RETURNING``
 is new. Only a repeat (or a refusal whose UUID might already be stored) reads
 the stored response, to answer as the first time did.
 
-Settings (``SIPAS_*`` environment variables or instance config), with defaults:
-``KIOSK_MIN_INTERVAL_SECONDS`` (5), ``API_DEVICE_RATE_LIMIT``
-("120/minute;1200/hour"), ``API_ADDRESS_RATE_LIMIT`` ("30/minute;300/hour"),
-``API_RATELIMIT_EXEMPT_ADDRESSES`` (none), ``RATELIMIT_STORAGE_URI``
-("memory://", or redis://...), ``RATELIMIT_ENABLED``, ``API_LOOKUP_TTL_SECONDS``
-(10), ``API_DEVICE_SEEN_RESOLUTION_SECONDS`` (30), ``API_SQLITE_WRITE_GATE``
-(true), ``MAX_CONTENT_LENGTH`` (256 KiB).
+Settings (declared with their defaults in :mod:`survey.settings`):
+``KIOSK_MIN_INTERVAL_SECONDS``, ``API_DEVICE_RATE_LIMIT``, ``API_ADDRESS_RATE_LIMIT``,
+``API_RATELIMIT_EXEMPT_ADDRESSES``, ``RATELIMIT_STORAGE_URI``, ``RATELIMIT_ENABLED``,
+``API_LOOKUP_TTL_SECONDS``, ``API_DEVICE_SEEN_RESOLUTION_SECONDS``,
+``API_SQLITE_WRITE_GATE``, ``MAX_CONTENT_LENGTH``.
 """
 
 from __future__ import annotations
@@ -23,16 +21,15 @@ import math
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from survey.domain.responses import SubmissionError, response_row
+from survey.domain.responses import SubmissionError, prepare_response
 from survey.extensions import db
+from survey.i18n import LOCAL_TZ
 from survey.models import (
     Device,
     Questionnaire,
@@ -54,7 +51,7 @@ class ApiState:
     """Caches and guards of one application in one worker process."""
 
     def __init__(self, app):
-        self.lookups = Lookups(ttl=float(app.config.get("API_LOOKUP_TTL_SECONDS", 10)))
+        self.lookups = Lookups(ttl=float(app.config["API_LOOKUP_TTL_SECONDS"]))
         self.limits = RateLimits(app)
         self.intervals = interval_store_for(self.limits.storage_uri)
         self._committers: dict[int, GroupCommit] = {}
@@ -67,7 +64,7 @@ class ApiState:
             with self._lock:
                 committer = self._committers.get(id(engine))
                 if committer is None:
-                    enabled = current_app.config.get("API_SQLITE_WRITE_GATE", True)
+                    enabled = current_app.config["API_SQLITE_WRITE_GATE"]
                     gate = gate_for(engine) if enabled else WriteGate(None)
                     committer = self._committers[id(engine)] = GroupCommit(engine, gate)
         return committer
@@ -102,11 +99,6 @@ class Outcome:
     body: dict[str, Any]
 
 
-@lru_cache(maxsize=8)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 def _rate_limited(message: str, retry_after: int) -> ApiError:
     return ApiError(
         429, [field_error("", message, "rate_limited")], headers={"Retry-After": str(retry_after)}
@@ -129,7 +121,7 @@ def submit(body: bytes, address: str | None) -> Outcome:
     try:
         document = parse_body(body)
     except ApiError:
-        if config.get("RATELIMIT_ENABLED", True):
+        if config["RATELIMIT_ENABLED"]:
             _hit_address(state, address)
         raise
     token = document.get("device_token") if isinstance(document, dict) else None
@@ -148,7 +140,7 @@ def submit(body: bytes, address: str | None) -> Outcome:
 
 def _submit(state: ApiState, document: Any, device: DeviceInfo | None, address: str | None,
             contact: list[bool]) -> Outcome:
-    if current_app.config.get("RATELIMIT_ENABLED", True):
+    if current_app.config["RATELIMIT_ENABLED"]:
         if device is not None:
             refusal = state.limits.hit_device(device.id)
             if refusal is not None:
@@ -192,7 +184,7 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, c
     moment = submission.submitted_at or now
     if moment > now + timedelta(minutes=5):
         moment = now  # a clock running ahead: the same rule as survey.domain.responses
-    day = moment.astimezone(_zone(config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))).date()
+    day = moment.astimezone(LOCAL_TZ).date()
 
     if device is not None:
         unit_id, unit_code = device.unit_id, device.unit_code
@@ -223,7 +215,7 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, c
         )
     _check_version(submission, survey_round)
     try:
-        row = response_row(
+        row = prepare_response(
             questionnaire=survey_round.questionnaire,
             numeric_items=survey_round.numeric_items,
             version_id=survey_round.version_id,
@@ -246,7 +238,7 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, c
         db.session.close()  # end the lookups' read transaction before writing
 
     claim = None
-    if device is not None and float(config.get("KIOSK_MIN_INTERVAL_SECONDS", 0) or 0) > 0:
+    if device is not None and float(config["KIOSK_MIN_INTERVAL_SECONDS"]) > 0:
         claim = _interval_claim(state, device, submission, moment=(submission.submitted_at or now))
     job = state.committer(db.engine).store(Job(
         row=row,

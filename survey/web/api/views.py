@@ -45,7 +45,7 @@ def submit_response():
 
 @bp.errorhandler(RequestEntityTooLarge)
 def body_too_large(exc: RequestEntityTooLarge):
-    return error_response(too_large(current_app.config.get("MAX_CONTENT_LENGTH") or 0))
+    return error_response(too_large(current_app.config["MAX_CONTENT_LENGTH"] or 0))
 
 
 @lru_cache(maxsize=1)

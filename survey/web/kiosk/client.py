@@ -11,7 +11,7 @@ from flask import current_app, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from survey.domain.questionnaires import Questionnaire
+from survey.domain.questionnaires import QuestionnaireDefinition
 from survey.models import Device, SurveyRound
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -65,7 +65,7 @@ def _js(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def main_item(questionnaire: Questionnaire) -> str | None:
+def main_item(questionnaire: QuestionnaireDefinition) -> str | None:
     """The main rating: the overall item if the index names one, else the first satisfaction item."""
     overall = (questionnaire.indices or {}).get("overall") or {}
     if overall.get("item") in questionnaire:
@@ -76,7 +76,7 @@ def main_item(questionnaire: Questionnaire) -> str | None:
     return chosen.code if chosen is not None else None
 
 
-def _items(questionnaire: Questionnaire) -> list[dict[str, Any]]:
+def _items(questionnaire: QuestionnaireDefinition) -> list[dict[str, Any]]:
     items = []
     for section in questionnaire.definition["sections"]:
         for raw in section["items"]:
@@ -109,7 +109,7 @@ def _texts() -> dict[str, str]:
 
 
 def kiosk_config(
-    device: Device, token: str, survey_round: SurveyRound | None, questionnaire: Questionnaire | None
+    device: Device, token: str, survey_round: SurveyRound | None, questionnaire: QuestionnaireDefinition | None
 ) -> dict[str, Any]:
     """Everything the kiosk app needs, in every language it offers (it works offline)."""
     cfg = current_app.config

@@ -11,16 +11,16 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.i18n import LOCAL_TZ
 from survey.models import Channel, Device, QuestionnaireVersion, Response, Unit
 
-VN_TZ = timezone(timedelta(hours=7))
 SATISFIED = (4, 5)
 UNHAPPY = (1, 2)
 
@@ -36,9 +36,9 @@ class AlertRule:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AlertRule:
         return cls(
-            minutes=int(config.get("COUNTER_ALERT_MINUTES", 15)),
-            min_ratings=int(config.get("COUNTER_ALERT_MIN_RATINGS", 4)),
-            share=float(config.get("COUNTER_ALERT_UNHAPPY_SHARE", 0.5)),
+            minutes=int(config["COUNTER_ALERT_MINUTES"]),
+            min_ratings=int(config["COUNTER_ALERT_MIN_RATINGS"]),
+            share=float(config["COUNTER_ALERT_UNHAPPY_SHARE"]),
         )
 
 
@@ -89,7 +89,7 @@ def _local(moment: datetime) -> datetime:
     # PostgreSQL returns aware times; SQLite returns naive ones, stored in UTC.
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(VN_TZ)
+    return moment.astimezone(LOCAL_TZ)
 
 
 def _rating_positions(session: Session, version_ids: set[int]) -> dict[int, int | None]:
@@ -110,7 +110,7 @@ def counter_board(
     now_local = _local(now)
     today = now_local.date()
     week_start = today - timedelta(days=today.weekday())
-    since = datetime.combine(min(week_start, today - timedelta(weeks=weeks)), datetime.min.time(), VN_TZ)
+    since = datetime.combine(min(week_start, today - timedelta(weeks=weeks)), datetime.min.time(), LOCAL_TZ)
     query = (
         select(Response.unit_id, Response.device_id, Response.submitted_at, Response.scores,
                Response.questionnaire_version_id)

@@ -27,8 +27,6 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from survey.domain.paper_import import (
     IGNORE,
-    MAX_BYTES,
-    MAX_ROWS,
     ImportProblem,
     check_import,
     mapping_choices,
@@ -61,11 +59,11 @@ def _paper_rounds() -> list[SurveyRound]:
 
 
 def _max_bytes() -> int:
-    return int(current_app.config.get("IMPORT_MAX_BYTES", MAX_BYTES))
+    return int(current_app.config["IMPORT_MAX_BYTES"])
 
 
 def _max_rows() -> int:
-    return int(current_app.config.get("IMPORT_MAX_ROWS", MAX_ROWS))
+    return int(current_app.config["IMPORT_MAX_ROWS"])
 
 
 # --- pending uploads ------------------------------------------------------------------

@@ -1,0 +1,174 @@
+"""Paper import: reading CSV (UTF-8, UTF-16, Windows-1258) and XLSX files into a table."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import unicodedata
+import zipfile
+from pathlib import PurePath
+from typing import Any
+
+from survey.domain.paper_import.report import (
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportFileError,
+    ImportProblem,
+    Table,
+    cell_text,
+    fold,
+)
+
+# --- reading files ---------------------------------------------------------------
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_table(
+    data: bytes, filename: str, sheet: str | None = None, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
+) -> Table:
+    """Read a CSV or XLSX file; raises :class:`ImportFileError` for a file that cannot be read."""
+    if len(data) > max_bytes:
+        raise ImportFileError(
+            "too_large", size=f"{len(data) / 1048576:.1f}", max=f"{max_bytes / 1048576:g}"
+        )
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data, sheet, max_rows)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError("old_xls")
+    if PurePath(filename).suffix.lower() in (".xlsx", ".xlsm"):
+        raise ImportFileError("bad_xlsx", reason="not a ZIP (XLSX) file")
+    text, notices = _decode(data)
+    table = _read_csv(text, max_rows)
+    table.notices = notices + table.notices
+    return table
+
+
+def _decode(data: bytes) -> tuple[str, list[ImportProblem]]:
+    if data.startswith(codecs.BOM_UTF8):
+        return _decoded_utf8(data[len(codecs.BOM_UTF8):]), []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), [ImportProblem("converted_utf16")]
+    head = data[:400]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):
+        zeros_at_odd = head[1::2].count(0) > head[0::2].count(0)
+        try:
+            return data.decode("utf-16-le" if zeros_at_odd else "utf-16-be"), [ImportProblem("converted_utf16")]
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise ImportFileError("not_text", offset=data.index(b"\x00"))
+    try:
+        return _decoded_utf8(data), []
+    except ImportFileError as utf8_error:
+        text = unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
+        if "\ufffd" not in text and _looks_vietnamese(text):
+            return text, [ImportProblem("converted_cp1258")]
+        raise utf8_error from None
+
+
+def _decoded_utf8(data: bytes) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("bad_encoding", line=data[: exc.start].count(b"\n") + 1) from None
+    return unicodedata.normalize("NFC", text)
+
+
+_ALLOWED_SYMBOLS = set("“”‘’–—…•°«»€\u00a0")
+
+
+def _looks_vietnamese(text: str) -> bool:
+    """Every non-ASCII character is a Vietnamese letter (legacy TCVN3/VNI text is not)."""
+    for ch in set(text):
+        if ch.isascii() and (ch.isprintable() or ch in "\t\r\n"):
+            continue
+        if ch in _ALLOWED_SYMBOLS:
+            continue
+        if unicodedata.combining(ch) or not ch.isalpha():
+            return False
+        if fold(ch) not in "aeiouyd":
+            return False
+    return True
+
+
+def _read_csv(text: str, max_rows: int) -> Table:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count) if first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers: list[str] | None = None
+    rows: list[tuple[int, list[Any]]] = []
+    row_number = 0
+    try:
+        for record in reader:
+            row_number += 1
+            if headers is None:
+                headers = [h.strip() for h in record]
+                continue
+            if row_number - 1 > max_rows:
+                raise ImportFileError("too_many_rows", max=max_rows)
+            rows.append((row_number, record))
+    except csv.Error as exc:
+        raise ImportFileError("bad_csv", reason=str(exc), row=row_number + 1) from None
+    return _finish(headers, rows)
+
+
+def _finish(headers: list[str] | None, rows: list[tuple[int, list[Any]]]) -> Table:
+    if headers is None or not any(cell_text(h) for h in headers):
+        raise ImportFileError("empty_file")
+    while headers and not cell_text(headers[-1]) and all(
+        len(cells) < len(headers) or not cell_text(cells[len(headers) - 1]) for _, cells in rows
+    ):
+        headers.pop()
+    rows = [(n, cells) for n, cells in rows if any(cell_text(c) for c in cells)]
+    if not rows:
+        raise ImportFileError("no_rows")
+    return Table(headers=[cell_text(h) for h in headers], rows=rows)
+
+
+def _read_xlsx(data: bytes, sheet: str | None, max_rows: int) -> Table:
+    import warnings
+
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and data validation it drops
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportFileError("bad_xlsx", reason=str(exc) or type(exc).__name__) from None
+    try:
+        if sheet:
+            if sheet not in workbook.sheetnames:
+                raise ImportFileError("no_sheet", sheet=sheet, sheets=", ".join(workbook.sheetnames))
+            worksheet = workbook[sheet]
+        else:
+            worksheet = workbook.worksheets[0]
+        headers: list[Any] | None = None
+        rows: list[tuple[int, list[Any]]] = []
+        for row in worksheet.iter_rows():
+            cells = [c for c in row if getattr(c, "row", None) is not None]
+            if not cells:
+                continue
+            number = cells[0].row
+            values: list[Any] = [None] * (max(c.column for c in cells))
+            for c in cells:
+                values[c.column - 1] = c.value
+            if number == 1:
+                headers = values
+                continue
+            if headers is None:
+                headers = []
+            if len(rows) >= max_rows:
+                raise ImportFileError("too_many_rows", max=max_rows)
+            rows.append((number, values))
+    finally:
+        workbook.close()
+    if headers is not None:
+        width = max([len(headers), *(len(cells) for _, cells in rows)])
+        headers = headers + [None] * (width - len(headers))
+    return _finish(headers, rows)
