@@ -14,7 +14,15 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def install_engine_hooks(engine: Engine) -> None:
-    """WAL mode, foreign keys and a busy timeout on every SQLite connection."""
+    """WAL mode, foreign keys, a busy timeout, and savepoints inside a transaction on SQLite.
+
+    The sqlite3 driver starts a transaction lazily, before the first write, and not before a
+    SAVEPOINT: a savepoint opened first would be the outermost transaction, and releasing it
+    would commit its work alone (a paper import's batch row without its responses when the
+    database failed later). A BEGIN is sent first when no transaction is open. Plain
+    transactions keep the driver's lazy start, so a reading session does not hold a
+    snapshot that a later write would have to upgrade.
+    """
     if engine.dialect.name != "sqlite" or getattr(engine, "_sipas_hooks", False):
         return
 
@@ -27,6 +35,12 @@ def install_engine_hooks(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine, "savepoint")
+    def _begin_before_savepoint(connection, name) -> None:
+        driver_connection = connection.connection.driver_connection
+        if not driver_connection.in_transaction:
+            driver_connection.execute("BEGIN")
 
     engine._sipas_hooks = True  # type: ignore[attr-defined]
 

@@ -633,15 +633,10 @@ def failing_designs_insert(db_session):
 
 
 def test_a_database_failure_mid_import_stores_nothing_and_the_file_can_be_imported_again(
-    request, app, paper_round, db_session, failing_designs_insert
+    app, paper_round, db_session, failing_designs_insert
 ):
     from sqlalchemy.exc import OperationalError
 
-    if db_session.get_bind().dialect.name == "sqlite":
-        request.applymarker(pytest.mark.xfail(strict=False, reason=(
-            "bug: pysqlite emits no BEGIN before run_import's SAVEPOINT, so releasing it commits the "
-            "import batch alone; after the failure the file counts as imported with 0 responses "
-            "(fix in survey/models/database.py: SQLAlchemy's pysqlite recipe, BEGIN on 'begin')")))
     before = stored_total(db_session)
     db_session.commit()
     with failing_designs_insert() as inserts:
