@@ -18,6 +18,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from analysis.results import SummaryText
+
 from .errors import DesignError
 
 __all__ = [
@@ -189,7 +191,7 @@ class RakingStep:
 
 
 @dataclass(frozen=True, eq=False)
-class SurveyDesign:
+class SurveyDesign(SummaryText):
     """A survey design bound to one data set (immutable).
 
     Use :func:`build_design` or :meth:`DesignSpec.build` to create one.
@@ -292,9 +294,6 @@ class SurveyDesign:
             else:
                 lines.append(f"  raked on {', '.join(m.column for m in step.margins)}")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def _check_lonely(rule: str) -> None:
