@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DesignError
+from .results import SummaryText
 
 __all__ = [
     "DesignSpec",
@@ -189,7 +190,7 @@ class RakingStep:
 
 
 @dataclass(frozen=True, eq=False)
-class SurveyDesign:
+class SurveyDesign(SummaryText):
     """A survey design bound to one data set (immutable).
 
     Use :func:`build_design` or :meth:`DesignSpec.build` to create one.
@@ -293,9 +294,6 @@ class SurveyDesign:
                 lines.append(f"  raked on {', '.join(m.column for m in step.margins)}")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
 
 def _check_lonely(rule: str) -> None:
     if rule not in LONELY_OPTIONS:
@@ -313,6 +311,45 @@ def _numeric(values: np.ndarray, column: str) -> np.ndarray:
         row = int(np.flatnonzero(np.isnan(out))[0])
         raise DesignError(f"Column '{column}' has a missing value (row {row + 1})")
     return out
+
+
+@dataclass(frozen=True)
+class _FpcStage:
+    """One stage's finite population correction: its option, column and sampling groups."""
+
+    option: str
+    column: str | None
+    group_name: str
+    group_labels: Any
+    must_be_positive: bool
+
+    def population(
+        self, fpc: np.ndarray, group: np.ndarray, n_sampled: np.ndarray, is_popsize: bool
+    ) -> np.ndarray:
+        """Population size of each group (PSUs per stratum or SSUs per PSU).
+
+        Raises
+        ------
+        DesignError
+            Where the column varies within a group, is not positive (stage 1) or
+            implies more units sampled than there are in the population.
+        """
+        per, bad_group = _constant_within(fpc, group, len(n_sampled))
+        if bad_group is not None:
+            bad = self.group_labels[bad_group]
+            raise DesignError(
+                f"{self.option} column '{self.column}' varies within {self.group_name} {bad}"
+            )
+        if self.must_be_positive and (per <= 0).any():
+            raise DesignError(f"{self.option} column '{self.column}' must be positive")
+        population = per if is_popsize else n_sampled / per
+        too_small = population < n_sampled - 1e-9
+        if too_small.any():
+            bad = self.group_labels[int(np.flatnonzero(too_small)[0])]
+            raise DesignError(
+                f"{self.option} implies more than 100% sampling in {self.group_name} {bad}"
+            )
+        return population
 
 
 def _constant_within(
@@ -406,28 +443,12 @@ def build_design(data: Any, spec: DesignSpec | None = None, **columns: Any) -> S
             raise DesignError(
                 "fpc values must be all >= 1 (population sizes) or all <= 1 (fractions)"
             )
-        per, bad_stratum = _constant_within(fpc1, strata, n_str)
-        if bad_stratum is not None:
-            bad = strata_labels[bad_stratum]
-            raise DesignError(f"fpc column '{spec.fpc}' varies within stratum {bad}")
-        if (per <= 0).any():
-            raise DesignError(f"fpc column '{spec.fpc}' must be positive")
-        pop_psu = per if is_popsize else n_psu / per
-        too_small = pop_psu < n_psu - 1e-9
-        if too_small.any():
-            bad = strata_labels[int(np.flatnonzero(too_small)[0])]
-            raise DesignError(f"fpc implies more than 100% sampling in stratum {bad}")
+        stage1 = _FpcStage("fpc", spec.fpc, "stratum", strata_labels, must_be_positive=True)
+        pop_psu = stage1.population(fpc1, strata, n_psu, is_popsize)
         if fpc2 is not None:
             assert ssu is not None and n_ssu is not None
-            per2, bad_psu = _constant_within(fpc2, psu, n_psus)
-            if bad_psu is not None:
-                bad = psu_labels[bad_psu]
-                raise DesignError(f"fpc2 column '{spec.fpc2}' varies within PSU {bad}")
-            pop_ssu = per2 if is_popsize else n_ssu / per2
-            too_small = pop_ssu < n_ssu - 1e-9
-            if too_small.any():
-                bad = psu_labels[int(np.flatnonzero(too_small)[0])]
-                raise DesignError(f"fpc2 implies more than 100% sampling in PSU {bad}")
+            stage2 = _FpcStage("fpc2", spec.fpc2, "PSU", psu_labels, must_be_positive=False)
+            pop_ssu = stage2.population(fpc2, psu, n_ssu, is_popsize)
 
     if spec.weight:
         weights = _numeric(get_column(data, spec.weight), spec.weight)

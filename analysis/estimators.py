@@ -36,6 +36,7 @@ __all__ = [
     "Total",
     "domain_codes",
     "domain_difference",
+    "domain_schemes",
     "estimate",
     "numeric_column",
 ]
@@ -133,6 +134,22 @@ def domain_codes(data: Any, by: str | None, n: int) -> tuple[np.ndarray, list[An
     values = get_column(data, by)
     codes, labels = pd.factorize(pd.Series(values), sort=True)
     return codes.astype(np.int64), [_plain(v) for v in labels]
+
+
+def domain_schemes(
+    data: Any, by: str | None, n: int, *, overall: bool
+) -> list[tuple[np.ndarray, list[Any]]]:
+    """The domain codings to estimate over: the whole sample (when ``overall``), then ``by``.
+
+    Each is a pair of the domain code of each row and the domain labels, as
+    :func:`domain_codes` returns it.
+    """
+    schemes: list[tuple[np.ndarray, list[Any]]] = []
+    if overall:
+        schemes.append((np.zeros(n, dtype=np.int64), [None]))
+    if by is not None:
+        schemes.append(domain_codes(data, by, n))
+    return schemes
 
 
 def _plain(value: Any) -> Any:
@@ -293,12 +310,7 @@ def estimate(
     """
     design = _as_design(data, design)
     records: list[EstimateRecord] = []
-    schemes: list[tuple[np.ndarray, list[Any]]] = []
-    if overall:
-        schemes.append((np.zeros(design.n, dtype=np.int64), [None]))
-    if by is not None:
-        schemes.append(domain_codes(data, by, design.n))
-    for dom, labels in schemes:
+    for dom, labels in domain_schemes(data, by, design.n, overall=overall):
         lin = _linearize(data, design, statistics, dom, len(labels))
         if variance == "taylor":
             var, df = linearized_variance(design, lin.cells, lin.x, lin.counts, lin.u)

@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from analysis.errors import AnalysisError
+from analysis.results import SummaryText
 
 __all__ = ["LeagueTable", "RankIntervals", "holm_adjust", "league_table", "rank_intervals"]
 
@@ -97,7 +98,7 @@ def _unit_covariance(
 
 
 @dataclass(frozen=True, eq=False)
-class RankIntervals:
+class RankIntervals(SummaryText):
     """Intervals for the ranks of units (rank 1 = highest estimate).
 
     Attributes
@@ -169,9 +170,6 @@ class RankIntervals:
             else "Klein-Wright-Wieczorek pairwise, joint"
         )
         return f"{self.level:.0%} rank intervals ({how})\n" + self.to_frame().to_string(index=False)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def rank_intervals(
@@ -289,7 +287,7 @@ def rank_intervals(
 
 
 @dataclass(frozen=True, eq=False)
-class LeagueTable:
+class LeagueTable(SummaryText):
     """Units compared with a reference value.
 
     Attributes
@@ -394,9 +392,6 @@ class LeagueTable:
             f"{self.units.size - n_above - n_below} not different at alpha = {self.alpha:g} "
             f"({adjust}){ranks}\n" + self.to_frame().to_string(index=False)
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def league_table(

@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from analysis.errors import DesignError
+from analysis.results import SummaryText
 from analysis.weighting.arrays import _frozen, _solve_clipped_scale
 
 __all__ = [
@@ -55,7 +56,7 @@ def _check_common(p: float, deff: float, population: float | None) -> None:
 
 
 @dataclass(frozen=True)
-class SampleSize:
+class SampleSize(SummaryText):
     """Sample size for estimating a proportion.
 
     Attributes
@@ -123,9 +124,6 @@ class SampleSize:
             f"  / response rate {self.response_rate:.3g}         -> to select {self.n_issued}\n"
             f"  achieved margin of error       {self.achieved_moe:.4f}"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def margin_of_error(
@@ -266,7 +264,7 @@ def yamane_sample_size(population: float, moe: float = 0.05) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class Allocation:
+class Allocation(SummaryText):
     """Allocation of a sample across strata.
 
     Attributes
@@ -337,9 +335,6 @@ class Allocation:
             f"{int(self.take_all.sum())} taken whole, {int(self.at_minimum.sum())} "
             f"raised to the minimum)\n" + self.to_frame().to_string(index=False)
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def _round_preserving_total(

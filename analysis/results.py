@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["ComparisonRecord", "EstimateRecord", "EstimateResults", "clean_number"]
+__all__ = [
+    "ComparisonRecord",
+    "EstimateRecord",
+    "EstimateResults",
+    "SummaryText",
+    "clean_number",
+]
+
+
+class SummaryText(ABC):
+    """Base of the frozen results: ``str(result)`` is the text of ``summary()`` (never printed)."""
+
+    @abstractmethod
+    def summary(self) -> str:
+        """Readable text report of the result."""
+
+    def __str__(self) -> str:
+        return self.summary()
 
 
 def clean_number(value: Any) -> Any:
@@ -160,7 +178,7 @@ def records_frame(records: tuple[Any, ...], cls: type) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class EstimateResults:
+class EstimateResults(SummaryText):
     """Estimates (and comparisons) from :func:`analysis.estimate`.
 
     Attributes
@@ -203,9 +221,6 @@ class EstimateResults:
                 f"(se {_fmt(c.se)}, p {_fmt(c.p_value)})"
             )
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __len__(self) -> int:
         return len(self.records)

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 
 from analysis.errors import AnalysisError, ConvergenceError
+from analysis.results import SummaryText
 
 __all__ = ["FayHerriotResult", "fay_herriot"]
 
@@ -46,7 +47,7 @@ def _frozen(values: ArrayLike, dtype: Any = float) -> NDArray[Any]:
 
 
 @dataclass(frozen=True, eq=False)
-class FayHerriotResult:
+class FayHerriotResult(SummaryText):
     """Fitted Fay–Herriot model and small-area estimates.
 
     Attributes
@@ -186,9 +187,6 @@ class FayHerriotResult:
             + "\n"
             + self.to_frame().to_string(index=False)
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def _gls(

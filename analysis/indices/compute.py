@@ -13,7 +13,7 @@ from scipy import stats
 from analysis.ci import t_interval
 from analysis.design import DesignSpec, SurveyDesign, build_design, get_column
 from analysis.errors import DesignError
-from analysis.estimators import domain_codes
+from analysis.estimators import domain_schemes
 from analysis.indices.engine import _build_columns, _Engine, _ItemCodes, _prepare_items, _records
 from analysis.indices.records import IndexRecord, IndexResults
 from analysis.indices.spec import STATISTICS, IndexSpec
@@ -105,12 +105,7 @@ def compute_indices(
     design = _as_design(data, design)
     items = _prepare_items(data, spec)
     records: list[IndexRecord] = []
-    schemes: list[tuple[np.ndarray, list[Any]]] = []
-    if overall:
-        schemes.append((np.zeros(design.n, dtype=np.int64), [None]))
-    if by is not None:
-        schemes.append(domain_codes(data, by, design.n))
-    for dom, labels in schemes:
+    for dom, labels in domain_schemes(data, by, design.n, overall=overall):
         engine = _Engine(design, items, spec, dom, len(labels), statistics)
         columns = _build_columns(engine, spec, deff)
         x = np.column_stack([c.x for c in columns])

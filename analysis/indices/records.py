@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.results import ComparisonRecord, clean_number, domain_text, records_frame
+from analysis.results import ComparisonRecord, SummaryText, clean_number, domain_text, records_frame
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def _text(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class IndexResults:
+class IndexResults(SummaryText):
     """All indices of one computation.
 
     Attributes
@@ -162,9 +162,6 @@ class IndexResults:
                 f"{_f(c.ci_high, 2)}], p {_f(c.p_value, 4)})"
             )
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def _f(value: float, digits: int) -> str:

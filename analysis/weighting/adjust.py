@@ -11,6 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from analysis.errors import DesignError
+from analysis.results import SummaryText
 from analysis.weighting.arrays import (
     FloatArray,
     WeightDiagnostics,
@@ -31,7 +32,7 @@ __all__ = ["NonresponseAdjustment", "PostStratification", "TrimmingResult", "non
 
 
 @dataclass(frozen=True, eq=False)
-class NonresponseAdjustment:
+class NonresponseAdjustment(SummaryText):
     """Weighting-class nonresponse adjustment.
 
     Attributes
@@ -89,9 +90,6 @@ class NonresponseAdjustment:
             f"{int(self.n_responded.sum())} of {int(self.n_sampled.sum())} units responded\n"
             + self.to_frame().to_string(index=False)
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def nonresponse_adjust(
@@ -164,7 +162,7 @@ def nonresponse_adjust(
 
 
 @dataclass(frozen=True, eq=False)
-class PostStratification:
+class PostStratification(SummaryText):
     """Weights post-stratified to known population totals.
 
     Attributes
@@ -220,9 +218,6 @@ class PostStratification:
             f"(population {self.population.sum():.6g})\n" + self.to_frame().to_string(index=False)
         )
 
-    def __str__(self) -> str:
-        return self.summary()
-
 
 def poststratify(
     weights: ArrayLike, strata: ArrayLike, totals: Mapping[Hashable, float]
@@ -273,7 +268,7 @@ def poststratify(
 
 
 @dataclass(frozen=True, eq=False)
-class TrimmingResult:
+class TrimmingResult(SummaryText):
     """Weights trimmed at a cap with the excess redistributed.
 
     Attributes
@@ -321,9 +316,6 @@ class TrimmingResult:
             f"scaled by {self.scale:.6g}; deff {self.before.deff:.4f} -> {self.after.deff:.4f}\n"
             + self.to_frame().to_string(index=False)
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def trim_weights(

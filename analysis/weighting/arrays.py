@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from analysis.errors import DesignError
+from analysis.results import SummaryText
 
 __all__ = ["FloatArray", "WeightDiagnostics", "base_weights", "weight_diagnostics"]
 
@@ -189,7 +190,7 @@ def _solve_clipped_scale(
 
 
 @dataclass(frozen=True)
-class WeightDiagnostics:
+class WeightDiagnostics(SummaryText):
     """Summary of a set of weights and the variance inflation they cause.
 
     Attributes
@@ -254,9 +255,6 @@ class WeightDiagnostics:
             f"  Kish deff (1 + CV^2)  {self.deff:.4f}\n"
             f"  effective n           {self.n_effective:.1f}"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def weight_diagnostics(weights: ArrayLike) -> WeightDiagnostics:

@@ -29,6 +29,7 @@ from analysis.design import (
     get_column,
 )
 from analysis.errors import ConvergenceError, DesignError
+from analysis.results import SummaryText
 
 __all__ = ["RakingReport", "poststratify_design", "rake_design"]
 
@@ -126,7 +127,7 @@ def poststratify_design(
 
 
 @dataclass(frozen=True)
-class RakingReport:
+class RakingReport(SummaryText):
     """How raking went.
 
     Attributes
@@ -160,9 +161,6 @@ class RakingReport:
             f"{self.max_change:.3g} (epsilon {self.epsilon:g}), largest margin error "
             f"{self.max_margin_error:.3g}, {self.trimmed} trimmed row(s)"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def rake_design(

@@ -11,6 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from analysis.errors import ConvergenceError, DesignError
+from analysis.results import SummaryText
 from analysis.weighting.arrays import (
     FloatArray,
     WeightDiagnostics,
@@ -30,7 +31,7 @@ __all__ = ["RakingResult", "rake"]
 
 
 @dataclass(frozen=True, eq=False)
-class RakingResult:
+class RakingResult(SummaryText):
     """Weights raked to several known margins.
 
     Attributes
@@ -107,9 +108,6 @@ class RakingResult:
             f"g-weights {pos.min():.4g} .. {pos.max():.4g}, bounds [{lo:.4g}, {hi:.4g}], "
             f"{self.n_at_bounds} unit(s) at a bound\n" + self.margins.to_string(index=False)
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def rake(

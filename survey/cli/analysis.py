@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pandas as pd
 from analysis import AnalysisError, DesignSpec, build_design
 from analysis.estimators import Mean, Proportion, Ratio, Total, estimate
 from analysis.indices import IndexSpec, compute_indices
+from analysis.results import EstimateRecord
 
 CI_METHODS = ["logit", "wald", "beta", "wilson"]
 LONELY = ["fail", "remove", "certainty", "adjust", "average"]
@@ -153,6 +154,49 @@ def design_options(func: Any) -> Any:
     return func
 
 
+def interval_options(ci_methods: list[str], ci_help: str) -> Any:
+    """The ``--ci-method`` and ``--level`` options of both commands."""
+
+    def apply(func: Any) -> Any:
+        func = click.option(
+            "--level",
+            type=float,
+            default=0.95,
+            show_default=True,
+            help="Mức tin cậy / confidence level",
+        )(func)
+        return click.option(
+            "--ci-method",
+            type=click.Choice(ci_methods),
+            default="logit",
+            show_default=True,
+            help=ci_help,
+        )(func)
+
+    return apply
+
+
+def output_options(formats: list[str]) -> Any:
+    """The ``--format`` and ``--out`` options of both commands."""
+
+    def apply(func: Any) -> Any:
+        func = click.option(
+            "--out",
+            type=click.Path(dir_okay=False),
+            help="Tệp kết quả (mặc định: màn hình) / output file (default: stdout)",
+        )(func)
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(formats),
+            default="json",
+            show_default=True,
+            help="Định dạng kết quả / output format",
+        )(func)
+
+    return apply
+
+
 @click.command("indices")
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option(
@@ -168,34 +212,13 @@ def design_options(func: Any) -> Any:
 @design_options
 @click.option("--satisfied", help="Mã hài lòng, vd 4,5 / satisfied codes, e.g. 4,5")
 @click.option("--valid", help="Mã hợp lệ, vd 1-5 / valid codes, e.g. 1-5")
-@click.option(
-    "--ci-method",
-    type=click.Choice(CI_METHODS),
-    default="logit",
-    show_default=True,
-    help="Phương pháp khoảng tin cậy / confidence interval method",
-)
-@click.option(
-    "--level", type=float, default=0.95, show_default=True, help="Mức tin cậy / confidence level"
-)
+@interval_options(CI_METHODS, "Phương pháp khoảng tin cậy / confidence interval method")
 @click.option(
     "--compare",
     multiple=True,
     help="So sánh hai miền COL=A:B (lặp lại) / compare two domains, repeatable",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "csv", "xlsx"]),
-    default="json",
-    show_default=True,
-    help="Định dạng kết quả / output format",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False),
-    help="Tệp kết quả (mặc định: màn hình) / output file (default: stdout)",
-)
+@output_options(["json", "csv", "xlsx"])
 def indices_command(
     data: str,
     questionnaire: str | None,
@@ -280,29 +303,10 @@ def indices_command(
     show_default=True,
     help="Phương pháp phương sai / variance method",
 )
-@click.option(
-    "--ci-method",
-    type=click.Choice(CI_METHODS + ["likelihood"]),
-    default="logit",
-    show_default=True,
-    help="Khoảng tin cậy cho tỷ lệ / interval for proportions",
+@interval_options(
+    CI_METHODS + ["likelihood"], "Khoảng tin cậy cho tỷ lệ / interval for proportions"
 )
-@click.option(
-    "--level", type=float, default=0.95, show_default=True, help="Mức tin cậy / confidence level"
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "csv"]),
-    default="json",
-    show_default=True,
-    help="Định dạng kết quả / output format",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False),
-    help="Tệp kết quả (mặc định: màn hình) / output file (default: stdout)",
-)
+@output_options(["json", "csv"])
 def estimate_command(
     data: str,
     means: tuple[str, ...],
@@ -340,19 +344,8 @@ def estimate_command(
     except AnalysisError as exc:
         _fail(str(exc))
         return
-    keys = [
-        "statistic",
-        "variable",
-        "domain",
-        "estimate",
-        "se",
-        "ci_low",
-        "ci_high",
-        "df",
-        "deff",
-        "n",
-        "ci_method",
-    ]
+    # a row is the record without the settings every row shares
+    keys = [f.name for f in fields(EstimateRecord) if f.name not in ("level", "variance")]
     rows = []
     for rec in result.records:
         d = rec.to_dict()

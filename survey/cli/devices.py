@@ -6,26 +6,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-from flask import current_app
 
 from survey.cli.app import with_appcontext
+from survey.cli.loaders import public_base_url, unit_or_exit
 from survey.i18n import _, format_local_datetime
 
 
 @click.group("devices", help=_("Máy tính bảng tại quầy: đăng ký và theo dõi liên lạc."))
 def devices_group() -> None:
     pass
-
-
-def _base_url(option: str | None) -> str:
-    base = option or current_app.config["PUBLIC_BASE_URL"]
-    if not base:
-        raise click.UsageError(
-            _("Cần địa chỉ công khai của SIPAS: dùng --base-url hoặc đặt SIPAS_PUBLIC_BASE_URL.")
-        )
-    if not base.startswith(("https://", "http://")):
-        raise click.UsageError(_("Địa chỉ %(url)s phải bắt đầu bằng https:// hoặc http://.", url=base))
-    return base.rstrip("/")
 
 
 @devices_group.command("add", help=_("Đăng ký một máy tính bảng cho một quầy; in địa chỉ kiosk và ghi mã QR."))
@@ -37,17 +26,14 @@ def _base_url(option: str | None) -> str:
 @with_appcontext
 def add(unit_code: str, counter_label: str, qr_path: Path | None, base_url: str | None) -> None:
     from survey.domain.devices import register_device
-    from survey.domain.units import find_unit
     from survey.extensions import db
     from survey.web.kiosk.qr import qr_png
 
-    base = _base_url(base_url)
+    base = public_base_url(base_url).rstrip("/")
     counter_label = counter_label.strip()
     if not counter_label or len(counter_label) > 64:
         raise click.UsageError(_("Tên quầy phải có từ 1 đến 64 ký tự."))
-    unit = find_unit(db.session, unit_code)
-    if unit is None:
-        raise click.ClickException(_("Không có đơn vị mã %(code)s đang hoạt động.", code=unit_code))
+    unit = unit_or_exit(unit_code)
     try:
         device, token = register_device(db.session, unit, counter_label)
         db.session.commit()

@@ -6,27 +6,16 @@ import os
 from pathlib import Path
 
 import click
-from flask import current_app
 from sqlalchemy import delete, select
 
 from survey.cli.app import with_appcontext
+from survey.cli.loaders import public_base_url, unit_or_exit
 from survey.i18n import _
 
 
 @click.group("invitations", help=_("Thư mời cá nhân: đường dẫn dùng một lần cho danh sách mẫu."))
 def invitations_group() -> None:
     pass
-
-
-def _base_url(option: str | None) -> str:
-    base = option or current_app.config["PUBLIC_BASE_URL"]
-    if not base:
-        raise click.UsageError(
-            _("Cần địa chỉ công khai của SIPAS: dùng --base-url hoặc đặt SIPAS_PUBLIC_BASE_URL.")
-        )
-    if not base.startswith(("https://", "http://")):
-        raise click.UsageError(_("Địa chỉ %(url)s phải bắt đầu bằng https:// hoặc http://.", url=base))
-    return base
 
 
 @invitations_group.command(
@@ -55,19 +44,16 @@ def generate(round_code: str, unit_code: str, count: int, out_path: Path, letter
         staged_file,
         write_letters,
     )
-    from survey.domain.units import find_unit
     from survey.extensions import db
     from survey.models import Invitation, SurveyRound, hash_token
 
-    base = _base_url(base_url)
+    base = public_base_url(base_url)
     if letters_path is not None and letters_path.resolve() == out_path.resolve():
         raise click.UsageError(_("--out và --letters phải là hai tệp khác nhau."))
     survey_round = db.session.scalar(select(SurveyRound).where(SurveyRound.code == round_code))
     if survey_round is None:
         raise click.ClickException(_("Không có đợt khảo sát mã %(code)s.", code=round_code))
-    unit = find_unit(db.session, unit_code)
-    if unit is None:
-        raise click.ClickException(_("Không có đơn vị mã %(code)s đang hoạt động.", code=unit_code))
+    unit = unit_or_exit(unit_code)
 
     staged: list[tuple[Path, Path]] = []
     try:

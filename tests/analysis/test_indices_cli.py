@@ -220,19 +220,8 @@ def test_estimate_command_records():
     )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)["estimates"]
-    assert set(rows[0]) == {
-        "statistic",
-        "variable",
-        "domain",
-        "estimate",
-        "se",
-        "ci_low",
-        "ci_high",
-        "df",
-        "deff",
-        "n",
-        "ci_method",
-    }
+    columns = "statistic variable domain estimate se ci_low ci_high df deff n ci_method"
+    assert set(rows[0]) == set(columns.split())
     assert [r["statistic"] for r in rows[:4]] == ["mean", "total", "ratio", "proportion"]
     assert rows[-1]["domain"] == {"channel": "paper"}
     frame = pd.read_csv(DATA)

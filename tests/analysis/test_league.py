@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,18 +11,10 @@ from statsmodels.stats.multitest import multipletests
 
 from analysis.errors import AnalysisError
 from analysis.league import holm_adjust, league_table, rank_intervals
+from tests.analysis.reference_files import reference_fixture
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def provinces() -> pd.DataFrame:
-    return pd.read_csv(FIXTURES / "league_provinces.csv")
-
-
-@pytest.fixture(scope="module")
-def r_reference() -> dict:
-    return json.loads((FIXTURES / "league_reference.json").read_text())
+provinces = reference_fixture("provinces", "league_provinces.csv")
+r_reference = reference_fixture("r_reference", "league_reference.json")
 
 
 def _national(provinces: pd.DataFrame) -> tuple[float, float, np.ndarray]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,18 +10,10 @@ from scipy.optimize import brentq, minimize_scalar
 
 from analysis.errors import AnalysisError, ConvergenceError
 from analysis.sae import fay_herriot
+from tests.analysis.reference_files import reference_fixture
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def areas() -> pd.DataFrame:
-    return pd.read_csv(FIXTURES / "sae_areas.csv")
-
-
-@pytest.fixture(scope="module")
-def r_reference() -> dict:
-    return json.loads((FIXTURES / "sae_fayherriot.json").read_text())
+areas = reference_fixture("areas", "sae_areas.csv")
+r_reference = reference_fixture("r_reference", "sae_fayherriot.json")
 
 
 def _dense(sigma2: float, y: np.ndarray, x: np.ndarray, psi: np.ndarray):

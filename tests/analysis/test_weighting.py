@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,8 +21,7 @@ from analysis.weighting import (
     weight_diagnostics,
 )
 from analysis.weighting.arrays import _solve_clipped_scale
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.analysis.reference_files import reference_fixture
 
 TOTALS = {
     "sex": {"F": 5100, "M": 4900},
@@ -33,14 +30,8 @@ TOTALS = {
 }
 
 
-@pytest.fixture(scope="module")
-def sample() -> pd.DataFrame:
-    return pd.read_csv(FIXTURES / "weighting_sample.csv")
-
-
-@pytest.fixture(scope="module")
-def r_reference() -> dict:
-    return json.loads((FIXTURES / "weighting_rake.json").read_text())
+sample = reference_fixture("sample", "weighting_sample.csv")
+r_reference = reference_fixture("r_reference", "weighting_rake.json")
 
 
 def _variables(sample: pd.DataFrame) -> dict[str, np.ndarray]:
