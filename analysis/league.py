@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from analysis.errors import AnalysisError
-from analysis.results import SummaryText
+from analysis.results import SummaryText, attributes
 
 __all__ = ["LeagueTable", "RankIntervals", "holm_adjust", "league_table", "rank_intervals"]
 
@@ -155,12 +155,7 @@ class RankIntervals(SummaryText):
 
     def to_dict(self) -> dict[str, Any]:
         """Settings and the units table as plain Python objects."""
-        return {
-            "method": self.method,
-            "level": self.level,
-            "n_draws": self.n_draws,
-            "units": self.to_frame().to_dict(orient="records"),
-        }
+        return {**attributes(self, "method", "level", "n_draws"), "units": self.to_frame().to_dict(orient="records")}
 
     def summary(self) -> str:
         """Text report of the rank intervals."""
@@ -368,10 +363,7 @@ class LeagueTable(SummaryText):
     def to_dict(self) -> dict[str, Any]:
         """Settings and the units table as plain Python objects."""
         return {
-            "reference": self.reference,
-            "reference_se": self.reference_se,
-            "alpha": self.alpha,
-            "adjust": self.adjust,
+            **attributes(self, "reference", "reference_se", "alpha", "adjust"),
             "rank_method": None if self.ranks is None else self.ranks.method,
             "units": self.to_frame().to_dict(orient="records"),
         }

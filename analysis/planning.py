@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from analysis.errors import DesignError
-from analysis.results import SummaryText
+from analysis.results import SummaryText, attributes
 from analysis.weighting.arrays import _frozen, _solve_clipped_scale
 
 __all__ = [
@@ -93,20 +93,8 @@ class SampleSize(SummaryText):
 
     def to_dict(self) -> dict[str, Any]:
         """Inputs and results as a plain dictionary."""
-        return {
-            "moe": self.moe,
-            "confidence": self.confidence,
-            "p": self.p,
-            "deff": self.deff,
-            "population": self.population,
-            "response_rate": self.response_rate,
-            "z": self.z,
-            "n_srs": self.n_srs,
-            "n_design": self.n_design,
-            "n_required": self.n_required,
-            "n_issued": self.n_issued,
-            "achieved_moe": self.achieved_moe,
-        }
+        return attributes(self, "moe", "confidence", "p", "deff", "population", "response_rate", "z",
+                          "n_srs", "n_design", "n_required", "n_issued", "achieved_moe")
 
     def to_frame(self) -> pd.DataFrame:
         """A one-row data frame."""
@@ -320,12 +308,7 @@ class Allocation(SummaryText):
 
     def to_dict(self) -> dict[str, Any]:
         """Settings and the strata table as plain Python objects."""
-        return {
-            "method": self.method,
-            "minimum": self.minimum,
-            "total": self.total,
-            "strata": self.to_frame().to_dict(orient="records"),
-        }
+        return {**attributes(self, "method", "minimum", "total"), "strata": self.to_frame().to_dict(orient="records")}
 
     def summary(self) -> str:
         """Text report of the allocation."""

@@ -29,6 +29,11 @@ class SummaryText(ABC):
         return self.summary()
 
 
+def attributes(result: Any, *names: str) -> dict[str, Any]:
+    """``{name: result.name}`` for each name, in order: the plain fields of a result's ``to_dict``."""
+    return {name: getattr(result, name) for name in names}
+
+
 def clean_number(value: Any) -> Any:
     """Plain Python number for JSON: NaN and infinities become ``None``."""
     if value is None:

@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, stats
 
 from analysis.errors import AnalysisError, ConvergenceError
-from analysis.results import SummaryText
+from analysis.results import SummaryText, attributes
 
 __all__ = ["FayHerriotResult", "fay_herriot"]
 
@@ -166,10 +166,7 @@ class FayHerriotResult(SummaryText):
     def to_dict(self) -> dict[str, Any]:
         """Model fit and the areas table as plain Python objects."""
         return {
-            "method": self.method,
-            "sigma2_v": self.sigma2_v,
-            "sigma2_v_se": self.sigma2_v_se,
-            "iterations": self.iterations,
+            **attributes(self, "method", "sigma2_v", "sigma2_v_se", "iterations"),
             "beta": dict(zip(self.covariate_names, self.beta.tolist())),
             "beta_se": dict(zip(self.covariate_names, self.beta_se.tolist())),
             "areas": self.to_frame().to_dict(orient="records"),

@@ -15,7 +15,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from analysis.errors import DesignError
-from analysis.results import SummaryText
+from analysis.results import SummaryText, attributes
 
 __all__ = ["FloatArray", "WeightDiagnostics", "base_weights", "weight_diagnostics"]
 
@@ -225,16 +225,10 @@ class WeightDiagnostics(SummaryText):
     def to_dict(self) -> dict[str, Any]:
         """Return the diagnostics as a plain dictionary."""
         return {
-            "n": self.n,
-            "n_zero": self.n_zero,
-            "total": self.total,
+            **attributes(self, "n", "n_zero", "total"),
             "min": self.minimum,
             "max": self.maximum,
-            "ratio": self.ratio,
-            "mean": self.mean,
-            "cv": self.cv,
-            "deff": self.deff,
-            "n_effective": self.n_effective,
+            **attributes(self, "ratio", "mean", "cv", "deff", "n_effective"),
         }
 
     def to_frame(self) -> pd.DataFrame:

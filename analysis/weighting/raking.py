@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from analysis.errors import ConvergenceError, DesignError
-from analysis.results import SummaryText
+from analysis.results import SummaryText, attributes
 from analysis.weighting.arrays import (
     FloatArray,
     WeightDiagnostics,
@@ -85,10 +85,7 @@ class RakingResult(SummaryText):
     def to_dict(self) -> dict[str, Any]:
         """Convergence report, margins and weights as plain Python objects."""
         return {
-            "iterations": self.iterations,
-            "max_rel_error": self.max_rel_error,
-            "converged": self.converged,
-            "tol": self.tol,
+            **attributes(self, "iterations", "max_rel_error", "converged", "tol"),
             "bounds": list(self.bounds),
             "g_min": float(self.g[self.g > 0].min()),
             "g_max": float(self.g.max()),

@@ -122,6 +122,8 @@ def _allocate_by_iteration(
     fixed = np.full(share.size, np.nan)
     for _ in range(share.size + 1):
         free = np.isnan(fixed)
+        if not free.any():  # every stratum at a bound (e.g. a census)
+            return fixed
         remaining = n - np.nansum(fixed)
         x = np.where(free, remaining * share / share[free].sum(), fixed)
         over = free & (x > upper)
