@@ -195,35 +195,22 @@ def seed_demo(
         versions[name], _created = publish(session, questionnaire, path.read_text(encoding="utf-8"))
     counts["questionnaires"] = len(versions)
 
-    sipas_now = SurveyRound(
-        code=f"sipas-{year}",
-        name=f"SIPAS {year}",
-        questionnaire_version=versions["sipas-service"],
-        starts_on=date(year, 1, 1),
-        ends_on=date(year, 12, 31),
-        channels=["paper", "online", "phone"],
-        units=sorted(provinces.values(), key=lambda u: u.code),
-        sampling_design={"strata": "province", "psu": "commune", "weights": "dossiers completed"},
-    )
-    sipas_before = SurveyRound(
-        code="sipas-2024",
-        name="SIPAS 2024",
-        questionnaire_version=versions["sipas-service"],
-        starts_on=date(2024, 1, 1),
-        ends_on=date(2024, 12, 31),
-        channels=["paper"],
-        units=sorted(former.values(), key=lambda u: u.code),
-        sampling_design={"strata": "province", "psu": "commune"},
-    )
-    counter = SurveyRound(
-        code=f"counter-{year}",
-        name=f"Đánh giá tại quầy {year}",
-        questionnaire_version=versions["counter-quick"],
-        starts_on=date(year, 1, 1),
-        ends_on=date(year, 12, 31),
-        channels=["counter"],
-        units=[provinces["01"], provinces["08"], provinces["48"]],
-    )
+    def year_round(code: str, name: str, questionnaire: str, round_year: int, channels: list[str], units,
+                   design: dict | None = None) -> SurveyRound:
+        survey_round = SurveyRound(code=code, name=name, questionnaire_version=versions[questionnaire],
+                                   starts_on=date(round_year, 1, 1), ends_on=date(round_year, 12, 31),
+                                   channels=channels, units=list(units))
+        if design is not None:  # unset stays SQL NULL (an explicit None would be JSON null)
+            survey_round.sampling_design = design
+        return survey_round
+
+    sipas_now = year_round(f"sipas-{year}", f"SIPAS {year}", "sipas-service", year, ["paper", "online", "phone"],
+                           sorted(provinces.values(), key=lambda u: u.code),
+                           {"strata": "province", "psu": "commune", "weights": "dossiers completed"})
+    sipas_before = year_round("sipas-2024", "SIPAS 2024", "sipas-service", 2024, ["paper"],
+                              sorted(former.values(), key=lambda u: u.code), {"strata": "province", "psu": "commune"})
+    counter = year_round(f"counter-{year}", f"Đánh giá tại quầy {year}", "counter-quick", year, ["counter"],
+                         [provinces["01"], provinces["08"], provinces["48"]])
     session.add_all([sipas_now, sipas_before, counter])
     session.flush()
     counts["rounds"] = 3

@@ -61,18 +61,7 @@ def unit_survey(unit_code: str):
             attach_errors(form, exc.errors)
     if not form.response_uuid.data:
         form.response_uuid.data = str(uuid_module.uuid4())
-    status = 400 if request.method == "POST" else 200
-    return (
-        render_template(
-            "online/form.html",
-            form=form,
-            unit=unit,
-            survey_round=survey_round,
-            questionnaire=questionnaire,
-            lang=lang,
-        ),
-        status,
-    )
+    return _form_page(form, unit, survey_round, questionnaire, lang)
 
 
 @bp.route("/s/<unit_code>/thanks")
@@ -148,18 +137,7 @@ def invitation(token: str):
     # The form's UUID is not used for invitation answers (the token makes them
     # idempotent); the template expects the field, so it gets a fresh value.
     form.response_uuid.data = str(uuid_module.uuid4())
-    status = 400 if request.method == "POST" else 200
-    return _private(
-        render_template(
-            "online/form.html",
-            form=form,
-            unit=unit,
-            survey_round=survey_round,
-            questionnaire=questionnaire,
-            lang=lang,
-        ),
-        status,
-    )
+    return _private(*_form_page(form, unit, survey_round, questionnaire, lang))
 
 
 def _already_used(unit):
@@ -172,3 +150,11 @@ def _already_used(unit):
         ),
         410,
     )
+
+
+def _form_page(form, unit, survey_round, questionnaire, lang: str) -> tuple[str, int]:
+    """The questionnaire page; 400 when it comes back from a refused POST."""
+    page = render_template(
+        "online/form.html", form=form, unit=unit, survey_round=survey_round, questionnaire=questionnaire, lang=lang
+    )
+    return page, 400 if request.method == "POST" else 200
