@@ -68,30 +68,36 @@ def _truncate_all(engine) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(params=BACKENDS)
-def app(request, tmp_path):
-    """The app on a migrated, empty database of the parametrised backend."""
-    backend = request.param
-    if backend == "sqlite":
-        db_file = tmp_path / "sipas.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), db_file)
-        url = f"sqlite:///{db_file}"
+def _test_app(request, folder: Path, secret: str):
+    """A test app on the parametrised backend: a copy of the migrated SQLite template, or PostgreSQL."""
+    from survey import create_app
+
+    if request.param == "sqlite":
+        shutil.copy(request.getfixturevalue("sqlite_template"), folder / "sipas.db")
+        url = f"sqlite:///{folder / 'sipas.db'}"
     else:
         url = request.getfixturevalue("pg_url")
-    from survey import create_app
-    from survey.extensions import db
-
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": secret,
             "DATABASE_URL": url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "INSTANCE_PATH": str(folder / "instance"),
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
         }
     )
     forget_the_previous_request(app)
+    return app
+
+
+@pytest.fixture(params=BACKENDS)
+def app(request, tmp_path):
+    """The app on a migrated, empty database of the parametrised backend."""
+    backend = request.param
+    from survey.extensions import db
+
+    app = _test_app(request, tmp_path, "test-secret")
     with app.app_context():
         yield app
         db.session.remove()
@@ -193,28 +199,11 @@ def forget_the_previous_request(app) -> None:
 @pytest.fixture(scope="module", params=BACKENDS)
 def staff_app(request, tmp_path_factory):
     """One app with the demo and its releases for a whole module (the demo takes seconds)."""
-    from survey import create_app
     from survey.domain.demo import seed_demo
     from survey.domain.synthetic_releases import demo_releases
     from survey.extensions import db
 
-    base = tmp_path_factory.mktemp("staff")
-    if request.param == "sqlite":
-        url = f"sqlite:///{base / 'sipas.db'}"
-        shutil.copy(request.getfixturevalue("sqlite_template"), base / "sipas.db")
-    else:
-        url = request.getfixturevalue("pg_url")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "staff-secret",
-            "DATABASE_URL": url,
-            "INSTANCE_PATH": str(base / "instance"),
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    forget_the_previous_request(app)
+    app = _test_app(request, tmp_path_factory.mktemp("staff"), "staff-secret")
     with app.app_context():
         seed_demo(db.session, Path(app.instance_path), scale=0.1)
         demo_releases(db.session)
