@@ -169,19 +169,13 @@ def forest_plot(
         weight = ' font-weight="700"' if row.highlight else ""
         flag_text = flag_labels.get(row.flag or "", "")
         out.append(f'<g class="row" data-flag="{escape(row.flag or "none")}">')
-        out.append(
-            f"<title>{escape(row.label)}: {escape(fmt(row.estimate))} "
-            f"({escape(fmt(row.ci_low))} – {escape(fmt(row.ci_high))}){escape(' · ' + flag_text if flag_text else '')}</title>"
-        )
+        out.append(_tooltip(row, fmt, " · " + flag_text if flag_text else ""))
         out.append(
             f'<text x="{label_w - 8}" y="{_f(cy + 4)}" text-anchor="end" fill="{INK}"{weight}>'
             f"{escape(_truncate(row.label, 32))}</text>"
         )
         if _num(row.ci_low) and _num(row.ci_high):
-            out.append(
-                f'<line x1="{_f(x(row.ci_low))}" x2="{_f(x(row.ci_high))}" y1="{_f(cy)}" y2="{_f(cy)}" '  # type: ignore[arg-type]
-                f'stroke="{colour}" stroke-width="2.5"/>'
-            )
+            out.append(_line(x(row.ci_low), x(row.ci_high), cy, cy, colour, 2.5))  # type: ignore[arg-type]
         if _num(row.estimate):
             shape = (
                 f'<rect x="{_f(x(row.estimate) - 5)}" y="{_f(cy - 5)}" width="10" height="10" fill="{colour}"/>'  # type: ignore[arg-type]
@@ -197,6 +191,22 @@ def forest_plot(
         out.append("</g>")
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _tooltip(point, fmt: Formatter, extra: str = "") -> str:
+    """The hover text of an estimate: label, value and interval."""
+    return (
+        f"<title>{escape(point.label)}: {escape(fmt(point.estimate))} "
+        f"({escape(fmt(point.ci_low))} – {escape(fmt(point.ci_high))}){escape(extra)}</title>"
+    )
+
+
+def _line(x1: float, x2: float, y1: float, y2: float, colour: str, stroke_width: float) -> str:
+    """An interval bar."""
+    return (
+        f'<line x1="{_f(x1)}" x2="{_f(x2)}" y1="{_f(y1)}" y2="{_f(y2)}" '
+        f'stroke="{colour}" stroke-width="{stroke_width}"/>'
+    )
 
 
 def trend_chart(
@@ -234,15 +244,9 @@ def trend_chart(
         out.append(f'<path d="{d}" fill="none" stroke="{NEUTRAL}" stroke-width="2.5"/>')
     for i, p in enumerate(points):
         out.append('<g class="point">')
-        out.append(
-            f"<title>{escape(p.label)}: {escape(fmt(p.estimate))} "
-            f"({escape(fmt(p.ci_low))} – {escape(fmt(p.ci_high))})</title>"
-        )
+        out.append(_tooltip(p, fmt))
         if _num(p.ci_low) and _num(p.ci_high):
-            out.append(
-                f'<line x1="{_f(x(i))}" x2="{_f(x(i))}" y1="{_f(y(p.ci_low))}" y2="{_f(y(p.ci_high))}" '  # type: ignore[arg-type]
-                f'stroke="{NEUTRAL}" stroke-width="1.5"/>'
-            )
+            out.append(_line(x(i), x(i), y(p.ci_low), y(p.ci_high), NEUTRAL, 1.5))  # type: ignore[arg-type]
         if _num(p.estimate):
             py = y(p.estimate)  # type: ignore[arg-type]
             out.append(f'<circle cx="{_f(x(i))}" cy="{_f(py)}" r="5" fill="{NEUTRAL}"/>')
