@@ -50,11 +50,8 @@ class ApiSetup:
         return self.client.post("/api/v1/responses", json=body, headers=headers, **kwargs)
 
 
-@pytest.fixture
-def api(app, db_session, make_unit, client):
-    """One ward of Hà Nội in a counter+online round of counter-quick, with three tablets."""
-    from survey.web.api.operations import api_state
-
+def ward_in_counter_round(db_session, make_unit, code: str, *, days: int, channels: list[str]):
+    """Ward 00004 of Hà Nội, in a round of counter-quick over Hà Nội open ``days`` around today."""
     seed_provinces(db_session)
     questionnaire = load_questionnaire(COUNTER)
     version, _ = publish(db_session, questionnaire, Path(COUNTER).read_text(encoding="utf-8"))
@@ -62,11 +59,22 @@ def api(app, db_session, make_unit, client):
     ward = make_unit("00004", "Phường Ba Đình", parent=hanoi)
     today = date.today()
     survey_round = SurveyRound(
-        code="counter-api", name="Đánh giá tại quầy", questionnaire_version=version,
-        starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=30),
-        channels=["counter", "online", "phone"], units=[hanoi],
+        code=code, name="Đánh giá tại quầy", questionnaire_version=version,
+        starts_on=today - timedelta(days=days), ends_on=today + timedelta(days=days),
+        channels=channels, units=[hanoi],
     )
     db_session.add(survey_round)
+    db_session.flush()
+    return survey_round, ward
+
+
+@pytest.fixture
+def api(app, db_session, make_unit, client):
+    """One ward of Hà Nội in a counter+online round of counter-quick, with three tablets."""
+    from survey.web.api.operations import api_state
+
+    survey_round, ward = ward_in_counter_round(db_session, make_unit, "counter-api", days=30,
+                                               channels=["counter", "online", "phone"])
     tokens, device_ids = [], []
     for label in ("Quầy 1", "Quầy 2", "Quầy 3"):
         device, token = register_device(db_session, ward, label)

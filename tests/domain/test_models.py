@@ -15,7 +15,7 @@ from survey.domain.questionnaires import load_questionnaire
 from survey.domain.questionnaires.store import PublishError, latest_version, publish
 from survey.domain.responses import SubmissionError, load_score_matrix, record_response
 from survey.domain.rounds import current_round
-from survey.domain.units import find_unit, seed_provinces
+from survey.domain.units import find_unit
 from survey.models import (
     Channel,
     ImmutableVersionError,
@@ -23,29 +23,16 @@ from survey.models import (
     Response,
     Role,
     StaffUser,
-    SurveyRound,
     hash_token,
 )
+from tests.submission_fixtures import ward_in_counter_round
 
 COUNTER = "questionnaires/counter-quick.yaml"
 
 
 @pytest.fixture
 def counter_round(db_session, make_unit):
-    seed_provinces(db_session)
-    q = load_questionnaire(COUNTER)
-    version, _ = publish(db_session, q, Path(COUNTER).read_text(encoding="utf-8"))
-    hanoi = find_unit(db_session, "01")
-    ward = make_unit("00004", "Phường Ba Đình", parent=hanoi)
-    today = date.today()
-    survey_round = SurveyRound(
-        code="counter-test", name="Đánh giá tại quầy", questionnaire_version=version,
-        starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=10),
-        channels=["counter", "online"], units=[hanoi],
-    )
-    db_session.add(survey_round)
-    db_session.flush()
-    return survey_round, ward
+    return ward_in_counter_round(db_session, make_unit, "counter-test", days=10, channels=["counter", "online"])
 
 
 def test_response_is_stored_once_per_uuid(db_session, counter_round):
