@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.domain.releases import OTHER_ITEMS_GROUP, ReleaseError, UnitTree, _, load_round_data
+from survey.domain.releases.records import index_record
 from survey.models import Release, ReleaseIndex, ReleaseStatus, Unit, UnitKind
 
 FORMATS = ("xlsx", "csv", "sav", "dta", "html")
@@ -148,24 +149,9 @@ def release_table(
                 "unit_name": unit.name if unit else _("Toàn quốc"),
                 "unit_kind": kinds.get(unit.kind if unit else None, ""),
                 "parent_code": parent.code if parent else "",
-                "level": r.level,
-                "index_code": r.index_code,
+                **index_record(r),
                 "index_name": labels.get((r.level, r.index_code), r.index_code),
-                "estimate": r.estimate,
-                "se": r.se,
-                "ci_low": r.ci_low,
-                "ci_high": r.ci_high,
-                "n": r.n,
-                "deff": r.deff,
-                "reference_difference": r.reference_difference,
-                "reference_p_adjusted": r.reference_p_adjusted,
                 "flag": flags.get(r.flag, r.flag or ""),
-                "rank_low": r.rank_low,
-                "rank_high": r.rank_high,
-                "previous_estimate": r.previous_estimate,
-                "change": r.change,
-                "change_p": r.change_p,
-                "ci_method": r.ci_method,
             }
         )
     return table

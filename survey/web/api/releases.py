@@ -9,12 +9,13 @@ ci_low, ci_high, df, n, deff, ci_method) plus the stored comparisons.
 from __future__ import annotations
 
 import json
-import math
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
+from survey.domain.releases.records import CHANGE_FIELDS, COMPARISON_FIELDS, ESTIMATE_FIELDS
+from survey.domain.releases.records import index_record as stored_index_record
 from survey.extensions import db
 from survey.models import Release, ReleaseIndex, Unit
 from survey.web.api.blueprint import bp
@@ -32,12 +33,6 @@ def _json(body: object, status: int = 200):
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _number(value: float | None) -> float | int | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
 
 
 def release_record(release: Release, national: bool) -> dict:
@@ -63,31 +58,15 @@ def release_record(release: Release, national: bool) -> dict:
 
 
 def index_record(row: ReleaseIndex, unit: Unit | None) -> dict:
-    df = _number(row.df)
-    if isinstance(df, float) and df.is_integer():
-        df = int(df)
+    """An index of a release as the API shows it: the stored record with its unit."""
+    record = stored_index_record(row)
     return {
-        "index": row.index_code,
-        "level": row.level,
+        "index": record["index_code"],
+        "level": record["level"],
         "domain": {"unit": unit.code} if unit is not None else None,
-        "estimate": _number(row.estimate),
-        "se": _number(row.se),
-        "ci_low": _number(row.ci_low),
-        "ci_high": _number(row.ci_high),
-        "df": df,
-        "n": row.n,
-        "deff": _number(row.deff),
-        "ci_method": row.ci_method,
+        **{name: record[name] for name in ESTIMATE_FIELDS},
         "unit_name": unit.name if unit is not None else None,
-        "flag": row.flag,
-        "reference_difference": _number(row.reference_difference),
-        "reference_p_adjusted": _number(row.reference_p_adjusted),
-        "rank_low": row.rank_low,
-        "rank_high": row.rank_high,
-        "previous_estimate": _number(row.previous_estimate),
-        "change": _number(row.change),
-        "change_se": _number(row.change_se),
-        "change_p": _number(row.change_p),
+        **{name: record[name] for name in COMPARISON_FIELDS + CHANGE_FIELDS},
     }
 
 
