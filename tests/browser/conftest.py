@@ -55,6 +55,7 @@ def live_server(tmp_path_factory):
     from survey.domain.demo import seed_demo
     from survey.extensions import db
     from survey.models import database
+    from survey.serving.queue import worker_beside
 
     base = tmp_path_factory.mktemp("browser-server")
     url = f"sqlite:///{base / 'sipas.db'}"
@@ -69,6 +70,8 @@ def live_server(tmp_path_factory):
             "INSTANCE_PATH": str(base / "instance"),
             "RATELIMIT_ENABLED": False,
             "API_RATELIMIT_EXEMPT_ADDRESSES": ("127.0.0.1",),
+            # Jobs go through a real queue to a real `sipas worker`, as under `sipas serve`.
+            "JOB_QUEUE_URL": f"sqlite:///{base / 'jobs.db'}",
         }
     )
     with app.app_context():
@@ -79,7 +82,8 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="sipas-live-server", daemon=True)
     thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, kiosks=kiosks)
+    with worker_beside(app, workers=1):
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, kiosks=kiosks)
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
