@@ -1,4 +1,4 @@
-"""Tokenizer and recursive-descent parser of `relevant:` conditions (the grammar is in expressions.py)."""
+"""Tokenizer and recursive-descent parser of `relevant:` conditions (grammar: expressions.py)."""
 
 from __future__ import annotations
 
