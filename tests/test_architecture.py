@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LINES = 600
 
@@ -193,8 +191,6 @@ def test_analysis_imports_nothing_of_survey():
     assert len(ANALYSIS) >= 5 and offenders == []
 
 
-@pytest.mark.xfail(strict=False, reason="issue 16: big modules are being split in other branches; "
-                                        "the lead removes this xfail after merging them")
 def test_no_module_over_600_lines():
     long = {
         str(path.relative_to(ROOT)): length

@@ -5,7 +5,7 @@ Pure Python + PyYAML; no Flask and no database, so the CLI, the models and the t
 
 from .definition import AnswerProblem, Item, QuestionnaireDefinition, Section
 from .expressions import Expression, ExpressionError, parse_expression
-from .schema import (
+from .loading import (
     Problem,
     QuestionnaireError,
     check_questionnaire,
