@@ -51,17 +51,16 @@ def test_matches_r_fixture(areas: pd.DataFrame, r_reference: dict, method: str) 
         assert_allclose(getattr(result, part), ref[part], rtol=1e-8, err_msg=part)
 
 
+def _maximum_likelihood(objective, upper: float, y, x, psi):
+    """The model variance in [0, upper] that minimises ``objective`` (a brute-force reference)."""
+    return minimize_scalar(objective, bounds=(0.0, upper), args=(y, x, psi), method="bounded", options={"xatol": 1e-12})
+
+
 def test_reml_and_ml_maximise_their_likelihoods(areas: pd.DataFrame) -> None:
     y, psi = areas["direct"].to_numpy(), areas["vardir"].to_numpy()
     x = np.column_stack([np.ones(len(areas)), areas["x"]])
     for method, objective in (("REML", _neg_restricted_loglik), ("ML", _neg_profile_loglik)):
-        optimum = minimize_scalar(
-            objective,
-            bounds=(0.0, 0.05),
-            args=(y, x, psi),
-            method="bounded",
-            options={"xatol": 1e-12},
-        )
+        optimum = _maximum_likelihood(objective, 0.05, y, x, psi)
         result = fay_herriot(y, psi, areas["x"], method=method)
         assert result.sigma2_v == pytest.approx(optimum.x, rel=1e-5), method
         assert result.iterations > 0
@@ -226,13 +225,7 @@ def test_reml_where_plain_fisher_scoring_cycles() -> None:
         theta = 1 + 0.5 * x + rng.normal(0, 1.0, m)
         y = theta + rng.normal(0, np.sqrt(psi))
     design = np.column_stack([np.ones(m), x])
-    optimum = minimize_scalar(
-        _neg_restricted_loglik,
-        bounds=(0.0, 0.5),
-        args=(y, design, psi),
-        method="bounded",
-        options={"xatol": 1e-12},
-    )
+    optimum = _maximum_likelihood(_neg_restricted_loglik, 0.5, y, design, psi)
     result = fay_herriot(y, psi, x)
     assert 0.02 < result.sigma2_v < 0.05
     assert result.sigma2_v == pytest.approx(optimum.x, rel=1e-5)
