@@ -110,7 +110,7 @@ class Ledger:
         for row in rows:
             body = self.created[str(row.uuid)]
             assert row.round_id == self.api.round_id
-            if "device_token" in body:
+            if body.get("device_token") is not None:  # the API reads a null token as no token
                 assert row.unit_id == self.api.unit_id
                 assert row.device_id == self.api.device_ids[self.api.tokens.index(body["device_token"])]
             else:
