@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.models import LineageKind, Unit, UnitKind, UnitLineage
+from survey.domain.unit_import import import_units
+from survey.models import Unit
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 REORGANISATION_DAY = date(2025, 7, 1)
@@ -17,70 +17,23 @@ LAST_DAY_BEFORE = date(2025, 6, 30)
 LEGAL_BASIS = "Nghị quyết 202/2025/QH15; Quyết định 19/2025/QĐ-TTg"
 
 
-def _read_csv(name: str) -> list[dict[str, str]]:
-    with open(DATA_DIR / name, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+SHIPPED_FILES = ("provinces-until-2025-06-30.csv", "provinces-from-2025-07-01.csv")
 
 
 def seed_provinces(session: Session) -> tuple[int, int]:
-    """Create the 63 former and 34 current provincial-level units with lineage.
+    """Import the 63 former and 34 current provincial-level units with their lineage.
 
+    The shipped files go through the same importer as ``sipas units import``.
     Idempotent: existing units (same code and validity start) are reused.
     Returns the numbers of units and lineage links created.
     """
     created_units = created_links = 0
-
-    def get_or_create(code: str, name: str, valid_from: date | None, valid_to: date | None) -> Unit:
-        nonlocal created_units
-        unit = session.scalar(
-            select(Unit).where(
-                Unit.code == code,
-                Unit.kind == UnitKind.PROVINCE,
-                Unit.valid_from.is_(None) if valid_from is None else Unit.valid_from == valid_from,
-            )
-        )
-        if unit is None:
-            unit = Unit(code=code, name=name, kind=UnitKind.PROVINCE, valid_from=valid_from, valid_to=valid_to)
-            session.add(unit)
-            created_units += 1
-        return unit
-
-    former = {
-        row["code"]: get_or_create(row["code"], row["name"], None, LAST_DAY_BEFORE)
-        for row in _read_csv("provinces-until-2025-06-30.csv")
-    }
-    session.flush()
-    for row in _read_csv("provinces-from-2025-07-01.csv"):
-        current = get_or_create(row["code"], row["name"], REORGANISATION_DAY, None)
-        session.flush()
-        codes = row["former_codes"].split(";")
-        for old_code in codes:
-            old = former.get(old_code)
-            if old is None:
-                raise ValueError(f"provinces-from-2025-07-01.csv: unknown former code {old_code!r} for {row['code']}")
-            if old_code != row["code"]:
-                kind = LineageKind.MERGE
-            elif old.name != current.name and len(codes) == 1:
-                kind = LineageKind.RENAME
-            else:
-                kind = LineageKind.CONTINUE
-            exists = session.scalar(
-                select(UnitLineage).where(
-                    UnitLineage.predecessor_id == old.id, UnitLineage.successor_id == current.id
-                )
-            )
-            if exists is None:
-                session.add(
-                    UnitLineage(
-                        predecessor=old,
-                        successor=current,
-                        kind=kind,
-                        effective_on=REORGANISATION_DAY,
-                        legal_basis=LEGAL_BASIS,
-                    )
-                )
-                created_links += 1
-    session.flush()
+    for name in SHIPPED_FILES:
+        report = import_units(session, (DATA_DIR / name).read_bytes(), name, legal_basis=LEGAL_BASIS)
+        if not report.ok:
+            raise ValueError("; ".join(problem.line(name) for problem in report.problems))
+        created_units += report.created
+        created_links += report.links
     return created_units, created_links
 
 

@@ -28,7 +28,7 @@ from survey.models import (
 # --- values --------------------------------------------------------------------------
 
 
-class _ValueProblem(Exception):
+class _ValueProblem(ValueError):
     def __init__(self, key: str, **params: Any):
         self.key = key
         self.params = params
