@@ -83,7 +83,7 @@ MESSAGES = {
     ),
     "bad_date": N_("Ngày \"%(value)s\" không hợp lệ; hãy ghi theo dạng ngày/tháng/năm, ví dụ 01/07/2025."),
     "period": N_("Ngày hết hiệu lực %(to)s trước ngày bắt đầu hiệu lực %(from)s."),
-    "duplicate": N_("Mã %(code)s với cùng ngày hiệu lực đã có ở dòng %(row)s."),
+    "duplicate": N_("Mã %(code)s với cùng ngày hiệu lực đã có ở dòng %(first)s."),
     "zeros": N_(
         "Mã %(code)s thiếu số 0 ở đầu; có phải là %(suggestion)s? Excel bỏ số 0 ở đầu khi ô là kiểu số: "
         "hãy định dạng cột là Văn bản."
@@ -300,7 +300,7 @@ class _Importer:
         for row in self.rows:
             key = (row.code, row.valid_from)
             if row.code and key in first:
-                self.problem("duplicate", row, "code", code=row.code, row=first[key].number)
+                self.problem("duplicate", row, "code", code=row.code, first=first[key].number)
             first.setdefault(key, row)
             stored = next((u for u in self.stored.get(row.code, []) if u.valid_from == row.valid_from), None)
             row.unit = stored

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from survey.domain.unit_import import import_units
-from survey.models import Unit
+from survey.models import Unit, UnitKind
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 REORGANISATION_DAY = date(2025, 7, 1)
@@ -83,3 +83,20 @@ def descendant_ids(session: Session, unit: Unit) -> set[int]:
         frontier = [c for c in children if c not in ids]
         ids.update(frontier)
     return ids
+
+
+def units_query(kind: UnitKind | None = None, parent: Unit | None = None, on: date | None = None,
+                search: str = "") -> Select[tuple[Unit]]:
+    """Units of a level, under a parent, valid on a day and matching a code or name, by code then start."""
+    query = select(Unit)
+    if kind is not None:
+        query = query.where(Unit.kind == kind)
+    if parent is not None:
+        query = query.where(Unit.parent_id == parent.id)
+    if on is not None:
+        query = query.where(or_(Unit.valid_from.is_(None), Unit.valid_from <= on),
+                            or_(Unit.valid_to.is_(None), Unit.valid_to >= on))
+    if search:
+        pattern = f"%{search.strip()}%"
+        query = query.where(or_(Unit.code.ilike(pattern), Unit.name.ilike(pattern)))
+    return query.order_by(Unit.code, Unit.valid_from.is_not(None), Unit.valid_from)
