@@ -72,16 +72,9 @@ def _commit_or_fail(action) -> object:
 @with_appcontext
 def import_command(file: Path, sheet: str | None, dry_run: bool, basis: str | None) -> None:
     name = str(file)
-    try:
-        report = import_units(db.session, file.read_bytes(), file.name, sheet=sheet, dry_run=dry_run,
-                              legal_basis=basis)
-        if report.ok and not dry_run:
-            db.session.commit()
-        else:
-            db.session.rollback()
-    except Exception:
-        db.session.rollback()
-        raise
+    report = import_units(db.session, file.read_bytes(), file.name, sheet=sheet, dry_run=dry_run, legal_basis=basis)
+    if report.ok and not dry_run:
+        db.session.commit()  # an exception leaves nothing: the app context's session is removed uncommitted
     for notice in report.notices:
         click.echo(notice.line(name))
     if not report.ok:
@@ -89,7 +82,8 @@ def import_command(file: Path, sheet: str | None, dry_run: bool, basis: str | No
             click.echo(problem.line(name), err=True)
         click.echo(_("%(n)d lỗi; không lưu gì.", n=len(report.problems)), err=True)
         sys.exit(1)
-    counts = dict(created=report.created, updated=report.updated, unchanged=report.unchanged, links=report.links)
+    counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+              "links": report.links}
     if dry_run:
         click.echo(_("Kiểm tra xong, không lưu gì: sẽ tạo %(created)d, cập nhật %(updated)d, giữ nguyên "
                      "%(unchanged)d đơn vị; %(links)d liên kết sắp xếp mới.", **counts))

@@ -92,8 +92,8 @@ def test_a_missing_column_and_a_parent_that_lost_its_zeros(db_session):
     import_units(db_session, _csv(SMALL), "units.csv")
     child = import_units(db_session, _csv("Mã,Tên,Cấp,Mã cấp trên\n00070,Phường Hoàn Kiếm,Phường,1\n"), "y.csv")
     assert [p.line("y.csv") for p in child.problems] == [
-        "y.csv:2:D: Không có đơn vị nào mang mã 1; có phải là 01? Excel bỏ số 0 ở đầu khi ô là kiểu số: "
-        "hãy định dạng cột là Văn bản."]
+        ("y.csv:2:D: Không có đơn vị nào mang mã 1; có phải là 01? Excel bỏ số 0 ở đầu khi ô là kiểu số: "
+         "hãy định dạng cột là Văn bản.")]
 
 
 def test_dry_run_counts_without_storing(db_session):
