@@ -100,3 +100,13 @@ def units_query(kind: UnitKind | None = None, parent: Unit | None = None, on: da
         pattern = f"%{search.strip()}%"
         query = query.where(or_(Unit.code.ilike(pattern), Unit.name.ilike(pattern)))
     return query.order_by(Unit.code, Unit.valid_from.is_not(None), Unit.valid_from)
+
+
+def former_unit(session: Session, code: str, on: date | None = None) -> tuple[Unit, list[Unit]] | None:
+    """For a code no longer in use on ``on`` (default: today): its last period and the units that took it over."""
+    on = on or date.today()
+    ended = [u for u in session.scalars(select(Unit).where(Unit.code == code)) if u.valid_to and u.valid_to < on]
+    if not ended:
+        return None
+    unit = max(ended, key=lambda u: u.valid_to or date.min)
+    return unit, units_on(unit, on)

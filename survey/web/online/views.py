@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuid_module
+from datetime import timedelta
 
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -16,7 +17,7 @@ from survey.domain.invitations import (
 )
 from survey.domain.responses import SubmissionError, questionnaire_for, record_response
 from survey.domain.rounds import current_round
-from survey.domain.units import find_unit
+from survey.domain.units import find_unit, former_unit
 from survey.extensions import csrf, db, limiter
 from survey.models import Channel
 from survey.web.answer_forms import attach_errors, build_answer_form, collect_answers, response_uuid
@@ -34,7 +35,7 @@ from survey.web.online.blueprint import bp
 def unit_survey(unit_code: str):
     unit = find_unit(db.session, unit_code)
     if unit is None:
-        abort(404)
+        return _former_unit_page(unit_code)
     survey_round = current_round(db.session, unit, Channel.ONLINE)
     if survey_round is None:
         return render_template("online/closed.html", unit=unit), 404
@@ -68,8 +69,17 @@ def unit_survey(unit_code: str):
 def thanks(unit_code: str):
     unit = find_unit(db.session, unit_code)
     if unit is None:
-        abort(404)
+        return _former_unit_page(unit_code)
     return render_template("online/thanks.html", unit=unit)
+
+
+def _former_unit_page(unit_code: str):
+    """An old code (a poster or link from before a merge) names today's unit(s) instead of a 404."""
+    found = former_unit(db.session, unit_code)
+    if found is None:
+        abort(404)
+    unit, successors = found
+    return render_template("online/former_unit.html", unit=unit, successors=successors, one_day=timedelta(days=1))
 
 
 # --- personal invitations -------------------------------------------------------
