@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from survey.cli.app import with_appcontext
-from survey.domain.lineage import LineageError, NewUnit, merge_units, rename_unit, split_unit
+from survey.domain.lineage import (
+    LineageError,
+    merge_units,
+    rename_unit,
+    split_unit,
+    successor_for,
+    unit_before,
+)
 from survey.domain.unit_import import import_units, kind_label, parse_kind
 from survey.domain.units import find_unit, units_query
 from survey.extensions import db
@@ -131,19 +138,6 @@ def _unit_on(code: str, day: date) -> Unit:
     return unit
 
 
-def _successor(text: str, on: date, name: str | None = None) -> Unit | NewUnit:
-    """``CODE=Tên`` (or a code and --name) for a new unit, else the unit of that code valid on ``on``."""
-    code, sep, new_name = text.partition("=")
-    code = code.strip()
-    if sep or name:
-        return NewUnit(code, (new_name if sep else name) or "")
-    existing = find_unit(db.session, code, on)
-    if existing is None:
-        raise click.ClickException(_("Không có đơn vị mã %(code)s vào ngày %(day)s; đơn vị mới thì ghi "
-                                     "%(code)s=Tên đơn vị.", code=code, day=format_local_date(on)))
-    return existing
-
-
 on_option = click.option("--on", "day", type=Day(), required=True,
                          help=_("Ngày bắt đầu hiệu lực của thay đổi (dd/mm/yyyy hoặc yyyy-mm-dd)."))
 basis_option = click.option("--basis", help=_("Căn cứ pháp lý, ví dụ \"Nghị quyết 1656/NQ-UBTVQH15\"."))
@@ -156,8 +150,7 @@ basis_option = click.option("--basis", help=_("Căn cứ pháp lý, ví dụ \"N
 @basis_option
 @with_appcontext
 def rename_command(code: str, name: str, day: date, basis: str | None) -> None:
-    unit = _unit_on(code, day - timedelta(days=1))
-    renamed = _commit_or_fail(lambda: rename_unit(db.session, unit, name, day, basis))
+    renamed = _commit_or_fail(lambda: rename_unit(db.session, unit_before(db.session, code, day), name, day, basis))
     click.echo(_("Từ %(day)s, %(code)s là %(name)s.", day=format_local_date(day), code=code, name=renamed.name))
 
 
@@ -173,15 +166,18 @@ def rename_command(code: str, name: str, day: date, basis: str | None) -> None:
 @with_appcontext
 def merge_command(codes: tuple[str, ...], into: str, name: str | None, parent_code: str | None, day: date,
                   basis: str | None) -> None:
-    before = day - timedelta(days=1)
-    predecessors = [_unit_on(code, before) for code in codes]
-    same = next((p for p in predecessors if p.code == into.strip()), None)
-    # --into one of the merged codes, without a new name: that code's next period, keeping its name
-    successor = NewUnit(same.code, same.name) if same and not name else _successor(into, day, name)
-    parent = _unit_on(parent_code, day) if parent_code else None
-    unit = _commit_or_fail(lambda: merge_units(db.session, predecessors, day, successor, basis, parent=parent))
+    def merge() -> Unit:
+        predecessors = [unit_before(db.session, code, day) for code in codes]
+        successor = successor_for(db.session, into, day, predecessors, name)
+        return merge_units(db.session, predecessors, day, successor, basis, parent=_parent(parent_code, day))
+
+    unit = _commit_or_fail(merge)
     click.echo(_("Từ %(day)s, %(old)s thuộc %(code)s %(name)s.", day=format_local_date(day),
                  old=", ".join(codes), code=unit.code, name=unit.name))
+
+
+def _parent(code: str | None, day: date) -> Unit | None:
+    return _unit_on(code, day) if code else None
 
 
 @units_group.command("split", help=_(
@@ -195,9 +191,11 @@ def merge_command(codes: tuple[str, ...], into: str, name: str | None, parent_co
 @with_appcontext
 def split_command(code: str, more: tuple[str, ...], into: tuple[str, ...], parent_code: str | None, day: date,
                   basis: str | None) -> None:
-    unit = _unit_on(code, day - timedelta(days=1))
-    successors = [_successor(text, day) for text in (*into, *more)]
-    parent = _unit_on(parent_code, day) if parent_code else None
-    units = _commit_or_fail(lambda: split_unit(db.session, unit, successors, day, basis, parent=parent))
+    def split() -> list[Unit]:
+        unit = unit_before(db.session, code, day)
+        successors = [successor_for(db.session, text, day) for text in (*into, *more)]
+        return split_unit(db.session, unit, successors, day, basis, parent=_parent(parent_code, day))
+
+    units = _commit_or_fail(split)
     click.echo(_("Từ %(day)s, %(code)s được chia thành: %(units)s.", day=format_local_date(day), code=code,
                  units="; ".join(f"{u.code} {u.name}" for u in units)))

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.domain.unit_kinds import ALLOWED_PARENTS, lineage_kind
-from survey.domain.units import units_on
+from survey.domain.units import find_unit, units_on
 from survey.i18n import _, format_local_date
 from survey.models import AuditEntry, LineageKind, StaffUser, Unit, UnitLineage
 
@@ -43,6 +43,37 @@ class NewUnit:
 
 def _day(day: date) -> str:
     return format_local_date(day)
+
+
+def unit_before(session: Session, code: str, on: date) -> Unit:
+    """The unit of this code valid the day before a change, the one the change ends."""
+    unit = find_unit(session, code.strip(), on - timedelta(days=1))
+    if unit is None:
+        raise LineageError(_("Không có đơn vị mã %(code)s có hiệu lực vào ngày %(day)s.",
+                             code=code, day=_day(on - timedelta(days=1))))
+    return unit
+
+
+def successor_for(session: Session, text: str, on: date, predecessors: list[Unit] = (), name: str | None = None
+                  ) -> Unit | NewUnit:
+    """A successor as users write it.
+
+    ``CODE=Tên`` (or a code and ``name``) is a new unit; the code of one of the
+    predecessors is that code's next period, keeping its name; any other code
+    is the unit of that code valid on ``on``.
+    """
+    code, sep, new_name = text.partition("=")
+    code = code.strip()
+    if sep or name:
+        return NewUnit(code, (new_name if sep else name) or "")
+    same = next((p for p in predecessors if p.code == code), None)
+    if same is not None:
+        return NewUnit(code, same.name)
+    existing = find_unit(session, code, on)
+    if existing is None:
+        raise LineageError(_("Không có đơn vị mã %(code)s vào ngày %(day)s; đơn vị mới thì ghi %(code)s=Tên đơn vị.",
+                             code=code, day=_day(on)))
+    return existing
 
 
 def _close(unit: Unit, on: date) -> None:
