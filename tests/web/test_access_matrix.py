@@ -32,6 +32,8 @@ ONLY = {
     "admin.units": {"admin"},
     "admin.unit_detail": {"admin"},
     "admin.unit_poster": {"admin"},
+    "admin.units_import": {"admin"},
+    "admin.unit_change": {"admin"},
     "admin.devices": {"admin"},
     "admin.device_new": {"admin"},
     "admin.device_deactivate": {"admin"},
@@ -83,6 +85,7 @@ def _sample_values(app) -> dict[str, object]:
             "token": "not-a-token",
             "fmt": "csv",
             "kind": "png",
+            "change": "rename",
             "filename": "css/sipas.css",
         }
         session.remove()

@@ -1,4 +1,4 @@
-"""Administration pages: units and their lineage, counter tablets, posters, invitation response rates."""
+"""Administration pages: counter tablets and invitation response rates (units: units.py)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from survey.domain.devices import register_device
 from survey.domain.invitations import response_rates, rounds_with_invitations
 from survey.domain.units import find_unit
 from survey.extensions import db
-from survey.models import Device, SurveyRound, Unit, UnitKind, UnitLineage, utcnow
+from survey.models import Device, SurveyRound, Unit, utcnow
 from survey.web.admin.blueprint import bp
 from survey.web.admin.forms import ConfirmForm, DeviceForm
 from survey.web.admin.queries import DeviceState, OpeningHours, device_rows
@@ -39,65 +37,9 @@ def public_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def _unit_or_404(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        abort(404)
-    return unit
-
-
-def _device_alert_settings() -> tuple[OpeningHours, float]:
+def device_alert_settings() -> tuple[OpeningHours, float]:
     config = current_app.config
     return OpeningHours.from_config(config), float(config["DEVICE_SILENT_MINUTES"])
-
-
-@bp.route("/units")
-@role_required("admin")
-def units():
-    provinces = db.session.scalars(
-        select(Unit)
-        .where(Unit.kind == UnitKind.PROVINCE, Unit.valid_from.is_not(None))
-        .options(selectinload(Unit.predecessor_links).selectinload(UnitLineage.predecessor))
-        .order_by(Unit.code)
-    ).all()
-    return render_template("admin/units.html", provinces=provinces)
-
-
-@bp.route("/units/<int:unit_id>")
-@role_required("admin")
-def unit_detail(unit_id: int):
-    unit = _unit_or_404(unit_id)
-    hours, silent_after = _device_alert_settings()
-    return render_template(
-        "admin/unit.html",
-        unit=unit,
-        devices=device_rows(db.session, utcnow(), hours, silent_after, unit_id=unit.id),
-        survey_url=public_url("online.unit_survey", unit_code=unit.code),
-        DeviceState=DeviceState,
-    )
-
-
-# --- posters ------------------------------------------------------------------------
-
-
-@bp.route("/units/<int:unit_id>/poster.<any(png, pdf):kind>")
-@role_required("admin")
-def unit_poster(unit_id: int, kind: str):
-    """The printable poster (A4) or receipt slip with the QR code of the unit's public link."""
-    from survey.domain.posters import POSTER_FORMATS, poster_pdf, poster_png
-
-    unit = _unit_or_404(unit_id)
-    fmt = request.args.get("format", "a4")
-    if fmt not in POSTER_FORMATS:
-        abort(400)
-    url = public_url("online.unit_survey", unit_code=unit.code)
-    body = poster_png(unit.name, url, fmt) if kind == "png" else poster_pdf(unit.name, url, fmt)
-    response = make_response(body)
-    response.mimetype = "image/png" if kind == "png" else "application/pdf"
-    filename = f"sipas-{unit.code}-{fmt}.{kind}"
-    disposition = "inline" if kind == "png" else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    return response
 
 
 # --- counter tablets -------------------------------------------------------------
@@ -106,7 +48,7 @@ def unit_poster(unit_id: int, kind: str):
 @bp.route("/devices")
 @role_required("admin")
 def devices():
-    hours, silent_after = _device_alert_settings()
+    hours, silent_after = device_alert_settings()
     rows = device_rows(db.session, utcnow(), hours, silent_after)
     return render_template(
         "admin/devices.html",
