@@ -17,6 +17,7 @@ from survey.cli.paper_import import import_command
 from survey.cli.questionnaires import questionnaire_group
 from survey.cli.releases import frames_group, releases_group, weights_group
 from survey.cli.serve import serve_command
+from survey.cli.staff import staff_group
 from survey.cli.worker import worker_command
 from survey.i18n import _
 
@@ -41,5 +42,6 @@ for command in (
     weights_group,
     frames_group,
     import_command,
+    staff_group,
 ):
     main.add_command(command)
