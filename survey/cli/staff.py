@@ -99,7 +99,7 @@ def list_staff() -> None:
     for user in users:
         scope = f"{user.unit.code} {user.unit.name}" if user.unit else _("toàn quốc")
         rows.append((user.login, user.display_name, accounts.role_label(user.role), scope,
-                     _("có") if user.active else _("đã khóa"), _last_login(user.last_login_at)))
+                     _("hoạt động") if user.active else _("đã khóa"), _last_login(user.last_login_at)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

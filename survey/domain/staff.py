@@ -40,7 +40,7 @@ class StaffError(ValueError):
 
 def role_label(role: Role) -> str:
     """The role as users call it."""
-    labels = {Role.ADMIN: _("Quản trị"), Role.STATISTICIAN: _("Thống kê"), Role.MANAGER: _("Lãnh đạo")}
+    labels = {Role.ADMIN: _("Quản trị viên"), Role.STATISTICIAN: _("Thống kê"), Role.MANAGER: _("Lãnh đạo")}
     return labels[role]
 
 
