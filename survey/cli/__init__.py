@@ -18,6 +18,7 @@ from survey.cli.questionnaires import questionnaire_group
 from survey.cli.releases import frames_group, releases_group, weights_group
 from survey.cli.serve import serve_command
 from survey.cli.units import units_group
+from survey.cli.staff import staff_group
 from survey.cli.worker import worker_command
 from survey.i18n import _
 
@@ -43,5 +44,6 @@ for command in (
     frames_group,
     import_command,
     units_group,
+    staff_group,
 ):
     main.add_command(command)

@@ -1,6 +1,7 @@
-"""Staff workspace: login, dashboards, computations and releases, API tokens."""
+"""Staff workspace: login, dashboards, computations and releases, API tokens, own account."""
 
 from survey.web.staff import (
+    account,  # noqa: F401  (registers its routes)
     imports,  # noqa: F401  (registers its routes)
     releases,  # noqa: F401  (registers its routes)
     results,  # noqa: F401  (registers its routes)

@@ -1,9 +1,9 @@
-"""Forms of the staff workspace: login, computation, publication, API tokens."""
+"""Forms of the staff workspace: login, computation, publication, API tokens, own password."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -22,3 +22,22 @@ class ComputeForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Tên gợi nhớ của mã"), validators=[DataRequired(), Length(max=100)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(), Length(max=256)])
+    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(max=256)],
+                                 description=_l("Ít nhất 10 ký tự, khác tên đăng nhập, không phải mật khẩu phổ biến."))
+    new_password_again = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("Hai lần nhập mật khẩu mới không giống nhau."))],
+    )
+
+
+def show_error(form: FlaskForm, error: Exception, field: str | None) -> None:
+    """Show a refused change's message beside its field (``form.form_errors`` when none fits)."""
+    target = getattr(form, field, None) if field else None
+    if target is None:
+        form.form_errors.append(str(error))
+    else:
+        target.errors = [*target.errors, str(error)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
+from survey.domain.staff import find_user, staff_exists
 from survey.extensions import db, limiter
-from survey.models import StaffUser, SurveyRound, utcnow
+from survey.models import SurveyRound, utcnow
 from survey.web.auth import audit, staff_required
 from survey.web.staff.blueprint import bp
 from survey.web.staff.forms import LoginForm
@@ -20,7 +20,7 @@ from survey.web.staff.queries import responses_by_unit, round_overview, scope_un
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(StaffUser).where(StaffUser.login == form.login.data.strip()))
+        user = find_user(db.session, form.login.data)
         if user is not None and user.active and user.check_password(form.password.data):
             login_user(user)
             user.last_login_at = utcnow()
@@ -34,7 +34,7 @@ def login():
         db.session.commit()
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
     status = 401 if request.method == "POST" else 200
-    return render_template("staff/login.html", form=form), status
+    return render_template("staff/login.html", form=form, no_staff_yet=not staff_exists(db.session)), status
 
 
 @bp.route("/logout", methods=["POST"])
