@@ -48,6 +48,10 @@ def channel_label(channel: str) -> str:
     return labels.get(channel, channel)
 
 
+def channels_label(channels: Iterable[str]) -> str:
+    return ", ".join(channel_label(channel) for channel in channels)
+
+
 def status_label(status: RoundStatus) -> str:
     labels = {RoundStatus.DRAFT: _("Nháp"), RoundStatus.OPEN: _("Đang mở"), RoundStatus.CLOSED: _("Đã đóng")}
     return labels[status]
@@ -215,7 +219,7 @@ def _checked(
     return version, units, problems
 
 
-def _response_count(session: Session, survey_round: SurveyRound) -> int:
+def response_count(session: Session, survey_round: SurveyRound) -> int:
     return session.scalar(select(func.count()).select_from(Response).where(Response.round_id == survey_round.id)) or 0
 
 
@@ -296,7 +300,7 @@ def update_round(session: Session, survey_round: SurveyRound, fields: RoundField
     if survey_round.status == RoundStatus.OPEN:
         _open_round_limits(before, fields, problems)
     if version is not None and version.id != survey_round.questionnaire_version_id:
-        responses = _response_count(session, survey_round)
+        responses = response_count(session, survey_round)
         if responses:
             problems["version"] = _("Đợt đã có %(n)d phiếu trả lời: không đổi được bảng hỏi hay phiên bản.",
                                     n=responses)
@@ -345,7 +349,7 @@ def close_round(session: Session, survey_round: SurveyRound, user: StaffUser | N
     if survey_round.status == RoundStatus.CLOSED:
         raise RoundError({"status": _("Đợt %(code)s đã đóng.", code=survey_round.code)})
     survey_round.status = RoundStatus.CLOSED
-    _audit(session, "round.close", survey_round, user, responses=_response_count(session, survey_round))
+    _audit(session, "round.close", survey_round, user, responses=response_count(session, survey_round))
     session.flush()
     return survey_round
 

@@ -2,6 +2,7 @@
 
 from survey.web.admin import (
     audit,  # noqa: F401  (registers its routes)
+    rounds,  # noqa: F401  (registers its routes)
     views,  # noqa: F401  (registers its routes)
 )
 from survey.web.admin.blueprint import bp

@@ -2,6 +2,7 @@
 
 from survey.web.staff import (
     imports,  # noqa: F401  (registers its routes)
+    questionnaires,  # noqa: F401  (registers its routes)
     releases,  # noqa: F401  (registers its routes)
     results,  # noqa: F401  (registers its routes)
     tokens,  # noqa: F401  (registers its routes)

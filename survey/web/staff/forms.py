@@ -1,8 +1,9 @@
-"""Forms of the staff workspace: login, computation, publication, API tokens."""
+"""Forms of the staff workspace: login, computation, publication, API tokens, questionnaire upload."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -22,3 +23,14 @@ class ComputeForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Tên gợi nhớ của mã"), validators=[DataRequired(), Length(max=100)])
+
+
+class QuestionnaireUploadForm(FlaskForm):
+    file = FileField(_l("Tệp bảng hỏi (YAML)"), validators=[FileRequired(_l("Hãy chọn một tệp."))])
+
+
+class QuestionnairePublishForm(FlaskForm):
+    """The checked file travels back with the button; publishing checks it again."""
+
+    filename = HiddenField()
+    source = HiddenField()
