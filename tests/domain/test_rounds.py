@@ -45,9 +45,9 @@ def published(app, db_session, make_unit):
 
 
 def fields(**changes) -> RoundFields:
-    values = dict(code="sipas-2026", name="SIPAS 2026", questionnaire="sipas-service", version=None,
-                  kind=RoundKind.YEARLY_SAMPLE, channels=("paper", "online"), starts_on=date(2026, 1, 1),
-                  ends_on=date(2026, 12, 31), unit_codes=("01",))
+    values = {"code": "sipas-2026", "name": "SIPAS 2026", "questionnaire": "sipas-service", "version": None,
+              "kind": RoundKind.YEARLY_SAMPLE, "channels": ("paper", "online"), "starts_on": date(2026, 1, 1),
+              "ends_on": date(2026, 12, 31), "unit_codes": ("01",)}
     values.update(changes)
     return RoundFields(**values)
 

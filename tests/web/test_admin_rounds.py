@@ -11,7 +11,16 @@ from sqlalchemy import select
 from survey import QUESTIONNAIRES_DIR
 from survey.domain.questionnaires import load_questionnaire
 from survey.domain.questionnaires.store import publish
-from survey.models import AuditEntry, Role, RoundKind, RoundStatus, StaffUser, SurveyRound, Unit, UnitKind
+from survey.models import (
+    AuditEntry,
+    Role,
+    RoundKind,
+    RoundStatus,
+    StaffUser,
+    SurveyRound,
+    Unit,
+    UnitKind,
+)
 
 PASSWORD = "mat-khau-thu"
 

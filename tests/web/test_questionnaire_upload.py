@@ -54,8 +54,8 @@ def test_a_broken_file_lists_every_problem_with_its_line(statistician, db_sessio
     assert problems == [
         "phieu-2026.yaml:11: sections[0].items[0].requried: unknown field 'requried'; did you mean 'required'?",
         "phieu-2026.yaml:19: sections[0].items[2].type: unknown item type 'multiples'; did you mean 'multiple'?",
-        "phieu-2026.yaml:26: sections[0].items[3].relevant: selected() needs a multiple-choice item; 'q3' is of "
-        "type 'multiples' (compare it with == instead)",
+        ("phieu-2026.yaml:26: sections[0].items[3].relevant: selected() needs a multiple-choice item; 'q3' is of "
+         "type 'multiples' (compare it with == instead)"),
     ]
     assert "Công bố</button>" not in text and _versions(db_session) == []
 

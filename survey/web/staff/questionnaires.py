@@ -14,7 +14,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from survey.domain.questionnaires import QuestionnaireDefinition, QuestionnaireError, parse_questionnaire_bytes
+from survey.domain.questionnaires import (
+    QuestionnaireDefinition,
+    QuestionnaireError,
+    parse_questionnaire_bytes,
+)
 from survey.domain.questionnaires.store import PublishError, publish, published_versions
 from survey.extensions import db
 from survey.web.auth import audit, role_required
