@@ -62,11 +62,15 @@ def questionnaire_check(files: tuple[str, ...]) -> None:
 def questionnaire_publish(file: str) -> None:
     from survey.domain.questionnaires.store import PublishError, publish
     from survey.extensions import db
+    from survey.models import AuditEntry
 
     q = _load_or_report(file)
     source = Path(file).read_text(encoding="utf-8")
     try:
         version, created = publish(db.session, q, source)
+        if created:
+            db.session.add(AuditEntry(action="questionnaire.publish", target=f"{q.id}@{q.version}",
+                                      details={"content_hash": version.content_hash, "filename": Path(file).name}))
         db.session.commit()
     except PublishError as exc:
         db.session.rollback()

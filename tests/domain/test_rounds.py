@@ -53,15 +53,18 @@ def fields(**changes) -> RoundFields:
 
 
 def _actions(db_session) -> list[str]:
-    return db_session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    return db_session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("round.%"))
+                              .order_by(AuditEntry.id)).all()
 
 
-def test_questionnaire_list_on_an_empty_install_and_after_publishing(app):
+def test_questionnaire_list_on_an_empty_install_and_after_publishing(app, db_session):
     empty = invoke(app, "questionnaire", "list")
     assert empty.exit_code == 0 and "Chưa công bố bảng hỏi nào" in empty.output
     invoke(app, "questionnaire", "publish", COUNTER)
     listed = invoke(app, "questionnaire", "list")
     assert listed.exit_code == 0
+    assert db_session.scalar(select(AuditEntry.target).where(AuditEntry.action == "questionnaire.publish")) == \
+        "counter-quick@1"
     assert "counter-quick phiên bản 1: Đánh giá nhanh tại quầy; 3 câu hỏi" in listed.output
     assert "đợt: chưa có" in listed.output
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey.domain.questionnaires import (
@@ -47,13 +48,19 @@ def _check(raw: bytes, filename: str) -> CheckedFile:
     return CheckedFile(filename, source=questionnaire.source or "", questionnaire=questionnaire)
 
 
-def _allow_large_request() -> None:
+def _posted_form(form_class: type[FlaskForm]) -> FlaskForm | None:
+    """The request's form, or None when the request is over the limit."""
     # The global request limit is small; the publish form carries the file percent-encoded.
     request.max_content_length = QUESTIONNAIRE_MAX_BYTES * 4 + 64 * 1024
+    try:
+        return form_class()
+    except RequestEntityTooLarge:
+        return None
 
 
-def _too_large() -> str:
-    return _("Tệp quá lớn; một tệp bảng hỏi tối đa %(kb)d KB.", kb=QUESTIONNAIRE_MAX_BYTES // 1024)
+def _too_large(form: QuestionnaireUploadForm | None = None):
+    flash(_("Tệp quá lớn; một tệp bảng hỏi tối đa %(kb)d KB.", kb=QUESTIONNAIRE_MAX_BYTES // 1024), "error")
+    return _page(form, status=413)
 
 
 def _page(upload: QuestionnaireUploadForm | None = None, checked: CheckedFile | None = None, status: int = 200):
@@ -74,19 +81,15 @@ def _page(upload: QuestionnaireUploadForm | None = None, checked: CheckedFile | 
 @bp.route("/questionnaires", methods=["GET", "POST"])
 @role_required("statistician", "admin")
 def questionnaires():
-    _allow_large_request()
-    try:
-        form = QuestionnaireUploadForm()
-    except RequestEntityTooLarge:
-        flash(_too_large(), "error")
-        return _page(status=413)
+    form = _posted_form(QuestionnaireUploadForm)
+    if form is None:
+        return _too_large()
     if not form.validate_on_submit():
         return _page(form, status=400 if request.method == "POST" else 200)
     upload = form.file.data
     raw = upload.read(QUESTIONNAIRE_MAX_BYTES + 1)
     if len(raw) > QUESTIONNAIRE_MAX_BYTES:
-        flash(_too_large(), "error")
-        return _page(form, status=413)
+        return _too_large(form)
     checked = _check(raw, Path(upload.filename or DEFAULT_FILENAME).name)
     return _page(form, checked, 200 if checked.questionnaire else 400)
 
@@ -94,18 +97,14 @@ def questionnaires():
 @bp.route("/questionnaires/publish", methods=["POST"])
 @role_required("statistician", "admin")
 def questionnaire_publish():
-    _allow_large_request()
-    try:
-        form = QuestionnairePublishForm()
-    except RequestEntityTooLarge:
-        flash(_too_large(), "error")
-        return _page(status=413)
+    form = _posted_form(QuestionnairePublishForm)
+    if form is None:
+        return _too_large()
     if not form.validate_on_submit():
         abort(400)
     raw = (form.source.data or "").replace("\r\n", "\n").encode("utf-8")
     if len(raw) > QUESTIONNAIRE_MAX_BYTES:
-        flash(_too_large(), "error")
-        return _page(status=413)
+        return _too_large()
     checked = _check(raw, Path(form.filename.data or DEFAULT_FILENAME).name)
     if checked.questionnaire is None:
         return _page(checked=checked, status=400)
