@@ -33,4 +33,4 @@ class RoundForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    reason = TextAreaField(_l("Lý do mở lại (ghi vào nhật ký)"), validators=[Length(max=500)])
+    reason = TextAreaField(_l("Lý do mở lại (ghi vào nhật ký)"))
