@@ -16,6 +16,7 @@ from survey.cli.invitations import invitations_group
 from survey.cli.paper_import import import_command
 from survey.cli.questionnaires import questionnaire_group
 from survey.cli.releases import frames_group, releases_group, weights_group
+from survey.cli.rounds import rounds_group
 from survey.cli.serve import serve_command
 from survey.cli.units import units_group
 from survey.cli.staff import staff_group
@@ -33,6 +34,7 @@ for command in (
     db_group,
     demo_command,
     questionnaire_group,
+    rounds_group,
     serve_command,
     worker_command,
     indices_command,

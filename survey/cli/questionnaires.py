@@ -62,11 +62,15 @@ def questionnaire_check(files: tuple[str, ...]) -> None:
 def questionnaire_publish(file: str) -> None:
     from survey.domain.questionnaires.store import PublishError, publish
     from survey.extensions import db
+    from survey.models import AuditEntry
 
     q = _load_or_report(file)
     source = Path(file).read_text(encoding="utf-8")
     try:
         version, created = publish(db.session, q, source)
+        if created:
+            db.session.add(AuditEntry(action="questionnaire.publish", target=f"{q.id}@{q.version}",
+                                      details={"content_hash": version.content_hash, "filename": Path(file).name}))
         db.session.commit()
     except PublishError as exc:
         db.session.rollback()
@@ -75,3 +79,24 @@ def questionnaire_publish(file: str) -> None:
         click.echo(_("Đã công bố %(id)s phiên bản %(version)s (%(hash)s).", id=q.id, version=q.version, hash=version.content_hash[:12]))
     else:
         click.echo(_("%(id)s phiên bản %(version)s đã được công bố trước đó; không có gì thay đổi.", id=q.id, version=q.version))
+
+
+@questionnaire_group.command("list", help=_("Liệt kê các bảng hỏi và phiên bản đã công bố."))
+@with_appcontext
+def questionnaire_list() -> None:
+    from survey.domain.questionnaires.store import published_versions
+    from survey.extensions import db
+    from survey.i18n import format_local_date
+
+    published = published_versions(db.session)
+    if not published:
+        click.echo(_("Chưa công bố bảng hỏi nào; công bố bằng: sipas questionnaire publish TỆP.yaml"))
+        return
+    for entry in published:
+        version = entry.version
+        click.echo(_(
+            "%(id)s phiên bản %(version)s: %(title)s; %(items)d câu hỏi; công bố %(day)s; đợt: %(rounds)s",
+            id=version.questionnaire.code, version=version.version, title=version.definition["title"]["vi"],
+            items=entry.items, day=format_local_date(version.published_at),
+            rounds=", ".join(entry.rounds) or _("chưa có"),
+        ))

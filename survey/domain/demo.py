@@ -26,6 +26,7 @@ from survey.i18n import LOCAL_TZ
 from survey.models import (
     Channel,
     Role,
+    RoundKind,
     StaffUser,
     SurveyRound,
     Unit,
@@ -196,10 +197,10 @@ def seed_demo(
     counts["questionnaires"] = len(versions)
 
     def year_round(code: str, name: str, questionnaire: str, round_year: int, channels: list[str], units,
-                   design: dict | None = None) -> SurveyRound:
+                   design: dict | None = None, kind: RoundKind = RoundKind.YEARLY_SAMPLE) -> SurveyRound:
         survey_round = SurveyRound(code=code, name=name, questionnaire_version=versions[questionnaire],
                                    starts_on=date(round_year, 1, 1), ends_on=date(round_year, 12, 31),
-                                   channels=channels, units=list(units))
+                                   kind=kind, channels=channels, units=list(units))
         if design is not None:  # unset stays SQL NULL (an explicit None would be JSON null)
             survey_round.sampling_design = design
         return survey_round
@@ -210,7 +211,7 @@ def seed_demo(
     sipas_before = year_round("sipas-2024", "SIPAS 2024", "sipas-service", 2024, ["paper"],
                               sorted(former.values(), key=lambda u: u.code), {"strata": "province", "psu": "commune"})
     counter = year_round(f"counter-{year}", f"Đánh giá tại quầy {year}", "counter-quick", year, ["counter"],
-                         [provinces["01"], provinces["08"], provinces["48"]])
+                         [provinces["01"], provinces["08"], provinces["48"]], kind=RoundKind.CONTINUOUS_COUNTER)
     session.add_all([sipas_now, sipas_before, counter])
     session.flush()
     counts["rounds"] = 3

@@ -18,7 +18,14 @@ from survey.models.jobs import Job, JobStatus
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
 from survey.models.releases import Release, ReleaseIndex, ReleaseStatus
 from survey.models.responses import ImportBatch, Response, ResponseDesign
-from survey.models.rounds import Channel, Invitation, RoundStatus, SurveyRound, round_units
+from survey.models.rounds import (
+    Channel,
+    Invitation,
+    RoundKind,
+    RoundStatus,
+    SurveyRound,
+    round_units,
+)
 from survey.models.staff import ApiToken, AuditEntry, Role, StaffUser
 from survey.models.units import LineageKind, Unit, UnitKind, UnitLineage
 from survey.models.weights import SampleFrame, WeightSet
@@ -45,6 +52,7 @@ __all__ = [
     "Response",
     "ResponseDesign",
     "Role",
+    "RoundKind",
     "RoundStatus",
     "SampleFrame",
     "StaffUser",

@@ -37,6 +37,13 @@ class Channel(enum.Enum):
     PHONE = "phone"
 
 
+class RoundKind(enum.Enum):
+    """What a round is for: a yearly sample survey, or the continuous rating at counters."""
+
+    YEARLY_SAMPLE = "yearly_sample"
+    CONTINUOUS_COUNTER = "continuous_counter"
+
+
 class RoundStatus(enum.Enum):
     DRAFT = "draft"
     OPEN = "open"
@@ -67,6 +74,7 @@ class SurveyRound(Base):
     )
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[RoundKind] = mapped_column(db_enum(RoundKind, "round_kind"), default=RoundKind.YEARLY_SAMPLE)
     channels: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[RoundStatus] = mapped_column(
         db_enum(RoundStatus, "round_status"), default=RoundStatus.OPEN

@@ -11,6 +11,7 @@ from .loading import (
     check_questionnaire,
     load_questionnaire,
     parse_questionnaire,
+    parse_questionnaire_bytes,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "load_questionnaire",
     "parse_expression",
     "parse_questionnaire",
+    "parse_questionnaire_bytes",
 ]

@@ -15,6 +15,7 @@ __all__ = [
     "check_questionnaire",
     "load_questionnaire",
     "parse_questionnaire",
+    "parse_questionnaire_bytes",
 ]
 
 
@@ -38,6 +39,11 @@ def load_questionnaire(path: str | Path) -> QuestionnaireDefinition:
         raise QuestionnaireError(
             [Problem(filename, None, "", f"cannot read file: {exc.strerror or exc}")]
         ) from None
+    return parse_questionnaire_bytes(raw, filename)
+
+
+def parse_questionnaire_bytes(raw: bytes, filename: str) -> QuestionnaireDefinition:
+    """Validate the bytes of a questionnaire file (an upload); raise QuestionnaireError listing every problem."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

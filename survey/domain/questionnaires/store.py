@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from survey.domain.questionnaires import QuestionnaireDefinition
 from survey.models import Questionnaire as QuestionnaireRow
-from survey.models import QuestionnaireVersion
+from survey.models import QuestionnaireVersion, SurveyRound
 
 
 class PublishError(ValueError):
@@ -60,3 +62,37 @@ def latest_version(session: Session, code: str) -> QuestionnaireVersion | None:
         .order_by(QuestionnaireVersion.id.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """A published version with its size and the codes of the rounds that use it."""
+
+    version: QuestionnaireVersion
+    sections: int
+    items: int
+    rounds: tuple[str, ...]
+
+
+def published_versions(session: Session) -> list[PublishedVersion]:
+    """Every published version, by questionnaire code and then in publishing order."""
+    versions = session.scalars(
+        select(QuestionnaireVersion)
+        .join(QuestionnaireRow)
+        .options(selectinload(QuestionnaireVersion.questionnaire))
+        .order_by(QuestionnaireRow.code, QuestionnaireVersion.id)
+    ).all()
+    rounds: dict[int, list[str]] = {}
+    for version_id, code in session.execute(
+        select(SurveyRound.questionnaire_version_id, SurveyRound.code).order_by(SurveyRound.code)
+    ):
+        rounds.setdefault(version_id, []).append(code)
+    return [
+        PublishedVersion(
+            version=v,
+            sections=len(v.definition["sections"]),
+            items=sum(len(section["items"]) for section in v.definition["sections"]),
+            rounds=tuple(rounds.get(v.id, ())),
+        )
+        for v in versions
+    ]

@@ -3,11 +3,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from survey.domain.staff import role_label
 from survey.models import Role
+from survey.web.answer_forms import MultiCheckboxField
 
 
 class DeviceForm(FlaskForm):
@@ -54,6 +55,8 @@ class MergeForm(LineageForm):
 class SplitForm(LineageForm):
     into = TextAreaField(_l("Đơn vị kế thừa, mỗi dòng một đơn vị: mã có sẵn, hoặc MÃ=Tên cho đơn vị mới"),
                          validators=[DataRequired(), Length(max=5000)])
+
+
 class StaffEditForm(FlaskForm):
     """Role, scope unit and name of a staff account; the domain checks the rules."""
 
@@ -77,3 +80,22 @@ class StaffNewForm(StaffEditForm):
 class PasswordResetForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu mới"), validators=[Optional(), Length(max=256)],
                              description=_l("Để trống để hệ thống tạo mật khẩu và hiện một lần."))
+
+
+class RoundForm(FlaskForm):
+    """A survey round; the domain checks every field and its messages land on them (RoundError)."""
+
+    code = StringField(_l("Mã đợt (chữ thường, số, gạch ngang; ví dụ sipas-2026)"))
+    name = StringField(_l("Tên đợt"))
+    questionnaire_version = SelectField(_l("Bảng hỏi và phiên bản"), choices=[], validate_choice=False)
+    kind = RadioField(_l("Loại đợt"), choices=[], validate_choice=False)
+    channels = MultiCheckboxField(_l("Kênh thu thập"), choices=[], validate_choice=False)
+    starts_on = StringField(_l("Ngày bắt đầu (dd/mm/yyyy)"))
+    ends_on = StringField(_l("Ngày kết thúc (dd/mm/yyyy)"))
+    unit_codes = TextAreaField(
+        _l("Mã đơn vị trong phạm vi (mỗi dòng hoặc cách nhau bởi dấu phẩy; để trống: mọi đơn vị)")
+    )
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Lý do mở lại (ghi vào nhật ký)"))

@@ -1,8 +1,9 @@
-"""Forms of the staff workspace: login, computation, publication, API tokens, own password."""
+"""Forms of the staff workspace: login, computation, publication, API tokens, own password, questionnaire upload."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -41,3 +42,14 @@ def show_error(form: FlaskForm, error: Exception, field: str | None) -> None:
         form.form_errors.append(str(error))
     else:
         target.errors = [*target.errors, str(error)]
+
+
+class QuestionnaireUploadForm(FlaskForm):
+    file = FileField(_l("Tệp bảng hỏi (YAML)"), validators=[FileRequired(_l("Hãy chọn một tệp."))])
+
+
+class QuestionnairePublishForm(FlaskForm):
+    """The checked file travels back with the button; publishing checks it again."""
+
+    filename = HiddenField()
+    source = HiddenField()
