@@ -13,7 +13,7 @@ from survey.cli.db import db_group
 from survey.cli.demo import demo_command
 from survey.cli.devices import devices_group
 from survey.cli.invitations import invitations_group
-from survey.cli.paper_import import import_command
+from survey.cli.paper_import import import_command, import_template_command
 from survey.cli.questionnaires import questionnaire_group
 from survey.cli.releases import frames_group, releases_group, weights_group
 from survey.cli.serve import serve_command
@@ -41,5 +41,6 @@ for command in (
     weights_group,
     frames_group,
     import_command,
+    import_template_command,
 ):
     main.add_command(command)
