@@ -200,6 +200,20 @@ def test_not_experienced_is_refused_with_the_options_where_the_item_does_not_off
     assert "chọn 1 = Nam, 2 = Nữ" in report.problems[1].message()
 
 
+def test_the_indices_leave_blanks_and_not_experienced_out_of_the_denominator(paper_round, db_session):
+    from analysis.indices import GroupSpec, IndexSpec, compute_indices
+
+    rows = [["00004", str(n), "", "1", q1, "4", "", "", "", ""] for n, q1 in enumerate(["4", "5", "KTN", "", "2"], 1)]
+    report = run_import(db_session, paper_round, csv_file(HEADER, *rows), "ne.csv")
+    db_session.commit()
+    assert report.created == 5
+    _units, scores, items = load_score_matrix(db_session, paper_round.id)
+    data = {code: scores[:, i].astype(float) for i, code in enumerate(items)}
+    results = compute_indices(data, IndexSpec(groups=(GroupSpec(code="g", items=("q1",)),)))
+    q1 = results.get("q1", level="item")
+    assert (q1.n, round(q1.estimate, 6)) == (3, round(100 * 2 / 3, 6))  # 4 and 5 of 4, 5 and 2
+
+
 # --- a column of another scale --------------------------------------------------------------
 
 
