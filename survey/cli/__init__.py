@@ -13,13 +13,13 @@ from survey.cli.db import db_group
 from survey.cli.demo import demo_command
 from survey.cli.devices import devices_group
 from survey.cli.invitations import invitations_group
-from survey.cli.paper_import import import_command
+from survey.cli.paper_import import import_command, import_template_command
 from survey.cli.questionnaires import questionnaire_group
 from survey.cli.releases import frames_group, releases_group, weights_group
 from survey.cli.rounds import rounds_group
 from survey.cli.serve import serve_command
-from survey.cli.units import units_group
 from survey.cli.staff import staff_group
+from survey.cli.units import units_group
 from survey.cli.worker import worker_command
 from survey.i18n import _
 
@@ -47,5 +47,6 @@ for command in (
     import_command,
     units_group,
     staff_group,
+    import_template_command,
 ):
     main.add_command(command)

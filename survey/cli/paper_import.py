@@ -25,6 +25,18 @@ def _parse_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def _round_or_fail(round_code: str):
+    from sqlalchemy import select
+
+    from survey.extensions import db
+    from survey.models import SurveyRound
+
+    survey_round = db.session.scalar(select(SurveyRound).where(SurveyRound.code == round_code))
+    if survey_round is None:
+        raise click.ClickException(_("Không có đợt khảo sát nào mang mã %(code)s.", code=round_code))
+    return survey_round
+
+
 @click.command(
     "import",
     help=_(
@@ -42,16 +54,12 @@ def _parse_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @with_appcontext
 def import_command(round_code: str, sheet: str | None, pairs: tuple[str, ...], dry_run: bool, file: Path) -> None:
-    from sqlalchemy import select
 
     from survey.domain.paper_import import MAX_BYTES, ImportProblem, run_import
     from survey.extensions import db
-    from survey.models import SurveyRound
 
     mapping = _parse_mapping(pairs)
-    survey_round = db.session.scalar(select(SurveyRound).where(SurveyRound.code == round_code))
-    if survey_round is None:
-        raise click.ClickException(_("Không có đợt khảo sát nào mang mã %(code)s.", code=round_code))
+    survey_round = _round_or_fail(round_code)
     name = str(file)
     size = file.stat().st_size
     if size > MAX_BYTES:  # said before reading a huge file into memory
@@ -102,3 +110,32 @@ def import_command(round_code: str, sheet: str | None, pairs: tuple[str, ...], d
             dup=len(report.duplicates),
         )
     )
+
+
+@click.command(
+    "import-template",
+    help=_(
+        "Ghi tệp mẫu để nhập phiếu giấy của một đợt khảo sát: OUT.xlsx (có danh sách mã phương án "
+        "và trang \"Mã phương án\") hoặc OUT.csv (UTF-8). Tệp mẫu điền đủ sẽ nhập được ngay."
+    ),
+)
+@click.option("--round", "round_code", required=True, help=_("Mã đợt khảo sát."))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def import_template_command(round_code: str, out: Path) -> None:
+    from survey.domain.paper_import import TEMPLATE_FORMATS, build_template
+    from survey.domain.responses import questionnaire_for
+    from survey.models import Channel
+
+    file_format = out.suffix.lower().lstrip(".")
+    if file_format not in TEMPLATE_FORMATS:
+        raise click.ClickException(_("Tệp mẫu phải có đuôi .xlsx hoặc .csv: %(file)s.", file=str(out)))
+    survey_round = _round_or_fail(round_code)
+    if Channel.PAPER.value not in survey_round.channels:
+        raise click.ClickException(_("Đợt khảo sát %(round)s không nhận phiếu giấy.", round=survey_round.code))
+    data = build_template(survey_round, questionnaire_for(survey_round.questionnaire_version), file_format)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(_("Không ghi được tệp %(file)s: %(reason)s", file=str(out), reason=exc.strerror)) from None
+    click.echo(_("Đã ghi tệp mẫu %(file)s cho đợt %(round)s.", file=str(out), round=survey_round.code))

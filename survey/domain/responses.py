@@ -98,6 +98,16 @@ class ResponseRow(TypedDict):
 RESPONSE_COLUMNS = tuple(ResponseRow.__annotations__)
 
 
+def answer_problems(questionnaire: QuestionnaireDefinition, answers: dict, channel: Channel) -> dict[str, str]:
+    """The questionnaire's verdict on a channel's answers (empty: valid).
+
+    On paper (paper import, and the API's paper channel) a blank answer is item
+    nonresponse unless the item is ``required_on_paper``, and a form with no
+    answer at all is refused; the other channels keep ``required``.
+    """
+    return questionnaire.validate_answers(answers, on_paper=channel == Channel.PAPER)
+
+
 def prepare_response(
     *,
     questionnaire: QuestionnaireDefinition,
@@ -121,7 +131,7 @@ def prepare_response(
     problem with its cell).
     """
     if not answers_checked:
-        errors = questionnaire.validate_answers(answers)
+        errors = answer_problems(questionnaire, answers, channel)
         if errors:
             raise SubmissionError(errors)
     now = now or utcnow()

@@ -121,6 +121,7 @@ def answer_problem_text(problem: str) -> str:
         "exclusive_choice": _("Lựa chọn này không đi cùng các lựa chọn khác."),
         "not_relevant": _("Câu hỏi này không áp dụng với câu trả lời của bạn."),
         "unknown_item": _("Câu hỏi không có trong phiếu."),
+        "empty_form": _("Phiếu trống: không có câu trả lời nào."),
     }
     return messages.get(key, str(problem))
 

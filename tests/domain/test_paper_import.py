@@ -260,13 +260,11 @@ def test_unmapped_and_doubly_mapped_columns_and_the_mapping_that_fixes_them(pape
     assert fixed.mapping["GENDER"] == "" and fixed.mapping["Câu hỏi lạ"] == "e1"
 
 
-def test_missing_unit_and_required_columns(paper_round, db_session):
+def test_missing_unit_column_and_a_missing_column_of_an_item_not_required_on_paper(paper_round, db_session):
     rows = [{k: v for k, v in form("01").items() if k not in ("Mã đơn vị", "a0")}]
     report = check_import(db_session, paper_round, csv_bytes(rows), "x.csv")
-    assert [p.message() for p in report.problems] == [
-        "Tệp không có cột mã đơn vị (bắt buộc).",
-        "Tệp không có cột cho câu hỏi bắt buộc a0.",
-    ]
+    # a0 is required online, not on paper: without its column its answers are missing
+    assert [p.message() for p in report.problems] == ["Tệp không có cột mã đơn vị (bắt buộc)."]
 
 
 # --- rows ------------------------------------------------------------------------------
@@ -284,7 +282,7 @@ def test_each_kind_of_row_problem_names_row_column_value_and_message(paper_round
         form("01", "8", visits="nhiều"),                  # row 9: not a number
         form("01", "9", visits="51"),                     # row 10: above max
         form("01", "10", feedback_channels="hotline"),    # row 11: not relevant (gave_feedback = 2)
-        form("01", "11", gave_feedback="1"),              # row 12: f1..f0 are then required
+        form("01", "11", gave_feedback="1"),              # row 12: f1..f0 then apply, blank on paper: missing
         form("01", "12", **{"Ngày điền phiếu": "31/02/2024"}),  # row 13: no such day
         form("01", "13", **{"Ngày điền phiếu": "01/01/2023"}),  # row 14: before the round
         form("01", "1"),                                  # row 15: form 1 of unit 01 again
@@ -300,13 +298,12 @@ def test_each_kind_of_row_problem_names_row_column_value_and_message(paper_round
         (3, "unit_unknown"): ("A", "Mã đơn vị", "99", "Không có đơn vị nào mang mã 99."),
         (4, "unit_unknown_zeros"): ("A", "Mã đơn vị", "4", None),
         (5, "unit_not_valid"): ("A", "Mã đơn vị", "00004", None),
-        (6, "not_an_option"): ("C", "gender", "Nữa", "Không phải mã hay tên của một lựa chọn của câu hỏi gender (các mã: 1, 2, 3)."),
-        (7, "unknown_option"): ("O", "a0", "6", "6 không phải là lựa chọn của câu hỏi a0 (các mã: 1, 2, 3, 4, 5)."),
-        (8, "unknown_option"): ("O", "a0", "9", None),
+        (6, "not_an_option"): ("C", "gender", "Nữa", "«Nữa» không phải phương án của câu gender; chọn 1 = Nam, 2 = Nữ, 3 = Khác."),
+        (7, "unknown_option"): ("O", "a0", "6", "«6» không phải phương án của câu a0; chọn 1 = Rất không hài lòng, 2 = Không hài lòng, 3 = Bình thường, 4 = Hài lòng, 5 = Rất hài lòng."),
+        (8, "no_not_experienced"): ("O", "a0", "9", None),
         (9, "not_a_number"): ("AD", "visits", "nhiều", "Câu hỏi visits cần một số."),
         (10, "above_max"): ("AD", "visits", "51", "Câu trả lời cho câu hỏi visits không được lớn hơn 50."),
         (11, "not_relevant"): ("AE", "feedback_channels", "hotline", None),
-        (12, "required"): (None, None, None, "Thiếu câu trả lời cho câu hỏi bắt buộc f1."),
         (13, "bad_date"): ("AF", "Ngày điền phiếu", "31/02/2024", None),
         (14, "date_outside_round"): ("AF", "Ngày điền phiếu", "01/01/2023", "Ngày 01/01/2023 nằm ngoài thời gian của đợt khảo sát (01/01/2024 – 31/12/2024)."),
         (15, "form_repeated"): ("B", "Số phiếu", "1", "Phiếu số 1 của đơn vị 01 đã có ở dòng 2."),
@@ -320,7 +317,8 @@ def test_each_kind_of_row_problem_names_row_column_value_and_message(paper_round
         if message is not None:
             assert problem.message() == message
     assert "04" in got[(4, "unit_unknown_zeros")].message()
-    assert not any(p.row == 2 for p in report.problems)
+    assert not any(p.row in (2, 12) for p in report.problems)
+    assert [p.key for p in report.problems if p.row == 8] == ["no_not_experienced"]  # a1 offers 9, a0 does not
     assert imported(db_session, paper_round) == []
     assert db_session.scalar(select(func.count()).select_from(ImportBatch)) == 0
 
@@ -444,10 +442,10 @@ def test_cli_reports_problems_and_exits_1(app, demo, db_session):
     result = invoke(app, "--round", ROUND, str(SAMPLE_WITH_ERRORS))
     assert result.exit_code == 1
     assert (
-        f"{SAMPLE_WITH_ERRORS}:row 4, column G (Giới tính): value 'Nữa': "
-        "Không phải mã hay tên của một lựa chọn của câu hỏi gender (các mã: 1, 2, 3)."
+        f"{SAMPLE_WITH_ERRORS}: Ô G4 (Giới tính): «Nữa» không phải phương án của câu gender; "
+        "chọn 1 = Nam, 2 = Nữ, 3 = Khác."
     ) in result.output
-    assert f"{SAMPLE_WITH_ERRORS}:row 4, column U (A0): value '6': 6 không phải là lựa chọn" in result.output
+    assert f"{SAMPLE_WITH_ERRORS}: Ô U4 (A0): «6» không phải phương án của câu a0; chọn 1 = Rất không" in result.output
     assert f"2 lỗi trong {SAMPLE_WITH_ERRORS}; không lưu phiếu nào." in result.output
     assert db_session.scalar(select(func.count()).select_from(ImportBatch)) == 0
 
@@ -476,7 +474,7 @@ def test_cli_mapping_sheet_and_unknown_round(app, demo, db_session, tmp_path):
     path.write_bytes(xlsx_bytes([["Đơn vị khảo sát", "Câu lạ", *REQUIRED], ["01", 3, *values]]))
     unmapped = invoke(app, "--round", ROUND, "--sheet", "Phiếu", str(path))
     assert unmapped.exit_code == 1
-    assert f"{path}:column A (Đơn vị khảo sát): Cột không khớp" in unmapped.output
+    assert f"{path}: Cột A (Đơn vị khảo sát): Cột không khớp" in unmapped.output
     mapped = invoke(app, "--round", ROUND, "--sheet", "Phiếu", "--map", "Đơn vị khảo sát=@unit",
                     "--map", "Câu lạ=e2", str(path))
     assert mapped.exit_code == 0, mapped.output
@@ -521,7 +519,8 @@ def test_web_report_then_fixed_file_then_import(client, paper_round, login_as, d
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "Có 2 lỗi; chưa lưu phiếu nào." in body
-    assert "<code>Nữa</code>" in body and "Không phải mã hay tên của một lựa chọn của câu hỏi gender" in body
+    assert "<code>Nữa</code>" in body and "«Nữa» không phải phương án của câu gender; chọn 1 = Nam, 2 = Nữ" in body
+    assert "Lưu ý: cột U (&#34;A0&#34;) được ghép theo tiêu đề với câu a0" in body  # it holds a 6
     assert 'id="import-button" disabled' in body
     # Clicking import anyway (a forged request) stores nothing.
     refused = client.post(response.headers["Location"], data={"action": "import"})
@@ -597,8 +596,8 @@ def test_web_report_in_english(client, paper_round, login_as):
     login_as("thongke")
     location = upload(client, paper_round, SAMPLE_WITH_ERRORS).headers["Location"]
     body = client.get(location + "?lang=en").get_data(as_text=True)
-    assert "Not the code or the name of an option of item gender (codes: 1, 2, 3)." in body
-    assert "6 is not an option of item a0 (codes: 1, 2, 3, 4, 5)." in body
+    assert "«Nữa» is not an option of item gender; choose 1 = Male, 2 = Female, 3 = Other." in body
+    assert "«6» is not an option of item a0; choose 1 = Very dissatisfied, 2 = Dissatisfied," in body
     assert "2 problems; nothing has been stored." in body and "Problem report" in body
 
 

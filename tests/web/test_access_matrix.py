@@ -55,6 +55,7 @@ ONLY = {
     "staff.imports": {"admin", "statistician"},
     "staff.import_preview": {"admin", "statistician"},
     "staff.import_batch": {"admin", "statistician"},
+    "staff.import_template": {"admin", "statistician"},
     "staff.releases": {"statistician"},
     "staff.release_review": {"statistician"},
     "staff.release_publish": {"statistician"},

@@ -31,7 +31,6 @@ EN = {
     "Bảng hỏi không có câu hỏi %(target)s.": "The questionnaire has no item %(target)s.",
     "Câu hỏi %(target)s được gán cho nhiều cột: %(columns)s.": "Item %(target)s is assigned to several columns: %(columns)s.",
     "Tệp không có cột mã đơn vị (bắt buộc).": "The file has no unit code column (it is required).",
-    "Tệp không có cột cho câu hỏi bắt buộc %(item)s.": "The file has no column for the required item %(item)s.",
     'Tệp không có cột "%(header)s".': 'The file has no column "%(header)s".',
     # the rows
     "Thiếu mã đơn vị.": "The unit code is missing.",
@@ -47,12 +46,9 @@ EN = {
     "Phiếu số %(form)s của đơn vị %(unit)s đã có ở dòng %(row)s.": "Form number %(form)s of unit %(unit)s is already on row %(row)s.",
     "Phiếu số %(form)s của đơn vị %(unit)s đã được nhập trước đó với câu trả lời khác.": "Form number %(form)s of unit %(unit)s was imported before with different answers.",
     "Phiếu số %(form)s của đơn vị %(unit)s đã được nhập trước đó; bỏ qua.": "Form number %(form)s of unit %(unit)s was imported before; skipped.",
-    "Không phải mã hay tên của một lựa chọn của câu hỏi %(item)s (các mã: %(options)s).": "Not the code or the name of an option of item %(item)s (codes: %(options)s).",
     "Câu hỏi %(item)s cần một số.": "Item %(item)s needs a number.",
     # answers
-    "Thiếu câu trả lời cho câu hỏi bắt buộc %(item)s.": "The required item %(item)s has no answer.",
     "Câu trả lời không đúng kiểu cho câu hỏi %(item)s.": "The answer to item %(item)s is of the wrong kind.",
-    "%(value)s không phải là lựa chọn của câu hỏi %(item)s (các mã: %(options)s).": "%(value)s is not an option of item %(item)s (codes: %(options)s).",
     "Câu hỏi %(item)s cần một số nguyên.": "Item %(item)s needs a whole number.",
     "Câu trả lời cho câu hỏi %(item)s phải từ %(min)s trở lên.": "The answer to item %(item)s must be at least %(min)s.",
     "Câu trả lời cho câu hỏi %(item)s không được lớn hơn %(max)s.": "The answer to item %(item)s must be at most %(max)s.",
@@ -116,7 +112,6 @@ EN = {
     "Nhập tệp khác": "Import another file",
     "Nhập phiếu giấy": "Import paper forms",
     "Nhập phiếu giấy từ tệp CSV hoặc XLSX": "Import paper forms from a CSV or XLSX file",
-    'Dòng 1 là tiêu đề cột. Cột mã đơn vị là bắt buộc; số phiếu, ngày điền phiếu, tầng, PSU, SSU và trọng số là tuỳ chọn. Mỗi cột còn lại là một câu hỏi: ghi mã lựa chọn (1, 2…) hoặc tên lựa chọn; 9 hoặc "Chưa trải qua" khi người trả lời chưa trải qua; nhiều lựa chọn cách nhau bằng dấu chấm phẩy, ví dụ 1;3. Có lỗi ở bất kỳ dòng nào thì không lưu phiếu nào.': 'Row 1 holds the column headers. The unit code column is required; form number, date filled in, stratum, PSU, SSU and weight are optional. Every other column is an item: write the option code (1, 2…) or the option\'s name; 9 or "Chưa trải qua" when the respondent has not experienced it; several choices separated by semicolons, e.g. 1;3. If any row is wrong, no form is stored.',
     "Không có đợt khảo sát nào đang nhận phiếu giấy.": "No survey round is taking paper forms.",
     "Tải lên và kiểm tra": "Upload and check",
     "Các lần nhập gần đây": "Recent imports",

@@ -23,7 +23,14 @@ Nothing here commits: :func:`run_import` flushes and the caller commits once.
 
 Modules: :mod:`.report` (targets, messages, the report), :mod:`.reading`
 (CSV/XLSX), :mod:`.columns` (matching headers), :mod:`.values` (cells),
-:mod:`.checking` (rows, storing).
+:mod:`.checking` (rows, storing), :mod:`.template` (the file to fill in).
+
+Paper as it really arrives: a blank cell is item nonresponse (stored as missing)
+unless the item is ``required_on_paper``; a row with no answer at all is refused;
+"not experienced" is 9, "KTN", "Không trải nghiệm" or the option's label where
+the item offers it. Every row and column is checked in one pass, messages name
+options by their labels, and a column matched by its header to an item of
+another scale gets a notice.
 """
 
 from __future__ import annotations
@@ -72,6 +79,12 @@ from survey.domain.paper_import.report import (
     column_letter,
     fold,
 )
+from survey.domain.paper_import.template import (
+    TEMPLATE_FORMATS,
+    build_template,
+    template_filename,
+    template_headers,
+)
 from survey.domain.paper_import.values import (
     paper_uuid,
     parse_answer,
@@ -95,6 +108,7 @@ __all__ = [
     "SPECIAL_TARGETS",
     "SSU",
     "STRATUM",
+    "TEMPLATE_FORMATS",
     "UNIT",
     "WEIGHT",
     "Column",
@@ -104,6 +118,7 @@ __all__ = [
     "ImportProblem",
     "ImportReport",
     "Table",
+    "build_template",
     "cell_text",
     "check_import",
     "column_letter",
@@ -118,4 +133,6 @@ __all__ = [
     "read_table",
     "run_import",
     "target_label",
+    "template_filename",
+    "template_headers",
 ]

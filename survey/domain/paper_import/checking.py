@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from survey.domain.paper_import.columns import _check_columns, map_columns
+from survey.domain.paper_import.columns import _check_columns, map_columns, scale_notices
 from survey.domain.paper_import.reading import file_sha256, read_table
 from survey.domain.paper_import.report import (
     DATE,
@@ -44,7 +44,13 @@ from survey.domain.paper_import.values import (
     parse_day,
 )
 from survey.domain.questionnaires import QuestionnaireDefinition
-from survey.domain.responses import prepare_response, questionnaire_for, store_responses
+from survey.domain.questionnaires.definition import EMPTY_FORM
+from survey.domain.responses import (
+    answer_problems,
+    prepare_response,
+    questionnaire_for,
+    store_responses,
+)
 from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import (
     Channel,
@@ -108,9 +114,8 @@ def check_import(
         ))
         return report
     _check_columns(report, table, questionnaire, mapping or {})
-    if not report.ok:
-        return report
-    _check_rows(session, report, survey_round, questionnaire, table)
+    report.notices.extend(scale_notices(report, table, questionnaire))
+    _check_rows(session, report, survey_round, questionnaire, table)  # even after a column problem: one pass
     return report
 
 
@@ -143,10 +148,11 @@ class _RowChecker:
         self.round = survey_round
         self.questionnaire = questionnaire
         self.columns = {c.target: c for c in report.columns if c.target}
-        unit_column = self.columns[UNIT]
+        unit_column = self.columns.get(UNIT)  # None: reported once for the file; the rows are still checked
         self.units = _Units(
             session, survey_round,
-            (_unit_code(cells[unit_column.index]) for _, cells in table.rows if unit_column.index < len(cells)),
+            (_unit_code(cells[unit_column.index]) for _, cells in table.rows
+             if unit_column is not None and unit_column.index < len(cells)),
         )
         self.item_columns = [(questionnaire.item(t), c) for t, c in self.columns.items() if t in questionnaire]
         self.item_column = {item.code: c for item, c in self.item_columns}
@@ -177,14 +183,14 @@ class _RowChecker:
         if len(cells) > self.width and any(cell_text(c) for c in cells[self.width:]):
             self.problems.append(ImportProblem("ragged_row", {"cells": len(cells), "headers": self.width}, row=row))
         day = self.check_day()
-        code = _unit_code(self.cell(self.columns[UNIT]))
+        code = _unit_code(self.cell(self.columns.get(UNIT)))
         unit = self.check_unit(code, day)
         form = self.check_form(code)
         design = self.check_design()
         answers = self.check_answers()
-        if self.problems:
+        self.problems.sort(key=_column_order)  # as the operator reads the row: left to right, then the row's own
+        if self.problems or unit is None:
             return self.problems, None, design
-        assert unit is not None
         response_uuid = (
             paper_uuid(self.round.id, code, form) if form else _row_uuid(self.round.id, self.report.sha256, row)
         )
@@ -222,7 +228,9 @@ class _RowChecker:
         return day
 
     def check_unit(self, code: str, day: date) -> Unit | None:
-        column = self.columns[UNIT]
+        column = self.columns.get(UNIT)
+        if column is None:
+            return None
         if not code:
             self.problem("unit_missing", column, "")
             return None
@@ -286,15 +294,20 @@ class _RowChecker:
                 continue
             if value is not None:
                 answers[item.code] = value
-        for item_code, verdict in self.questionnaire.validate_answers(answers).items():
-            if item_code in unreadable:
-                continue  # already reported; "required" would only repeat it
+        for item_code, verdict in answer_problems(self.questionnaire, answers, Channel.PAPER).items():
+            if item_code in unreadable or (item_code == EMPTY_FORM and unreadable):
+                continue  # already reported; "required" or "empty" would only repeat it
             column = self.item_column.get(item_code)
             self.problem(getattr(verdict, "key", "wrong_type"), column, self.cell(column),
                          **_answer_params(self.questionnaire, item_code, verdict))
         return answers
 
 
+
+
+def _column_order(problem: ImportProblem) -> tuple[bool, int, str]:
+    letter = problem.column or ""
+    return not letter, len(letter), letter
 
 
 def _answer_params(questionnaire: QuestionnaireDefinition, item_code: str, verdict: Any) -> dict[str, Any]:

@@ -18,11 +18,16 @@ from survey.domain.paper_import.report import (
     ImportReport,
     Table,
     _header_key,
+    _number,
     _vietnamese,
     cell_text,
     column_letter,
+    fold,
 )
+from survey.domain.paper_import.values import OptionLabels
 from survey.domain.questionnaires import QuestionnaireDefinition
+from survey.domain.questionnaires.builtin import NOT_EXPERIENCED_CODE
+from survey.domain.questionnaires.definition import CHOICE_TYPES
 
 # --- mapping -----------------------------------------------------------------------
 
@@ -123,5 +128,36 @@ def _check_columns(report: ImportReport, table: Table, questionnaire: Questionna
     if UNIT not in targets:
         report.add(ImportProblem("no_unit_column"))
     for item in questionnaire.items:
-        if item.required and item.relevant is None and item.code not in targets:
+        if item.required_on_paper and item.relevant is None and item.code not in targets:
             report.add(ImportProblem("missing_item_column", {"item": item.code}))
+
+
+YES_NO_WORDS = frozenset({"co", "khong", "c", "k", "yes", "no", "y", "n"})
+
+
+def scale_notices(report: ImportReport, table: Table, questionnaire: QuestionnaireDefinition) -> list[ImportProblem]:
+    """Columns matched by their header to a choice item whose scale differs from what they hold.
+
+    A warning, not an error: values beyond the item's scale (up to 7 in a column
+    matched to a 1–5 item) or Có/Không in a column matched to a scale item.
+    """
+    notices = []
+    for column in report.columns:
+        if column.matched_by not in ("code", "label", "prefix") or column.target not in questionnaire:
+            continue
+        item = questionnaire.item(column.target)
+        if item.type not in CHOICE_TYPES:
+            continue
+        texts = {cell_text(cells[column.index]) for _, cells in table.rows if column.index < len(cells)} - {""}
+        numbers = [int(n) for n in map(_number, texts) if n is not None and n.is_integer()]
+        params = {"column": column.letter, "header": column.header, "item": item.code, "options": OptionLabels(item)}
+        where = {"column": column.letter, "header": column.header}
+        labels = {fold(label) for _, labels in item.options for label in labels.values()}
+        codes = item.option_codes
+        scale = [c for c in codes if isinstance(c, int) and not (item.not_experienced and c == NOT_EXPERIENCED_CODE)]
+        above = [n for n in numbers if scale and n > max(scale) and n not in codes]
+        if above:
+            notices.append(ImportProblem("scale_above", {**params, "max": max(above)}, **where))
+        elif item.type != "yesno" and any(fold(t) in YES_NO_WORDS - labels for t in texts):
+            notices.append(ImportProblem("scale_yesno", params, **where))
+    return notices

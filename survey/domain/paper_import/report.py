@@ -91,7 +91,15 @@ MESSAGES: dict[str, str] = {
     "unknown_target": N_("Bảng hỏi không có câu hỏi %(target)s."),
     "mapped_twice": N_("Câu hỏi %(target)s được gán cho nhiều cột: %(columns)s."),
     "no_unit_column": N_("Tệp không có cột mã đơn vị (bắt buộc)."),
-    "missing_item_column": N_("Tệp không có cột cho câu hỏi bắt buộc %(item)s."),
+    "missing_item_column": N_("Tệp không có cột cho câu hỏi %(item)s, câu bắt buộc trên phiếu giấy."),
+    "scale_above": N_(
+        "Lưu ý: cột %(column)s (\"%(header)s\") được ghép theo tiêu đề với câu %(item)s, thang %(options)s, "
+        "nhưng cột có giá trị đến %(max)s; hãy kiểm tra cột này có đúng là câu %(item)s không."
+    ),
+    "scale_yesno": N_(
+        "Lưu ý: cột %(column)s (\"%(header)s\") được ghép theo tiêu đề với câu %(item)s, thang %(options)s, "
+        "nhưng cột ghi Có/Không; hãy kiểm tra cột này có đúng là câu %(item)s không."
+    ),
     "unknown_header_mapping": N_("Tệp không có cột \"%(header)s\"."),
     # the rows
     "unit_missing": N_("Thiếu mã đơn vị."),
@@ -112,16 +120,17 @@ MESSAGES: dict[str, str] = {
         "Phiếu số %(form)s của đơn vị %(unit)s đã được nhập trước đó với câu trả lời khác."
     ),
     "duplicate_form": N_("Phiếu số %(form)s của đơn vị %(unit)s đã được nhập trước đó; bỏ qua."),
-    "not_an_option": N_(
-        "Không phải mã hay tên của một lựa chọn của câu hỏi %(item)s (các mã: %(options)s)."
+    "not_an_option": N_("«%(value)s» không phải phương án của câu %(item)s; chọn %(options)s."),
+    "no_not_experienced": N_(
+        "Câu %(item)s không có phương án «Không trải nghiệm» (9), nên «%(value)s» không được nhận; "
+        "chọn %(options)s, hoặc để trống."
     ),
     "not_a_number": N_("Câu hỏi %(item)s cần một số."),
     # answers, as the questionnaire judges them
-    "required": N_("Thiếu câu trả lời cho câu hỏi bắt buộc %(item)s."),
+    "required": N_("Thiếu câu trả lời cho câu %(item)s, câu bắt buộc trên phiếu giấy."),
+    "empty_form": N_("Phiếu trống: dòng có mã đơn vị nhưng không có câu trả lời nào."),
     "wrong_type": N_("Câu trả lời không đúng kiểu cho câu hỏi %(item)s."),
-    "unknown_option": N_(
-        "%(value)s không phải là lựa chọn của câu hỏi %(item)s (các mã: %(options)s)."
-    ),
+    "unknown_option": N_("«%(value)s» không phải phương án của câu %(item)s; chọn %(options)s."),
     "not_integer": N_("Câu hỏi %(item)s cần một số nguyên."),
     "below_min": N_("Câu trả lời cho câu hỏi %(item)s phải từ %(min)s trở lên."),
     "above_max": N_("Câu trả lời cho câu hỏi %(item)s không được lớn hơn %(max)s."),
@@ -161,19 +170,23 @@ class ImportProblem:
         """The message in the language of ``gettext`` (flask_babel's or the CLI's)."""
         return gettext(MESSAGES[self.key], **self.params)
 
-    def where(self, filename: str = "") -> str:
-        """``FILE:row N, column C (header)`` as far as it is known."""
-        parts = []
+    def where(self, gettext: Gettext = _vietnamese) -> str:
+        """Where it is, as the operator finds it in Excel: ``Ô E7 (Câu 5)``, ``Dòng 7`` or ``Cột E (Câu 5)``."""
+        header = f" ({self.header})" if self.header else ""
+        if self.row is not None and self.column is not None:
+            return gettext("Ô %(cell)s", cell=f"{self.column}{self.row}") + header
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            return gettext("Dòng %(row)s", row=self.row)
         if self.column is not None:
-            parts.append(f"column {self.column}" + (f" ({self.header})" if self.header else ""))
-        return f"{filename}:" + ", ".join(parts) if parts else filename
+            return gettext("Cột %(column)s", column=self.column) + header
+        return ""
 
     def line(self, filename: str, gettext: Gettext = _vietnamese) -> str:
-        """One line of the CLI report."""
-        value = f" value '{self.value}':" if self.value is not None and self.row is not None else ""
-        return f"{self.where(filename)}:{value} {self.message(gettext)}"
+        """One line of the CLI report: ``FILE: Ô E7 (Câu 5): «6» không phải phương án; chọn …``."""
+        where = self.where(gettext)
+        shown = "%(value)s" in MESSAGES[self.key] or not self.value or self.row is None
+        value = "" if shown else f" «{self.value}»"
+        return f"{filename}: {where}{value}: {self.message(gettext)}" if where else f"{filename}: {self.message(gettext)}"
 
 
 class ConcurrentImportError(RuntimeError):

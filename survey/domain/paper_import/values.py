@@ -6,7 +6,7 @@ import uuid as uuid_module
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,9 @@ from survey.domain.paper_import.report import (
     cell_text,
     fold,
 )
+from survey.domain.questionnaires.builtin import NOT_EXPERIENCED_CODE
 from survey.domain.questionnaires.definition import CHOICE_TYPES, Item
+from survey.i18n import current_language
 from survey.models import (
     SurveyRound,
     Unit,
@@ -34,14 +36,43 @@ class _ValueProblem(ValueError):
         self.params = params
 
 
-def _option_codes_text(item: Item) -> str:
-    return ", ".join(str(code) for code in item.option_codes)
+# How operators write "not experienced" besides the code 9 and the option's label (folded).
+NOT_EXPERIENCED_WORDS = frozenset({"ktn", "khong trai nghiem", "chua trai qua", "chua trai nghiem", "not experienced"})
+NE_SCALED_TYPES = frozenset({"satisfaction", "scale4"})  # the types that may offer code 9
+
+
+class OptionLabels(tuple):
+    """An item's options for a message, "1 = Rất không hài lòng, 2 = …", labelled in the language shown."""
+
+    MAX_LISTED = 12
+
+    def __new__(cls, item: Item) -> Self:
+        return super().__new__(cls, item.options)
+
+    def __str__(self) -> str:
+        language = current_language()
+        listed = [f"{code} = {labels.get(language) or labels['vi']}" for code, labels in self[:self.MAX_LISTED]]
+        return ", ".join(listed) + (", …" if len(self) > self.MAX_LISTED else "")
+
+
+def _option_codes_text(item: Item) -> OptionLabels:
+    return OptionLabels(item)
+
+
+def _not_experienced(item: Item, text: str, number: float | None) -> bool:
+    """Whether the cell says "not experienced"; raises where the item does not offer it."""
+    said = fold(text) in NOT_EXPERIENCED_WORDS or (number == NOT_EXPERIENCED_CODE and item.type in NE_SCALED_TYPES)
+    if said and not item.not_experienced:
+        raise _ValueProblem("no_not_experienced", item=item.code, value=text, options=_option_codes_text(item))
+    return said
 
 
 def _match_option(item: Item, text: str, *, positional: bool) -> Any:
     """The option code written as a code, a 1-based position (multiple choice) or a label."""
     number = _number(text)
     codes = item.option_codes
+    if _not_experienced(item, text, number):
+        return NOT_EXPERIENCED_CODE
     if number is not None and number.is_integer():
         if int(number) in codes:
             return int(number)
@@ -58,7 +89,7 @@ def _match_option(item: Item, text: str, *, positional: bool) -> Any:
     folded = [code for code, labels in item.options if any(fold(label) == fold(text) for label in labels.values())]
     if len(folded) == 1:
         return folded[0]
-    raise _ValueProblem("not_an_option", item=item.code, options=_option_codes_text(item))
+    raise _ValueProblem("not_an_option", item=item.code, value=text, options=_option_codes_text(item))
 
 
 def parse_answer(item: Item, value: Any) -> Any:

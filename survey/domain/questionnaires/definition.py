@@ -11,11 +11,12 @@ from typing import Any, Self
 
 from .expressions import Expression, is_missing
 
-__all__ = ["ITEM_TYPES", "NUMERIC_TYPES", "AnswerProblem", "Item", "QuestionnaireDefinition", "Section"]
+__all__ = ["EMPTY_FORM", "ITEM_TYPES", "NUMERIC_TYPES", "AnswerProblem", "Item", "QuestionnaireDefinition", "Section"]
 
 ITEM_TYPES = ("satisfaction", "scale4", "yesno", "single", "multiple", "number", "text")
 CHOICE_TYPES = frozenset({"satisfaction", "scale4", "yesno", "single"})
 NUMERIC_TYPES = CHOICE_TYPES | {"number"}
+EMPTY_FORM = "_form"  # the key of validate_answers' verdict on a paper form with no answer at all
 
 
 class AnswerProblem(str):
@@ -48,6 +49,7 @@ class Item:
     labels: dict[str, str]
     section: str
     required: bool = False
+    required_on_paper: bool = False
     relevant: str | None = None
     options: list[tuple[Any, dict[str, str]]] = field(default_factory=list)
     help: dict[str, str] | None = None
@@ -186,6 +188,7 @@ def _item_from_definition(data: Mapping[str, Any], section: str) -> Item:
         labels=dict(data["label"]),
         section=section,
         required=bool(data.get("required", False)),
+        required_on_paper=bool(data.get("required_on_paper", False)),
         relevant=relevant,
         options=options,
         help=data.get("help"),
@@ -279,10 +282,17 @@ class QuestionnaireDefinition:
             if relevance.get(code) and not is_missing(value)
         }
 
-    def validate_answers(self, answers: Mapping[str, Any]) -> dict[str, str]:
-        """Item code -> problem for a submitted answers dict; an empty dict means it is valid."""
+    def validate_answers(self, answers: Mapping[str, Any], *, on_paper: bool = False) -> dict[str, str]:
+        """Item code -> problem for a submitted answers dict; an empty dict means it is valid.
+
+        ``on_paper``: a blank is item nonresponse unless the item is ``required_on_paper``
+        (``required`` is for the forms that can insist), and a form with no answer at all
+        is refused under the key :data:`EMPTY_FORM` alone.
+        """
         if not isinstance(answers, Mapping):
             raise TypeError("answers must be a mapping of item code to answer")
+        if on_paper and all(is_missing(value) for value in answers.values()):
+            return {EMPTY_FORM: AnswerProblem("empty_form", "the form has no answer at all")}  # not one per item
         errors: dict[str, str] = {}
         for code in answers:
             if code not in self._by_code:
@@ -291,7 +301,8 @@ class QuestionnaireDefinition:
         for item in self.items:
             value = answers.get(item.code)
             if is_missing(value):
-                if item.required and relevance[item.code]:
+                required = item.required_on_paper if on_paper else item.required
+                if required and relevance[item.code]:
                     errors[item.code] = AnswerProblem("required", "an answer is required")
                 continue
             if not relevance[item.code]:

@@ -8,12 +8,12 @@ from typing import Any
 from .builtin import NOT_EXPERIENCED_CODE, NOT_EXPERIENCED_LABEL, SCALED_TYPES
 from .checks import MAX_TEXT_LENGTH, deep_copy, is_int, is_number, kind_of, quoted
 from .definition import ITEM_TYPES
-from .expressions import FUNCTIONS, KEYWORDS
+from .expressions import FUNCTIONS, KEYWORDS, Expression
 from .relevance import RelevanceChecks
 from .scales import ScaleChecks
 
 SECTION_FIELDS = {"code", "title", "description", "items"}
-COMMON_ITEM_FIELDS = {"code", "type", "label", "help", "required", "relevant"}
+COMMON_ITEM_FIELDS = {"code", "type", "label", "help", "required", "required_on_paper", "relevant"}
 TYPE_FIELDS: dict[str, set[str]] = {
     "satisfaction": {"scale", "not_experienced"},
     "scale4": {"scale", "not_experienced"},
@@ -113,6 +113,8 @@ class ItemChecks(ScaleChecks, RelevanceChecks):
         result["relevant"], result["relevant_ast"] = self.relevant(
             item.get("relevant"), f"{path}.relevant", code
         )
+        if self.required_on_paper(item, path, result["relevant_ast"]):
+            result["required_on_paper"] = True  # only when set: older definitions keep their hash
         if type_ok:
             self.type_fields(item, str(item_type), path, result)
         if code is not None and code not in self.items:
@@ -120,6 +122,21 @@ class ItemChecks(ScaleChecks, RelevanceChecks):
             self.item_paths[code] = path
             self.item_order[code] = len(self.item_order)
         return result
+
+    def required_on_paper(self, item: dict[str, Any], path: str, relevant_ast: dict | None) -> bool:
+        """`required_on_paper: true`: a blank cell of a paper form is refused, not item nonresponse."""
+        if not self.boolean(item, "required_on_paper", path, False):
+            return False
+        if relevant_ast is not None:
+            condition = Expression.from_dict(relevant_ast)
+            if not condition.references and not condition.evaluate({}):
+                self.error(
+                    f"{path}.required_on_paper",
+                    "required_on_paper has no meaning on an item that is never asked "
+                    f"(its condition {item.get('relevant')!r} is always false)",
+                )
+                return False
+        return True
 
     def item_code(self, value: Any, path: str) -> str | None:
         if value is None:

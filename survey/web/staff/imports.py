@@ -13,7 +13,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,10 +37,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from survey.domain.paper_import import (
     IGNORE,
+    TEMPLATE_FORMATS,
     ImportProblem,
+    build_template,
     check_import,
     mapping_choices,
     run_import,
+    template_filename,
 )
 from survey.domain.responses import questionnaire_for
 from survey.extensions import csrf, db
@@ -251,6 +264,25 @@ def _preview_page(token: str, meta: dict, survey_round: SurveyRound, report, act
         message=lambda problem: ImportProblem.message(problem, _),
         can_import=report.ok and report.already_imported is None,
     )
+
+
+TEMPLATE_MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@bp.route("/imports/rounds/<int:round_id>/template.<fmt>")
+@role_required("statistician", "admin")
+def import_template(round_id: int, fmt: str):
+    """The round's template file to fill in (XLSX with option lists, or CSV)."""
+    survey_round = _round_or_404(round_id)
+    if fmt not in TEMPLATE_FORMATS or Channel.PAPER.value not in survey_round.channels:
+        abort(404)
+    data = build_template(survey_round, questionnaire_for(survey_round.questionnaire_version), fmt)
+    filename = template_filename(survey_round, fmt)
+    return Response(data, mimetype=TEMPLATE_MIMETYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/imports/batches/<int:batch_id>")
