@@ -8,6 +8,7 @@ skipped. Screenshots go to test-artifacts/ at the project root.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,22 +48,16 @@ class LiveServer:
                 db.session.remove()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    from werkzeug.serving import make_server
-
+def make_live_app(base: Path):
+    """An app on a migrated, empty SQLite database in ``base``, with a real job queue."""
     from survey import create_app
-    from survey.domain.demo import seed_demo
-    from survey.extensions import db
     from survey.models import database
-    from survey.serving.queue import worker_beside
 
-    base = tmp_path_factory.mktemp("browser-server")
     url = f"sqlite:///{base / 'sipas.db'}"
     engine = create_engine(url)
     database.upgrade(engine)
     engine.dispose()
-    app = create_app(
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "browser-test-secret",
@@ -74,21 +69,41 @@ def live_server(tmp_path_factory):
             "JOB_QUEUE_URL": f"sqlite:///{base / 'jobs.db'}",
         }
     )
-    with app.app_context():
-        seed_demo(db.session, Path(app.instance_path), scale=0.1)
-        db.session.remove()
-    lines = (Path(app.instance_path) / "demo-urls.txt").read_text(encoding="utf-8").splitlines()
-    kiosks = [line.split()[0].replace("{base}", "") for line in lines if "/k/" in line]
+
+
+@contextmanager
+def serving(app, kiosks: list[str] | None = None):
+    """Serve ``app`` on a free port of 127.0.0.1 (threads) with a job worker beside it."""
+    from werkzeug.serving import make_server
+
+    from survey.extensions import db
+    from survey.serving.queue import worker_beside
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="sipas-live-server", daemon=True)
     thread.start()
     with worker_beside(app, workers=1):
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, kiosks=kiosks)
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, kiosks=kiosks or [])
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    from survey.domain.demo import seed_demo
+    from survey.extensions import db
+
+    app = make_live_app(tmp_path_factory.mktemp("browser-server"))
+    with app.app_context():
+        seed_demo(db.session, Path(app.instance_path), scale=0.1)
+        db.session.remove()
+    lines = (Path(app.instance_path) / "demo-urls.txt").read_text(encoding="utf-8").splitlines()
+    kiosks = [line.split()[0].replace("{base}", "") for line in lines if "/k/" in line]
+    with serving(app, kiosks) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
