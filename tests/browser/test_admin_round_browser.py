@@ -17,7 +17,15 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from survey.cli import main
-from survey.models import Device, QuestionnaireVersion, Role, RoundStatus, StaffUser, SurveyRound, Unit
+from survey.models import (
+    Device,
+    QuestionnaireVersion,
+    Role,
+    RoundStatus,
+    StaffUser,
+    SurveyRound,
+    Unit,
+)
 from tests.browser.conftest import make_live_app, serving
 
 pytestmark = pytest.mark.browser
