@@ -32,7 +32,7 @@ from survey.domain.responses import (
     prepare_response,
     questionnaire_for,
 )
-from survey.models import Channel, Response, SurveyRound, UnitKind
+from survey.models import Channel, Response, RoundStatus, SurveyRound, UnitKind
 
 QUESTIONNAIRE = """
 id: paper-test
@@ -142,6 +142,16 @@ def test_a_blank_item_required_on_paper_is_refused_and_so_is_a_missing_column(pa
         "Tệp không có cột cho câu hỏi gender, câu bắt buộc trên phiếu giấy.",
         "Thiếu câu trả lời cho câu gender, câu bắt buộc trên phiếu giấy.",
     ]
+
+
+def test_a_round_must_be_open_to_take_paper_forms(paper_round, db_session):
+    data = csv_file(HEADER, ["00004", "1", "12/03/2025", "1", "4", "4", "", "", "", ""])
+    for status, message in ((RoundStatus.DRAFT, "Đợt khảo sát paper-2025 chưa mở: hãy mở đợt trước khi nhập phiếu."),
+                            (RoundStatus.CLOSED, "Đợt khảo sát paper-2025 đã đóng.")):
+        paper_round.status = status
+        report = run_import(db_session, paper_round, data, "early.csv")
+        assert [p.message() for p in report.problems] == [message] and report.created == 0
+    assert answers_by_form(db_session, paper_round) == []
 
 
 def test_a_form_with_no_answer_at_all_is_refused(paper_round, db_session):

@@ -24,6 +24,7 @@ EN = {
     "Tệp này đã được nhập ngày %(date)s (lô %(batch)s); không lưu thêm gì.": "This file was already imported on %(date)s (batch %(batch)s); nothing more was stored.",
     "Đợt khảo sát %(round)s không nhận phiếu giấy.": "Survey round %(round)s does not take paper forms.",
     "Đợt khảo sát %(round)s đã đóng.": "Survey round %(round)s is closed.",
+    "Đợt khảo sát %(round)s chưa mở: hãy mở đợt trước khi nhập phiếu.": "Survey round %(round)s is not open yet: open it before importing forms.",
     # the columns
     'Tiêu đề "%(header)s" có ở cả cột %(first)s và cột %(second)s.': 'The header "%(header)s" is in both column %(first)s and column %(second)s.',
     "Cột không có tiêu đề nhưng có dữ liệu.": "The column has data but no header.",

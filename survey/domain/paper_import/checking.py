@@ -92,8 +92,9 @@ def check_import(
     if Channel.PAPER.value not in survey_round.channels:
         report.add(ImportProblem("round_no_paper", {"round": survey_round.code}))
         return report
-    if survey_round.status == RoundStatus.CLOSED:
-        report.add(ImportProblem("round_closed", {"round": survey_round.code}))
+    if survey_round.status != RoundStatus.OPEN:
+        key = "round_closed" if survey_round.status == RoundStatus.CLOSED else "round_draft"
+        report.add(ImportProblem(key, {"round": survey_round.code}))
         return report
     try:
         table = read_table(data, filename, sheet, max_bytes=max_bytes, max_rows=max_rows)

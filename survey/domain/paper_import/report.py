@@ -82,6 +82,7 @@ MESSAGES: dict[str, str] = {
     "already_imported": N_("Tệp này đã được nhập ngày %(date)s (lô %(batch)s); không lưu thêm gì."),
     "round_no_paper": N_("Đợt khảo sát %(round)s không nhận phiếu giấy."),
     "round_closed": N_("Đợt khảo sát %(round)s đã đóng."),
+    "round_draft": N_("Đợt khảo sát %(round)s chưa mở: hãy mở đợt trước khi nhập phiếu."),
     # the columns
     "duplicate_header": N_("Tiêu đề \"%(header)s\" có ở cả cột %(first)s và cột %(second)s."),
     "blank_header": N_("Cột không có tiêu đề nhưng có dữ liệu."),

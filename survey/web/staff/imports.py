@@ -68,7 +68,7 @@ class ImportActionForm(FlaskForm):
 
 def _paper_rounds() -> list[SurveyRound]:
     rounds = db.session.scalars(select(SurveyRound).order_by(SurveyRound.starts_on.desc(), SurveyRound.id)).all()
-    return [r for r in rounds if Channel.PAPER.value in r.channels and r.status != RoundStatus.CLOSED]
+    return [r for r in rounds if Channel.PAPER.value in r.channels and r.status == RoundStatus.OPEN]
 
 
 def _max_bytes() -> int:
