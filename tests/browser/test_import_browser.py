@@ -41,11 +41,11 @@ def test_statistician_fixes_a_paper_batch_and_imports_it(page, live_server, scre
     report = page.locator("#import-report tbody tr")
     expect(report).to_have_count(2)
     expect(report.nth(0).locator("td")).to_have_text(
-        ["4", "G", "Giới tính", "Nữa",
-         "Không phải mã hay tên của một lựa chọn của câu hỏi gender (các mã: 1, 2, 3)."]
+        ["4", "G", "Giới tính", "Nữa", "«Nữa» không phải phương án của câu gender; chọn 1 = Nam, 2 = Nữ, 3 = Khác."]
     )
     expect(report.nth(1).locator("td")).to_have_text(
-        ["4", "U", "A0", "6", "6 không phải là lựa chọn của câu hỏi a0 (các mã: 1, 2, 3, 4, 5)."]
+        ["4", "U", "A0", "6", ("«6» không phải phương án của câu a0; chọn 1 = Rất không hài lòng, "
+                                "2 = Không hài lòng, 3 = Bình thường, 4 = Hài lòng, 5 = Rất hài lòng.")]
     )
     expect(page.get_by_role("combobox", name="Gán cột G")).to_have_value("gender")
     expect(page.get_by_role("button", name="Nhập dữ liệu")).to_be_disabled()
