@@ -41,6 +41,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(TEMPLATES_DIR),
         static_folder="static",
     )
+    from survey.web.routing import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids beyond BIGINT are a 404
     app.config.from_object("survey.settings.DefaultConfig")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SIPAS")
