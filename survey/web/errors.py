@@ -151,10 +151,14 @@ def register_error_pages(app: Flask) -> None:
         status = error.code or 500
         if status >= 500:
             return _internal_error(error)
+        # A view's own description (abort(404, description=...)) is already in the user's
+        # language; werkzeug's defaults are English only and give way to ours.
+        detail = error.description if error.description != type(error).description else None
         if request.path.startswith("/api/"):
             code = ERROR_CODES.get(status, "bad_request")
-            return error_response(refusal(status, code, error_texts(status)[1], headers=_kept_headers(error)))
-        return error_page(status, headers=_kept_headers(error))
+            message = detail or error_texts(status)[1]
+            return error_response(refusal(status, code, message, headers=_kept_headers(error)))
+        return error_page(status, message=detail, headers=_kept_headers(error))
 
     @app.errorhandler(InternalServerError)
     def _internal_error(error: HTTPException):

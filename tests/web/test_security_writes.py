@@ -9,11 +9,13 @@ interval as the API.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from sqlalchemy import event, select
 
+from survey import CONTENT_SECURITY_POLICY, PROJECT_ROOT
 from survey.domain.units import find_unit
 from survey.extensions import db
 from survey.models import ApiToken, Channel, hash_token, utcnow
@@ -161,3 +163,36 @@ def test_a_corrected_kiosk_form_is_not_refused_as_a_second_response(api, app, st
     assert wrong.status_code == 400 and key in wrong.get_data(as_text=True)
     assert api.client.post(url, data={"rating": "5", "response_uuid": key}).status_code == 302
     assert len(stored()) == 1
+
+
+# --- Content-Security-Policy ----------------------------------------------------------------
+
+TEMPLATES = PROJECT_ROOT / "templates"
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=|javascript:", re.IGNORECASE)
+
+
+def test_every_answer_carries_the_content_security_policy(api, app, client):
+    app.config["API_FAST_LANE"] = True
+    answers = [
+        client.get("/staff/login"),
+        client.get("/khong-co"),
+        client.get(f"/k/{api.tokens[0]}"),
+        client.get("/api/v1/health"),
+        api.post(api.payload()),  # answered by the submission lane, without Flask
+    ]
+    policies = {answer.headers.get("Content-Security-Policy") for answer in answers}
+    assert policies == {CONTENT_SECURITY_POLICY}
+    for directive in ("script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"):
+        assert directive in CONTENT_SECURITY_POLICY
+    assert "unsafe-inline" not in CONTENT_SECURITY_POLICY and "unsafe-eval" not in CONTENT_SECURITY_POLICY
+
+
+def test_no_page_template_has_inline_scripts_styles_or_handlers():
+    """The policy allows none; templates/reports/ is a downloaded file, opened without it."""
+    found = {
+        f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
+        for path in TEMPLATES.rglob("*.html")
+        if path.parent.name != "reports"
+        for match in INLINE.finditer(path.read_text(encoding="utf-8"))
+    }
+    assert found == set()
