@@ -23,11 +23,19 @@ TEMPLATES_DIR = _SHIPPED / "templates" if INSTALLED_FROM_WHEEL else PROJECT_ROOT
 QUESTIONNAIRES_DIR = _SHIPPED / "questionnaires" if INSTALLED_FROM_WHEEL else PROJECT_ROOT / "questionnaires"
 # The instance folder (SQLite file, secret key): in the clone, or in the current folder for a wheel.
 DEFAULT_INSTANCE_PATH = Path.cwd() / "instance" if INSTALLED_FROM_WHEEL else PROJECT_ROOT / "instance"
+# Scripts, styles, fonts and connections from this server only; no inline script, style or
+# handler anywhere (templates load static files), images also as data: URIs (a tablet's QR code).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 # Every response carries these unless its view set its own (the submission lane too).
 SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
 )
 
 
@@ -41,6 +49,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(TEMPLATES_DIR),
         static_folder="static",
     )
+    from survey.web.routing import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids beyond BIGINT are a 404
     app.config.from_object("survey.settings.DefaultConfig")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SIPAS")

@@ -28,7 +28,12 @@ class ApiSetup:
     tokens: list[str]
     device_ids: list[int]
     client: Any
+    staff_token: str = ""  # a personal API token of a statistician of Hà Nội: the credential of unit submissions
     extra: dict = field(default_factory=dict)
+
+    @property
+    def staff_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.staff_token}"}
 
     def payload(self, **overrides: Any) -> dict[str, Any]:
         """A valid counter payload from the first tablet, with overrides (None removes a field)."""
@@ -42,12 +47,27 @@ class ApiSetup:
         body.update(overrides)
         return {k: v for k, v in body.items() if v is not None}
 
-    def post(self, body: Any, lang: str | None = None, **kwargs: Any):
+    def post(self, body: Any, lang: str | None = None, staff: bool = True, **kwargs: Any):
+        """POST a body (with the statistician's token unless ``staff`` is False)."""
         headers = {"Accept-Language": lang} if lang else {}
+        if staff:
+            headers.update(self.staff_headers)
+        headers.update(kwargs.pop("headers", {}))
         if isinstance(body, (bytes, str)):
             return self.client.post("/api/v1/responses", data=body, headers=headers,
                                     content_type="application/json", **kwargs)
         return self.client.post("/api/v1/responses", json=body, headers=headers, **kwargs)
+
+
+def statistician_token(db_session, unit, login: str = "thongke-api", role: str = "statistician") -> str:
+    """A personal API token of a new staff member of ``role`` scoped to ``unit``."""
+    from survey.models import Role, StaffUser
+    from survey.web.auth import new_api_token
+
+    user = StaffUser(login=login, password_hash="-", role=Role(role), unit=unit)
+    db_session.add(user)
+    db_session.flush()
+    return new_api_token(user, "tích hợp")[1]
 
 
 def ward_in_counter_round(db_session, make_unit, code: str, *, days: int, channels: list[str]):
@@ -80,9 +100,10 @@ def api(app, db_session, make_unit, client):
         device, token = register_device(db_session, ward, label)
         tokens.append(token)
         device_ids.append(device.id)
+    staff_token = statistician_token(db_session, ward.parent)
     db_session.commit()
     api_state().reset()
-    setup = ApiSetup("00004", survey_round.id, ward.id, tokens, device_ids, client)
+    setup = ApiSetup("00004", survey_round.id, ward.id, tokens, device_ids, client, staff_token)
     yield setup
     api_state().reset()
 

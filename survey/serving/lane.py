@@ -119,7 +119,7 @@ class SubmissionLane:
             if len(data) < length:
                 message = _("Nội dung yêu cầu bị cắt ngắn (ít hơn Content-Length).")
                 raise ApiError(400, [field_error("", message, "incomplete_body")])
-            outcome = submit(data, environ.get("REMOTE_ADDR"))
+            outcome = submit(data, environ.get("REMOTE_ADDR"), environ.get("HTTP_AUTHORIZATION"))
         except ApiError as exc:
             return json_error(exc)
         return outcome.status, list(JSON_HEADERS), json_bytes(outcome.body)

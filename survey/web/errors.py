@@ -1,4 +1,4 @@
-"""The one JSON error shape, and what an unexpected error (500) looks like.
+"""The one JSON error shape, the one error page, and what an unexpected error (500) looks like.
 
 Every JSON error goes through :func:`json_error`: ``{"errors": [{"field",
 "message", "code"}, ...]}`` with ``Content-Type: application/json`` and
@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 JSON_HEADERS = (("Content-Type", "application/json"), ("Cache-Control", "no-store"))
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -101,16 +101,72 @@ class SipasFlask(Flask):
         log_unexpected(self, request.method, request.path, request.environ, exc_info)
 
 
+# The code of each HTTP error in the JSON shape (survey/web/api/openapi.yaml, ErrorCode).
+ERROR_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    410: "gone", 413: "too_large", 429: "rate_limited", 500: "internal_error",
+}
+
+
+def error_texts(status: int) -> tuple[str, str]:
+    """The title and explanation of an error page (and the message of the JSON error) in the user's language."""
+    texts = {
+        400: (_("Yêu cầu không hợp lệ"),
+              _("Máy chủ không hiểu yêu cầu này; vui lòng kiểm tra địa chỉ hoặc dữ liệu vừa gửi.")),
+        401: (_("Cần đăng nhập"), _("Vui lòng đăng nhập để mở trang này.")),
+        403: (_("Không có quyền truy cập"), _("Tài khoản của bạn không được phép mở trang này.")),
+        404: (_("Không tìm thấy trang"),
+              _("Địa chỉ này không có trên hệ thống; có thể đường dẫn bị sai hoặc trang đã bị xoá.")),
+        405: (_("Thao tác không được hỗ trợ"), _("Địa chỉ này không nhận loại yêu cầu vừa gửi.")),
+        410: (_("Trang không còn nữa"), _("Nội dung này đã hết hạn hoặc đã bị gỡ bỏ.")),
+        413: (_("Dữ liệu gửi lên quá lớn"), _("Tệp hoặc biểu mẫu vượt quá dung lượng cho phép.")),
+        429: (_("Quá nhiều yêu cầu"),
+              _("Có quá nhiều yêu cầu trong thời gian ngắn; vui lòng đợi một lát rồi thử lại.")),
+        500: (_("Lỗi máy chủ"),
+              _("Đã xảy ra lỗi ngoài dự kiến; thao tác của bạn chưa được thực hiện. Vui lòng thử lại sau.")),
+    }
+    return texts.get(status) or texts[400 if status < 500 else 500]
+
+
+def error_page(status: int, message: str | None = None, back_url: str | None = None,
+               headers: Mapping[str, str] | None = None) -> Response:
+    """The one error page (templates/shared/error.html), with an optional detail and a way back."""
+    title, explanation = error_texts(status)
+    rid = request_id(request.environ) if status >= 500 else None
+    page = render_template("shared/error.html", status=status, title=title, explanation=explanation,
+                           message=message, back_url=back_url, request_id=rid)
+    return current_app.response_class(page, status=status, headers=dict(headers or {}), mimetype="text/html")
+
+
+def _kept_headers(error: HTTPException) -> dict[str, str]:
+    """The headers an HTTP error carries besides its body's (Allow of a 405, Retry-After, WWW-Authenticate)."""
+    return {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+
+
 def register_error_pages(app: Flask) -> None:
-    """A 500 is a page in the user's language, or the API's JSON error under /api/; every answer has its id."""
+    """Every HTTP error is a page in the user's language, or the API's JSON error under /api/; each has its id."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        if status >= 500:
+            return _internal_error(error)
+        # A view's own description (abort(404, description=...)) is already in the user's
+        # language; werkzeug's defaults are English only and give way to ours.
+        detail = error.description if error.description != type(error).description else None
+        if request.path.startswith("/api/"):
+            code = ERROR_CODES.get(status, "bad_request")
+            message = detail or error_texts(status)[1]
+            return error_response(refusal(status, code, message, headers=_kept_headers(error)))
+        return error_page(status, message=detail, headers=_kept_headers(error))
 
     @app.errorhandler(InternalServerError)
-    def _internal_error(error: InternalServerError):
+    def _internal_error(error: HTTPException):
         rid = request_id(request.environ)
         if request.path.startswith("/api/"):
             submission = request.endpoint == "api.submit_response"
             return error_response(internal_error(submission), request_id=rid)
-        return render_template("shared/error.html", request_id=rid), 500
+        return error_page(500)
 
     @app.after_request
     def _request_id_header(response: Response) -> Response:

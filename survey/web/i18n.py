@@ -25,7 +25,7 @@ def select_locale() -> Locale:
     chosen = session.get("lang")
     if isinstance(chosen, str) and chosen in _LOCALES:
         return _LOCALES[chosen]
-    if request.blueprint == "api":
+    if request.blueprint == "api" or request.path.startswith("/api/"):
         # API clients say what they want; pages are Vietnamese until the user switches.
         return api_locale(request.headers.get("Accept-Language"))
     return _LOCALES["vi"]

@@ -158,7 +158,7 @@ def test_status_line_and_retry_after_as_flask_writes_them(api, app, stored):
 
 
 def test_an_unexpected_error_is_a_json_500_and_stores_nothing(api, app, monkeypatch, stored, caplog):
-    def broken(body, address):
+    def broken(body, address, authorization):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr("survey.serving.lane.submit", broken)

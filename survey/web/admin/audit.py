@@ -12,6 +12,7 @@ from survey.i18n import LOCAL_TZ
 from survey.models import AuditEntry, StaffUser
 from survey.web.admin.blueprint import bp
 from survey.web.auth import role_required
+from survey.web.routing import page_number
 
 PAGE_SIZE = 100
 
@@ -30,7 +31,7 @@ def audit_log():
     login = request.args.get("user", "").strip()
     target = request.args.get("target", "").strip()[:100]
     day_from, day_to = _day(request.args.get("from")), _day(request.args.get("to"))
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     query = select(AuditEntry, StaffUser.login).outerjoin(StaffUser, StaffUser.id == AuditEntry.user_id)
     if action:
         query = query.where(AuditEntry.action == action)

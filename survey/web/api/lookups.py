@@ -1,10 +1,11 @@
-"""Short-lived, per-process caches of what every submission looks up: device, unit, round.
+"""Short-lived, per-process caches of what every submission looks up: device, staff token, unit, round.
 
 A tablet posts many responses; the device, its unit and the round they answer
 change rarely. Each worker process keeps them for ``API_LOOKUP_TTL_SECONDS``
-(default 10 s), so a deactivated device or a closed round is refused at most
-that long after the change. Unknown device tokens are never cached (random
-tokens would fill the cache); a missing round is, as the key space is small.
+(default 10 s), so a deactivated device, a revoked staff token or a closed
+round is refused at most that long after the change. Unknown device and staff
+tokens are never cached (random tokens would fill the cache); a missing round
+is, as the key space is small.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from survey.domain.questionnaires import QuestionnaireDefinition
 from survey.domain.responses import questionnaire_for
 from survey.domain.rounds import current_round
 from survey.domain.units import find_unit
-from survey.models import Channel, Device, Unit, hash_token
+from survey.models import Channel, Device, Role, Unit, hash_token
+from survey.web.auth import bearer_secret, valid_api_token
+from survey.web.staff.queries import scope_unit_ids
 
 V = TypeVar("V")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -67,6 +70,18 @@ class DeviceInfo:
 
 
 @dataclass(frozen=True)
+class StaffTokenInfo:
+    """The owner of a valid personal API token: role and scope (unit ids; None = every unit)."""
+
+    user_id: int
+    role: Role
+    scope: frozenset[int] | None
+
+    def covers(self, unit_id: int) -> bool:
+        return self.scope is None or unit_id in self.scope
+
+
+@dataclass(frozen=True)
 class UnitInfo:
     id: int
     code: str
@@ -89,12 +104,14 @@ class Lookups:
 
     def __init__(self, ttl: float):
         self.devices: TTLCache[DeviceInfo | None] = TTLCache(ttl)
+        self.staff_tokens: TTLCache[StaffTokenInfo | None] = TTLCache(ttl, max_entries=2_000)
         self.units: TTLCache[UnitInfo | None] = TTLCache(ttl, max_entries=2_000)
         self.rounds: TTLCache[RoundInfo | None] = TTLCache(ttl, max_entries=20_000)
         self._device_seen: dict[int, float] = {}
 
     def clear(self) -> None:
         self.devices.clear()
+        self.staff_tokens.clear()
         self.units.clear()
         self.rounds.clear()
         self._device_seen.clear()
@@ -112,6 +129,22 @@ class Lookups:
             return DeviceInfo(device.id, device.unit_id, device.unit.code)
 
         return self.devices.get(token_hash, load, cache_none=False)
+
+    def staff_token(self, session: Session, authorization: str | None) -> StaffTokenInfo | None:
+        """The owner of the valid personal token of an ``Authorization: Bearer`` header, or None."""
+        secret = bearer_secret(authorization)
+        if secret is None:
+            return None
+        token_hash = hash_token(secret)
+
+        def load() -> StaffTokenInfo | None:
+            token = valid_api_token(session, secret)
+            if token is None:
+                return None
+            scope = scope_unit_ids(session, token.user)
+            return StaffTokenInfo(token.user.id, token.user.role, None if scope is None else frozenset(scope))
+
+        return self.staff_tokens.get(token_hash, load, cache_none=False)
 
     def unit(self, session: Session, code: str, day: date) -> UnitInfo | None:
         def load() -> UnitInfo | None:

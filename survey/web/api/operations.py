@@ -31,10 +31,12 @@ from survey.domain.responses import SubmissionError, prepare_response
 from survey.extensions import db
 from survey.i18n import LOCAL_TZ
 from survey.models import (
+    Channel,
     Device,
     Questionnaire,
     QuestionnaireVersion,
     Response,
+    Role,
     Unit,
     hash_token,
     utcnow,
@@ -43,8 +45,13 @@ from survey.serving.group_commit import GroupCommit, Job
 from survey.serving.write_gate import WriteGate, gate_for
 from survey.web.answer_forms import answer_problem_text
 from survey.web.api.guards import RateLimits, interval_store_for
-from survey.web.api.lookups import DeviceInfo, Lookups, RoundInfo
+from survey.web.api.lookups import DeviceInfo, Lookups, RoundInfo, StaffTokenInfo
 from survey.web.api.payload import ApiError, Submission, field_error, parse_body, parse_submission
+from survey.web.errors import refusal
+
+# Who may submit with a unit code (paper, phone, online through another system):
+# a personal API token whose owner has one of these roles and the unit in scope.
+SUBMITTING_ROLES = frozenset({Role.ADMIN, Role.STATISTICIAN})
 
 
 class ApiState:
@@ -106,16 +113,63 @@ def _rate_limited(message: str, retry_after: int) -> ApiError:
 
 
 def _hit_address(state: ApiState, address: str | None) -> None:
-    refusal = state.limits.hit_address(address)
-    if refusal is not None:
+    refused = state.limits.hit_address(address)
+    if refused is not None:
         raise _rate_limited(
-            _("Quá nhiều yêu cầu từ địa chỉ này; vui lòng thử lại sau %(seconds)d giây.", seconds=refusal.retry_after),
-            refusal.retry_after,
+            _("Quá nhiều yêu cầu từ địa chỉ này; vui lòng thử lại sau %(seconds)d giây.", seconds=refused.retry_after),
+            refused.retry_after,
         )
 
 
-def submit(body: bytes, address: str | None) -> Outcome:
-    """Handle one submission body; raises :class:`ApiError` on refusal."""
+# --- the per-tablet guard of every write path (this API and the kiosk's plain form) ---
+
+
+def hit_device_limit(state: ApiState, device_id: int) -> None:
+    """Count one write of a tablet against its rate limit; ApiError 429 when it is used up."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    refused = state.limits.hit_device(device_id)
+    if refused is not None:
+        raise _rate_limited(
+            _("Quá nhiều phiếu từ máy tính bảng này; vui lòng thử lại sau %(seconds)d giây.", seconds=refused.retry_after),
+            refused.retry_after,
+        )
+
+
+def interval_claim(state: ApiState, device_id: int, moment: datetime, response_key: str):
+    """The minimum-interval check of a tablet's new response (None when off): run it where the row is stored.
+
+    The claim returns the submitted_at time (epoch seconds) of the response it
+    conflicts with, or None after recording this one.
+    """
+    interval = float(current_app.config["KIOSK_MIN_INTERVAL_SECONDS"])
+    if interval <= 0:
+        return None
+    at = moment.timestamp()
+    intervals = state.intervals
+    return lambda: intervals.claim(device_id, at, response_key, interval)
+
+
+def guard_device_write(device_id: int, response_key: str, moment: datetime) -> None:
+    """The API's tablet guard for a path that stores one server-stamped response itself (the kiosk form).
+
+    The rate limit, then the minimum interval; raises ApiError 429 (with
+    Retry-After) when either refuses.
+    """
+    state = api_state()
+    hit_device_limit(state, device_id)
+    claim = interval_claim(state, device_id, moment, response_key)
+    conflict = claim() if claim is not None else None
+    if conflict is not None:
+        raise min_interval_refusal(conflict, moment, client_time=False)
+
+
+def submit(body: bytes, address: str | None, authorization: str | None = None) -> Outcome:
+    """Handle one submission body; raises :class:`ApiError` on refusal.
+
+    ``authorization`` is the request's Authorization header: a staff member's
+    personal API token is the credential of a submission with a unit code.
+    """
     state = api_state()
     config = current_app.config
     try:
@@ -128,7 +182,7 @@ def submit(body: bytes, address: str | None) -> Outcome:
     device = state.lookups.device(db.session, token) if isinstance(token, str) else None
     contact: list[bool] = []  # set once the device's last contact is written with the response
     try:
-        return _submit(state, document, device, address, contact)
+        return _submit(state, document, device, address, authorization, contact)
     except ApiError:
         if device is not None and not contact:
             _record_contact(state, device)  # a refused tablet is still alive
@@ -139,25 +193,22 @@ def submit(body: bytes, address: str | None) -> Outcome:
 
 
 def _submit(state: ApiState, document: Any, device: DeviceInfo | None, address: str | None,
-            contact: list[bool]) -> Outcome:
-    if current_app.config["RATELIMIT_ENABLED"]:
-        if device is not None:
-            refusal = state.limits.hit_device(device.id)
-            if refusal is not None:
-                raise _rate_limited(
-                    _("Quá nhiều phiếu từ máy tính bảng này; vui lòng thử lại sau %(seconds)d giây.", seconds=refusal.retry_after),
-                    refusal.retry_after,
-                )
-        else:
-            _hit_address(state, address)
+            authorization: str | None, contact: list[bool]) -> Outcome:
+    if device is not None:
+        hit_device_limit(state, device.id)
+    elif current_app.config["RATELIMIT_ENABLED"]:
+        _hit_address(state, address)
     submission = parse_submission(document)
+    staff = None
     if submission.device_token is not None and device is None:
         raise ApiError(
             403,
             [field_error("device_token", _("Mã máy tính bảng không đúng hoặc máy đã ngừng sử dụng."), "unknown_device")],
         )
+    if submission.device_token is None:
+        staff = _submitting_staff(state, authorization, submission)
     try:
-        return _store(state, submission, device, contact)
+        return _store(state, submission, device, staff, contact)
     except ApiError as exc:
         if exc.status not in (409, 422):
             raise
@@ -165,6 +216,24 @@ def _submit(state: ApiState, document: Any, device: DeviceInfo | None, address: 
         if repeat is None:
             raise
         return repeat
+
+
+def _submitting_staff(state: ApiState, authorization: str | None, submission: Submission) -> StaffTokenInfo:
+    """The staff member whose token vouches for a submission with a unit code; else ApiError 401/403/422."""
+    staff = state.lookups.staff_token(db.session, authorization)
+    if staff is None:
+        raise refusal(
+            401, "unauthorized",
+            _("Phiếu gửi theo mã đơn vị cần mã truy cập API của cán bộ (Authorization: Bearer …); "
+              "máy tính bảng tại quầy gửi kèm device_token."),
+            headers={"WWW-Authenticate": 'Bearer realm="sipas"'},
+        )
+    if staff.role not in SUBMITTING_ROLES:
+        raise refusal(403, "forbidden", _("Chỉ thống kê viên và quản trị viên được gửi phiếu theo mã đơn vị."))
+    if submission.channel is Channel.COUNTER:
+        message = _("Phiếu kênh counter chỉ được gửi từ máy tính bảng đã đăng ký (device_token).")
+        raise refusal(422, "invalid_choice", message, field="channel")
+    return staff
 
 
 def _record_contact(state: ApiState, device: DeviceInfo) -> None:
@@ -178,8 +247,8 @@ def _record_contact(state: ApiState, device: DeviceInfo) -> None:
         )
 
 
-def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, contact: list[bool]) -> Outcome:
-    config = current_app.config
+def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, staff: StaffTokenInfo | None,
+           contact: list[bool]) -> Outcome:
     now = utcnow()
     moment = submission.submitted_at or now
     if moment > now + timedelta(minutes=5):
@@ -189,12 +258,15 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, c
     if device is not None:
         unit_id, unit_code = device.unit_id, device.unit_code
     else:
-        assert submission.unit is not None
+        assert submission.unit is not None and staff is not None
         unit = state.lookups.unit(db.session, submission.unit, day)
         if unit is None:
             raise ApiError(
                 422, [field_error("unit", _("Không có đơn vị nào mang mã %(code)s.", code=submission.unit), "unknown_unit")]
             )
+        if not staff.covers(unit.id):
+            message = _("Đơn vị %(code)s nằm ngoài phạm vi của tài khoản gửi phiếu.", code=unit.code)
+            raise refusal(403, "forbidden", message, field="unit")
         unit_id, unit_code = unit.id, unit.code
     survey_round = state.lookups.round(db.session, unit_id, submission.channel, day)
     if survey_round is None:
@@ -237,9 +309,8 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, c
     if db.session.registry.has():
         db.session.close()  # end the lookups' read transaction before writing
 
-    claim = None
-    if device is not None and float(config["KIOSK_MIN_INTERVAL_SECONDS"]) > 0:
-        claim = _interval_claim(state, device, submission, moment=(submission.submitted_at or now))
+    claimed_at = submission.submitted_at or now
+    claim = interval_claim(state, device.id, claimed_at, str(submission.uuid)) if device is not None else None
     job = state.committer(db.engine).store(Job(
         row=row,
         device_id=device.id if device else None,
@@ -250,7 +321,7 @@ def _store(state: ApiState, submission: Submission, device: DeviceInfo | None, c
     if job.error is not None:
         raise job.error
     if job.conflict is not None:
-        raise _min_interval_refusal(submission, job.conflict, moment=(submission.submitted_at or now))
+        raise min_interval_refusal(job.conflict, claimed_at, client_time=submission.submitted_at is not None)
     created = job.created
     if created:
         return Outcome(201, {"uuid": str(submission.uuid), "status": "created"})
@@ -275,20 +346,11 @@ def _check_version(submission: Submission, survey_round: RoundInfo) -> None:
     raise ApiError(409, errors)
 
 
-def _interval_claim(state: ApiState, device: DeviceInfo, submission: Submission, moment: datetime):
-    """The minimum-interval check of a new response, run by the transaction that inserts it."""
-    interval = float(current_app.config["KIOSK_MIN_INTERVAL_SECONDS"])
-    at = moment.timestamp()
-    key = str(submission.uuid)
-    intervals = state.intervals
-    return lambda: intervals.claim(device.id, at, key, interval)
-
-
-def _min_interval_refusal(submission: Submission, conflict: float, moment: datetime) -> ApiError:
-    """A new response too close (in submitted_at) to another of the same device."""
+def min_interval_refusal(conflict: float, moment: datetime, client_time: bool) -> ApiError:
+    """A new response (at ``moment``) too close to another of the same device (at ``conflict``)."""
     interval = float(current_app.config["KIOSK_MIN_INTERVAL_SECONDS"])
     seconds = f"{interval:g}"
-    if submission.submitted_at is not None:
+    if client_time:
         # The client's time will not change on a retry: a permanent refusal (a double tap).
         return ApiError(
             422,

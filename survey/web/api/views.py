@@ -37,7 +37,7 @@ def submit_response():
     this view answers the others (a cookie, a query string, a chunked body).
     """
     try:
-        outcome = submit(request.get_data(cache=False), request.remote_addr)
+        outcome = submit(request.get_data(cache=False), request.remote_addr, request.headers.get("Authorization"))
     except ApiError as exc:
         return error_response(exc)
     return _json(outcome.body, outcome.status)

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, abort, g, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from survey.extensions import db, login
 from survey.models import ApiToken, AuditEntry, Role, StaffUser, hash_token, utcnow
@@ -78,16 +79,30 @@ def new_api_token(user: StaffUser, name: str) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def user_for_bearer(header: str | None) -> StaffUser | None:
-    """The active user of a valid, unrevoked ``Authorization: Bearer`` token, else None."""
+def bearer_secret(header: str | None) -> str | None:
+    """The personal token in an ``Authorization: Bearer`` header, or None when it cannot be one."""
     if not header:
         return None
     scheme, _, secret = header.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    return secret
+
+
+def valid_api_token(session: Session, secret: str) -> ApiToken | None:
+    """The unrevoked token with this secret whose owner is active, else None."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    return token
+
+
+def user_for_bearer(header: str | None) -> StaffUser | None:
+    """The active user of a valid, unrevoked ``Authorization: Bearer`` token, else None."""
+    secret = bearer_secret(header)
+    token = valid_api_token(db.session, secret) if secret is not None else None
+    if token is None:
         return None
     token.last_used_at = utcnow()
     return token.user

@@ -15,8 +15,10 @@ from survey.domain.devices import device_for_token
 from survey.domain.responses import SubmissionError, questionnaire_for, record_response
 from survey.domain.rounds import current_round
 from survey.extensions import csrf, db
-from survey.models import Channel
+from survey.models import Channel, utcnow
 from survey.web.answer_forms import attach_errors, build_answer_form, collect_answers, response_uuid
+from survey.web.api.operations import guard_device_write
+from survey.web.errors import ApiError, error_page
 from survey.web.kiosk.blueprint import bp
 from survey.web.kiosk.client import asset_url, kiosk_config, service_worker_source
 
@@ -41,7 +43,8 @@ def _no_store(response):
 
 # The plain (no-JavaScript) form is anonymous and carries no CSRF token: the
 # device token in the address is the tablet's only credential, and a response
-# UUID is stored once.
+# UUID is stored once. It passes the API's per-tablet guard (rate limit and
+# minimum interval) like every other write of a tablet.
 @bp.route("/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def kiosk(token: str):
@@ -53,8 +56,15 @@ def kiosk(token: str):
     questionnaire = questionnaire_for(survey_round.questionnaire_version)
     lang = str(get_locale())
     form = build_answer_form(questionnaire, lang)()
+    next_uuid = str(uuid_module.uuid4())
     if request.method == "POST" and form.validate():
         answers = collect_answers(form, questionnaire)
+        key = response_uuid(form)
+        try:
+            guard_device_write(device.id, str(key), utcnow())
+        except ApiError as refused:
+            db.session.commit()  # last contact of the device
+            return _too_many(refused, token)
         try:
             record_response(
                 db.session,
@@ -62,7 +72,7 @@ def kiosk(token: str):
                 unit=device.unit,
                 channel=Channel.COUNTER,
                 answers=answers,
-                response_uuid=response_uuid(form),
+                response_uuid=key,
                 device=device,
             )
             db.session.commit()
@@ -70,9 +80,10 @@ def kiosk(token: str):
         except SubmissionError as exc:
             db.session.rollback()
             attach_errors(form, exc.errors)
+            next_uuid = str(key)  # the same response, corrected: not a second one within the interval
     else:
         db.session.commit()  # last contact of the device
-    form.response_uuid.data = str(uuid_module.uuid4())
+    form.response_uuid.data = next_uuid
     page = render_template(
         "kiosk/kiosk.html",
         form=form,
@@ -83,6 +94,14 @@ def kiosk(token: str):
         idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
     )
     return _no_store(current_app.make_response((page, 400 if request.method == "POST" else 200)))
+
+
+def _too_many(refused: ApiError, token: str):
+    """The tablet guard's refusal as a page: what happened, and the way back to the start."""
+    message = refused.errors[0]["message"] if refused.errors else ""
+    response = error_page(429, message=message, back_url=url_for("kiosk.kiosk", token=token))
+    response.headers.update(refused.headers)
+    return _no_store(response)
 
 
 @bp.get("/<token>/config.json")

@@ -84,7 +84,7 @@ class Ledger:
         else:
             response = self.api.client.post(
                 "/api/v1/responses", data=json.dumps(body, allow_nan=True), content_type="application/json",
-                headers={"Accept-Language": "en"},
+                headers={"Accept-Language": "en", **self.api.staff_headers},
             )
         assert response.status_code in ALLOWED, (response.status_code, body)
         result = response.get_json()

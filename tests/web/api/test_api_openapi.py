@@ -138,6 +138,7 @@ def test_documented_error_examples_and_real_errors_fit_the_error_schema(api):
             _check_against_schema(example, errors_schema)
     real = {
         400: api.post(b"{"),
+        401: api.post(api.payload(device_token=None, unit=api.unit_code, channel="phone"), staff=False),
         403: api.post(api.payload(device_token="unknown")),
         409: api.post(api.payload(version="9")),
         422: api.post(api.payload(answers={"rating": 0})),

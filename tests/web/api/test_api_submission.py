@@ -300,10 +300,10 @@ def test_device_rate_limit(api, limited, stored):
     assert len(stored()) == 6
 
 
-def test_address_rate_limit_on_public_submissions(api, limited, stored):
+def test_address_rate_limit_on_submissions_without_a_tablet(api, limited, stored):
     def post(address: str, body=None):
         return api.client.post("/api/v1/responses", json=body or api.payload(device_token=None, unit="00004", channel="online"),
-                               environ_base={"REMOTE_ADDR": address}, headers={"Accept-Language": "en"})
+                               environ_base={"REMOTE_ADDR": address}, headers={"Accept-Language": "en", **api.staff_headers})
 
     assert [post("198.51.100.1").status_code for _ in range(3)] == [201] * 3
     refused = post("198.51.100.1")
@@ -320,7 +320,7 @@ def test_exempt_address_is_not_limited(api, limited, stored):
     limited.extensions.pop("sipas_api", None)
     statuses = {
         api.client.post("/api/v1/responses", json=api.payload(device_token=None, unit="00004", channel="phone"),
-                        environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code
+                        environ_base={"REMOTE_ADDR": "192.0.2.10"}, headers=api.staff_headers).status_code
         for _ in range(5)
     }
     assert statuses == {201}
@@ -329,7 +329,8 @@ def test_exempt_address_is_not_limited(api, limited, stored):
 
 def _public_post(api, forwarded_for: str):
     return api.client.post("/api/v1/responses", json=api.payload(device_token=None, unit="00004", channel="online"),
-                           environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": forwarded_for})
+                           environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                           headers={"X-Forwarded-For": forwarded_for, **api.staff_headers})
 
 
 def test_behind_a_trusted_proxy_each_client_address_has_its_own_budget(api, limited, stored):
