@@ -69,3 +69,14 @@ class DefaultConfig:
     # survey.serving.server.SUPPORTED_GUNICORN gthread is used instead), or "gthread",
     # gunicorn's own threaded worker (the fallback, e.g. right after a gunicorn upgrade).
     SERVE_WORKER: Literal["connection-threads", "gthread"] = "connection-threads"
+    # Slow clients (connection-threads worker): a request head must arrive within
+    # SERVE_HEAD_TIMEOUT_SECONDS of connecting (or of its first byte, on a kept-alive
+    # connection), its body within SERVE_BODY_TIMEOUT_SECONDS plus a second per
+    # SERVE_BODY_MIN_RATE bytes received; a late client's connection is closed.
+    SERVE_HEAD_TIMEOUT_SECONDS: float = 10
+    SERVE_BODY_TIMEOUT_SECONDS: float = 20
+    SERVE_BODY_MIN_RATE: float = 500  # bytes per second
+    # Open connections one client address may hold per worker process (0: no cap); more are
+    # closed at once. Not applied behind a reverse proxy (PROXY_COUNT > 0), where every
+    # connection comes from the proxy: let the proxy cap its clients.
+    SERVE_CONNECTIONS_PER_ADDRESS: int = 100
