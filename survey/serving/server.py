@@ -27,8 +27,10 @@ worker (gthread) instead: slower, but it needs nothing of gunicorn's internals.
 from __future__ import annotations
 
 import errno
+import logging
 import multiprocessing
 import os
+import re
 import select
 import ssl
 import sys
@@ -109,6 +111,20 @@ def _alive(pid: int) -> bool:
 
 
 _board: ConnectionBoard | None = None  # made by the master before it forks the workers
+
+# Paths that carry a secret: a tablet's kiosk (/k/<token>) and an invitation (/s/i/<token>).
+TOKEN_IN_PATH = re.compile(r"(/k/|/i/)[^/\s?#\"']+")
+
+
+class TokenRedaction(logging.Filter):
+    """Log lines (gunicorn's "Error handling request /k/…", the app's 500 line) without the tokens in paths."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = TOKEN_IN_PATH.sub(r"\1…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
 
 
 @dataclass(frozen=True)
@@ -436,6 +452,8 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None,
     global _board, _limits
     workers = workers or default_workers(app)
     _limits = ConnectionLimits.from_config(app.config)
+    for logger in (app.logger, logging.getLogger("gunicorn.error")):
+        logger.addFilter(TokenRedaction())
     # Room for replacements started while old workers finish (a reload, a worker restart).
     _board = ConnectionBoard(2 * workers + 2)
     options = {
