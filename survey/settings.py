@@ -54,6 +54,10 @@ class DefaultConfig:
     COUNTER_ALERT_UNHAPPY_SHARE: float = 0.5  # share of unhappy ratings that fires it
     OPENING_DAYS: str = "0,1,2,3,4"  # weekdays the counters open (0 = Monday), for silent-tablet checks
     OPENING_HOURS: str = "07:30-17:00"  # local opening hours of the counters
+    # A free-text comment is shown to managers (staff comments page) only once it is this old and this many
+    # other responses of its unit arrived after it, so that it cannot be tied to the citizen just served.
+    COMMENTS_MIN_AGE_HOURS: float = 24
+    COMMENTS_MIN_LATER_RESPONSES: int = 5
     DEVICE_SILENT_MINUTES: float = 60  # a tablet without contact this long in opening hours is silent
     IMPORT_MAX_BYTES: int = 20 * 1024 * 1024  # largest paper-import file (also the CLI's limit)
     IMPORT_MAX_ROWS: int = 200_000  # most rows in a paper-import file
