@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from survey.instance_files import make_instance_private
 from survey.web.errors import SipasFlask, register_error_pages
 
 __version__ = "0.1.0"
@@ -139,7 +140,7 @@ def _register_security_headers(app: Flask) -> None:
 
 def _finish_config(app: Flask) -> None:
     cfg = app.config
-    os.makedirs(app.instance_path, exist_ok=True)
+    make_instance_private(app.instance_path)  # before the database, secret key or any upload is written
     if not cfg.get("SECRET_KEY"):
         if cfg.get("ENV_NAME") == "production":
             raise RuntimeError(

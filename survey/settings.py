@@ -54,6 +54,10 @@ class DefaultConfig:
     COUNTER_ALERT_UNHAPPY_SHARE: float = 0.5  # share of unhappy ratings that fires it
     OPENING_DAYS: str = "0,1,2,3,4"  # weekdays the counters open (0 = Monday), for silent-tablet checks
     OPENING_HOURS: str = "07:30-17:00"  # local opening hours of the counters
+    # A free-text comment is shown to managers (staff comments page) only once it is this old and this many
+    # other responses of its unit arrived after it, so that it cannot be tied to the citizen just served.
+    COMMENTS_MIN_AGE_HOURS: float = 24
+    COMMENTS_MIN_LATER_RESPONSES: int = 5
     DEVICE_SILENT_MINUTES: float = 60  # a tablet without contact this long in opening hours is silent
     IMPORT_MAX_BYTES: int = 20 * 1024 * 1024  # largest paper-import file (also the CLI's limit)
     IMPORT_MAX_ROWS: int = 200_000  # most rows in a paper-import file
@@ -69,3 +73,14 @@ class DefaultConfig:
     # survey.serving.server.SUPPORTED_GUNICORN gthread is used instead), or "gthread",
     # gunicorn's own threaded worker (the fallback, e.g. right after a gunicorn upgrade).
     SERVE_WORKER: Literal["connection-threads", "gthread"] = "connection-threads"
+    # Slow clients (connection-threads worker): a request head must arrive within
+    # SERVE_HEAD_TIMEOUT_SECONDS of connecting (or of its first byte, on a kept-alive
+    # connection), its body within SERVE_BODY_TIMEOUT_SECONDS plus a second per
+    # SERVE_BODY_MIN_RATE bytes received; a late client's connection is closed.
+    SERVE_HEAD_TIMEOUT_SECONDS: float = 10
+    SERVE_BODY_TIMEOUT_SECONDS: float = 20
+    SERVE_BODY_MIN_RATE: float = 500  # bytes per second
+    # Open connections one client address may hold per worker process (0: no cap); more are
+    # closed at once. Not applied behind a reverse proxy (PROXY_COUNT > 0), where every
+    # connection comes from the proxy: let the proxy cap its clients.
+    SERVE_CONNECTIONS_PER_ADDRESS: int = 100

@@ -14,7 +14,7 @@ from survey.i18n import _
 @click.command("demo", help=_("Tạo dữ liệu mẫu (chạy lại không tạo trùng)."))
 @with_appcontext
 def demo_command() -> None:
-    from survey.domain.demo import seed_demo
+    from survey.domain.demo import DEMO_URLS_FILE, seed_demo
     from survey.extensions import db
     from survey.models import database
 
@@ -25,3 +25,6 @@ def demo_command() -> None:
         click.echo(_("Đã tạo dữ liệu mẫu: %(summary)s.", summary=report.summary()))
     else:
         click.echo(_("Dữ liệu mẫu đã có sẵn; không tạo thêm."))
+    urls = Path(current_app.instance_path) / DEMO_URLS_FILE
+    if urls.exists():  # the kiosk URLs carry the tablets' tokens: never printed, only the file named
+        click.echo(_("Đường dẫn máy tính bảng và tài khoản mẫu: trong tệp %(path)s (chỉ chủ tệp đọc được).", path=urls))

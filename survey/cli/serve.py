@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from survey.cli.app import create_cli_app
+from survey.domain.demo import DEMO_URLS_FILE
 from survey.i18n import _
 from survey.serving.queue import worker_beside
 from survey.serving.server import WORKER_CLASSES, run_gunicorn
@@ -30,9 +31,11 @@ def serve_command(host: str, port: int, workers: int | None, connections: int, w
     if worker not in WORKER_CLASSES:
         raise click.UsageError(_("SERVE_WORKER không hợp lệ: %(worker)s; chọn một trong: %(choices)s.",
                                  worker=worker, choices=", ".join(WORKER_CLASSES)))
-    urls = Path(app.instance_path) / "demo-urls.txt"
+    urls = Path(app.instance_path) / DEMO_URLS_FILE
     click.echo(_("SIPAS đang chạy tại http://%(host)s:%(port)d/", host=host, port=port))
-    if urls.exists():
+    if urls.exists() and app.config["ENV_NAME"] == "production":  # a production log never holds a tablet's token
+        click.echo(_("Đường dẫn máy tính bảng và tài khoản mẫu: trong tệp %(path)s (chỉ chủ tệp đọc được).", path=urls))
+    elif urls.exists():
         click.echo(urls.read_text(encoding="utf-8").replace("{base}", f"http://{host}:{port}"))
     with worker_beside(app, workers=job_workers):  # the jobs the pages start need a worker
         run_gunicorn(app, host=host, port=port, workers=workers, connections=connections, worker=worker)

@@ -6,6 +6,7 @@ same on every machine. Seeding twice changes nothing.
 
 from __future__ import annotations
 
+import os
 import uuid as uuid_module
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -35,6 +36,7 @@ from survey.models import (
 
 DEMO_SEED = 20260701
 DEMO_PASSWORD = "sipas-demo"
+DEMO_URLS_FILE = "demo-urls.txt"  # in the instance folder, 0600: the kiosk URLs carry the tablets' tokens
 
 # Demo communes/wards and service centres under three current provinces.
 # The codes are illustrative, not official commune codes.
@@ -317,4 +319,8 @@ def _write_urls(instance_path: Path, device_lines: list[str]) -> None:
             f"  admin, thongke, quanly.hanoi, quanly.tuyenquang, quanly.badinh — mật khẩu / password: {DEMO_PASSWORD}",
         ]
     )
-    (instance_path / "demo-urls.txt").write_text(text + "\n", encoding="utf-8")
+    path = instance_path / DEMO_URLS_FILE
+    # Created 0600 (and made so if it was there before) before any token is written into it.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(text + "\n")

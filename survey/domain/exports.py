@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from survey.domain.releases import OTHER_ITEMS_GROUP, ReleaseError, UnitTree, _, load_round_data
 from survey.domain.releases.records import index_record
+from survey.domain.spreadsheet_cells import append_row, csv_cell
 from survey.models import Release, ReleaseIndex, ReleaseStatus, Unit, UnitKind
 
 FORMATS = ("xlsx", "csv", "sav", "dta", "html")
@@ -214,13 +215,13 @@ def release_xlsx(session: Session, release: Release, *, unit_ids: set[int] | Non
     names = _level_names()
     for level in LEVELS:
         sheet = workbook.create_sheet(names[level][:31])
-        sheet.append([header for _key, header, _fmt in columns])
+        append_row(sheet, [header for _key, header, _fmt in columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table:
             if row["level"] != level:
                 continue
-            sheet.append([row[key] for key, _header, _fmt in columns])
+            append_row(sheet, [row[key] for key, _header, _fmt in columns])
         for j, (_key, header, fmt) in enumerate(columns, start=1):
             letter = get_column_letter(j)
             sheet.column_dimensions[letter].width = max(10, min(45, len(header) + 2))
@@ -230,7 +231,7 @@ def release_xlsx(session: Session, release: Release, *, unit_ids: set[int] | Non
         sheet.freeze_panes = "G2"
     about = workbook.create_sheet(_("Thông tin")[:31])
     for label, value in _about_rows(release):
-        about.append([label, value])
+        append_row(about, [label, value])
     about.column_dimensions["A"].width = 32
     about.column_dimensions["B"].width = 70
     out = io.BytesIO()
@@ -244,7 +245,7 @@ def _csv_number(value: Any, decimal_comma: bool) -> Any:
             return ""
         text = f"{value:.6f}".rstrip("0").rstrip(".")
         return text.replace(".", ",") if decimal_comma else text
-    return "" if value is None else value
+    return "" if value is None else csv_cell(value)
 
 
 def release_csv(
@@ -260,10 +261,10 @@ def release_csv(
     columns = _columns()
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if decimal_comma else ",", lineterminator="\r\n")
-    writer.writerow([_("Cấp chỉ số")] + [header for _key, header, _fmt in columns])
+    writer.writerow([_("Cấp chỉ số")] + [csv_cell(header) for _key, header, _fmt in columns])
     names = _level_names()
     for row in table:
-        writer.writerow([names.get(row["level"], row["level"])] + [_csv_number(row[key], decimal_comma) for key, _h, _f in columns])
+        writer.writerow([csv_cell(names.get(row["level"], row["level"]))] + [_csv_number(row[key], decimal_comma) for key, _h, _f in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -41,6 +41,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from survey.domain.responses import prepare_round_response, store_responses, stored_response
+from survey.domain.spreadsheet_cells import csv_cell
 from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import Channel, Invitation, Response, RoundStatus, SurveyRound, Unit, hash_token
 
@@ -240,7 +241,7 @@ def mail_merge_csv(urls: list[str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["number", "url"])
-    writer.writerows((i, url) for i, url in enumerate(urls, start=1))
+    writer.writerows((i, csv_cell(url)) for i, url in enumerate(urls, start=1))
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -27,13 +27,18 @@ worker (gthread) instead: slower, but it needs nothing of gunicorn's internals.
 from __future__ import annotations
 
 import errno
+import logging
 import multiprocessing
 import os
+import re
 import select
 import ssl
 import sys
 import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
 
 import gunicorn
 from flask import Flask
@@ -45,7 +50,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from survey.i18n import _
-from survey.settings import DEFAULT_CONNECTIONS
+from survey.settings import DEFAULT_CONNECTIONS, DefaultConfig
 
 # The gunicorn releases ConnectionThreadWorker was tested with; pyproject.toml pins the same range.
 SUPPORTED_GUNICORN = ">=27.0,<28"
@@ -57,7 +62,7 @@ WORKER_CLASSES = {
 GTHREAD_THREADS = 16  # gthread's request threads per process (its default, 1, would serve one request at a time)
 
 BALANCE_SLACK = 1
-READ_TIMEOUT = 10.0  # seconds a connection may take to send a request it has begun (or its first)
+WRITE_TIMEOUT = 10.0  # seconds a client may leave an answer unread before its connection is dropped
 ACCEPT_RECHECK = 0.01  # seconds between looks at the board while this worker is the busiest
 
 
@@ -107,6 +112,94 @@ def _alive(pid: int) -> bool:
 
 _board: ConnectionBoard | None = None  # made by the master before it forks the workers
 
+# Paths that carry a secret: a tablet's kiosk (/k/<token>) and an invitation (/s/i/<token>).
+TOKEN_IN_PATH = re.compile(r"(/k/|/i/)[^/\s?#\"']+")
+
+
+class TokenRedaction(logging.Filter):
+    """Log lines (gunicorn's "Error handling request /k/…", the app's 500 line) without the tokens in paths."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = TOKEN_IN_PATH.sub(r"\1…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """How long a client may take to send a request, and how many connections one address may hold.
+
+    gunicorn bounds the size of a request head (``limit_request_line``,
+    ``limit_request_fields``, ``limit_request_field_size``, left at their
+    defaults) and the idle time between requests (``keepalive``), but not the
+    time a head or body takes to arrive: a client sending a byte every few
+    seconds held its thread for ever. These are the settings ``SERVE_*`` of
+    :mod:`survey.settings`.
+    """
+
+    head_seconds: float = DefaultConfig.SERVE_HEAD_TIMEOUT_SECONDS
+    body_seconds: float = DefaultConfig.SERVE_BODY_TIMEOUT_SECONDS
+    body_min_rate: float = DefaultConfig.SERVE_BODY_MIN_RATE
+    per_address: int = DefaultConfig.SERVE_CONNECTIONS_PER_ADDRESS  # per worker process; 0: no cap
+
+    @classmethod
+    def from_config(cls, config: Any) -> ConnectionLimits:
+        """The limits of an app's configuration; no cap per address behind a reverse proxy (PROXY_COUNT)."""
+        return cls(
+            head_seconds=float(config["SERVE_HEAD_TIMEOUT_SECONDS"]),
+            body_seconds=float(config["SERVE_BODY_TIMEOUT_SECONDS"]),
+            body_min_rate=float(config["SERVE_BODY_MIN_RATE"]),
+            per_address=0 if int(config["PROXY_COUNT"]) > 0 else int(config["SERVE_CONNECTIONS_PER_ADDRESS"]),
+        )
+
+
+_limits = ConnectionLimits()  # set by run_gunicorn before the workers are forked
+
+
+class RequestDeadline:
+    """A connection as gunicorn's parser reads it: every read ends at the current request's deadline.
+
+    A head must be complete ``head_seconds`` after the connection opened (its
+    first request) or after its first byte arrived (later ones); a body gets
+    ``body_seconds`` plus a second per ``body_min_rate`` bytes received. A read
+    past the deadline returns no data, which the parser and the application
+    take for a client that went away, and the connection is closed.
+    """
+
+    __slots__ = ("deadline", "expired", "limits", "per_byte", "sock")
+
+    def __init__(self, sock: Any, limits: ConnectionLimits, deadline: float):
+        self.sock = sock
+        self.limits = limits
+        self.deadline = deadline
+        self.per_byte = 0.0
+        self.expired = False
+
+    def expect_head(self, deadline: float) -> None:
+        self.deadline, self.per_byte = deadline, 0.0
+
+    def expect_body(self) -> None:
+        self.deadline = time.monotonic() + self.limits.body_seconds
+        self.per_byte = 1.0 / self.limits.body_min_rate if self.limits.body_min_rate > 0 else 0.0
+
+    def recv(self, size: int) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        if self.expired or remaining <= 0:
+            self.expired = True
+            return b""
+        self.sock.settimeout(remaining)
+        try:
+            data = self.sock.recv(size)
+        except TimeoutError:
+            self.expired = True
+            return b""
+        finally:
+            self.sock.settimeout(WRITE_TIMEOUT)
+        self.deadline += len(data) * self.per_byte
+        return data
+
 
 class ConnectionThreadWorker(base.Worker):
     """A gunicorn worker that gives each open connection a thread of its own.
@@ -116,8 +209,9 @@ class ConnectionThreadWorker(base.Worker):
     between threads per request. gunicorn's gthread worker hands every request
     from its poller thread to a pool thread and back, which cost more CPU than
     a submission itself (bench/ingest.py). Up to ``worker_connections``
-    connections are open per worker; an idle one is closed after ``keepalive``
-    seconds, a stalled read after ``READ_TIMEOUT``. Workers share the
+    connections are open per worker, at most ``ConnectionLimits.per_address``
+    of them from one address; an idle one is closed after ``keepalive``
+    seconds, one whose request is late after its :class:`RequestDeadline`. Workers share the
     connections out evenly through the :class:`ConnectionBoard`.
     """
 
@@ -126,6 +220,7 @@ class ConnectionThreadWorker(base.Worker):
     def init_process(self) -> None:
         self._open = 0
         self._open_lock = threading.Lock()
+        self._per_address: Counter[str] = Counter()
         self._threads: set[threading.Thread] = set()
         if _board is not None:
             self._slot = _board.claim(os.getpid())
@@ -146,11 +241,19 @@ class ConnectionThreadWorker(base.Worker):
                 return False
         return True
 
-    def _count(self, change: int) -> None:
+    def _count(self, change: int, host: str | None = None) -> bool:
+        """Count a connection opened (+1) or closed (-1); False, uncounted, when ``host`` holds its share."""
         with self._open_lock:
+            if host is not None:
+                if change > 0 and _limits.per_address and self._per_address[host] >= _limits.per_address:
+                    return False
+                self._per_address[host] += change
+                if self._per_address[host] <= 0:
+                    del self._per_address[host]
             self._open += change
             if _board is not None and self._slot >= 0:
                 _board.counts[self._slot] = self._open
+        return True
 
     def run(self) -> None:
         for listener in self.sockets:
@@ -183,10 +286,14 @@ class ConnectionThreadWorker(base.Worker):
                 client, address = listener.accept()
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 return
+            host = _host(address)
+            if not self._count(+1, host):  # this address holds its share of connections already
+                client.close()
+                continue
             client.setblocking(True)
             util.close_on_exec(client)
-            self._count(+1)
-            thread = threading.Thread(target=self._serve, args=(listener, client, address), daemon=True)
+            opened = time.monotonic()
+            thread = threading.Thread(target=self._serve, args=(listener, client, address, host, opened), daemon=True)
             self._threads.add(thread)
             thread.start()
 
@@ -204,27 +311,34 @@ class ConnectionThreadWorker(base.Worker):
 
     # --- one connection ---------------------------------------------------
 
-    def _serve(self, listener, client, address) -> None:
+    def _serve(self, listener, client, address, host: str, opened: float) -> None:
         req = None
         server_name = listener.getsockname()
         try:
             if self.cfg.is_ssl:
                 client = sock.ssl_wrap_socket(client, self.cfg)
-            parser = http.get_parser(self.cfg, client, address)
+            client.settimeout(WRITE_TIMEOUT)
+            reader = RequestDeadline(client, _limits, opened + _limits.head_seconds)
+            parser = http.get_parser(self.cfg, reader, address)
             waiting = select.poll()  # one per connection, not per request
             waiting.register(client, select.POLLIN)
-            wait = READ_TIMEOUT  # for a new connection's first request; keepalive seconds after that
+            first = True
             while self.alive:
-                if not parser.unreader.buf.getvalue() and not waiting.poll(wait * 1000):
-                    break
-                wait = self.cfg.keepalive
-                client.settimeout(READ_TIMEOUT)
+                if not parser.unreader.buf.getvalue():
+                    # The first request's head is due head_seconds after connecting; later ones may idle keepalive seconds.
+                    wait = reader.deadline - time.monotonic() if first else self.cfg.keepalive
+                    if wait <= 0 or not waiting.poll(wait * 1000):
+                        break
+                if not first:
+                    reader.expect_head(time.monotonic() + _limits.head_seconds)
+                first = False
                 req = next(parser)
                 if not req:
                     break
+                reader.expect_body()
                 if not self._handle_request(req, client, address, server_name):
                     break
-                if not parser.finish_body(deadline=time.monotonic() + READ_TIMEOUT):
+                if not parser.finish_body(deadline=reader.deadline) or reader.expired:
                     break
                 req = None
         except http.errors.NoMoreData:
@@ -243,7 +357,7 @@ class ConnectionThreadWorker(base.Worker):
             self.handle_error(req, client, address, exc)
         finally:
             util.close_graceful(client)
-            self._count(-1)
+            self._count(-1, host)
             self._threads.discard(threading.current_thread())
 
     def _handle_request(self, req, client, address, server_name) -> bool:
@@ -289,6 +403,11 @@ class ConnectionThreadWorker(base.Worker):
 
 
 
+def _host(address: Any) -> str:
+    """The client's address without its port (a Unix socket's peer is one address)."""
+    return str(address[0]) if isinstance(address, tuple) and address else str(address)
+
+
 class _GunicornApp(BaseApplication):
     def __init__(self, app: Flask, options: dict):
         self._app = app
@@ -330,8 +449,11 @@ def worker_options(worker: str, connections: int, version: str = gunicorn.__vers
 def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None,
                  connections: int = DEFAULT_CONNECTIONS, worker: str | None = None) -> None:
     """Serve ``app`` with gunicorn; ``worker`` (default: the SERVE_WORKER setting) chooses the worker class."""
-    global _board
+    global _board, _limits
     workers = workers or default_workers(app)
+    _limits = ConnectionLimits.from_config(app.config)
+    for logger in (app.logger, logging.getLogger("gunicorn.error")):
+        logger.addFilter(TokenRedaction())
     # Room for replacements started while old workers finish (a reload, a worker restart).
     _board = ConnectionBoard(2 * workers + 2)
     options = {

@@ -196,11 +196,16 @@ def test_comments_are_escaped_searchable_and_never_linked_to_a_person(staff_app,
                 questionnaire_version_id=release.questionnaire_version_id,
                 unit_id=ba_dinh.id,
                 channel=Channel.PAPER,
-                submitted_at=utcnow(),
+                submitted_at=utcnow() - timedelta(days=2),
+                received_at=utcnow() - timedelta(days=2),  # shown a day later, once 5 others came (test_comment_delay)
                 answers={"comment": answer},
                 scores=pack_scores(release.questionnaire_version.numeric_items, {}),
             )
         )
+    for _ in range(5):
+        session.add(Response(uuid=uuid.uuid4(), round_id=release.round_id, unit_id=ba_dinh.id, channel=Channel.PAPER,
+                             questionnaire_version_id=release.questionnaire_version_id, submitted_at=utcnow(),
+                             answers={}, scores=pack_scores(release.questionnaire_version.numeric_items, {})))
     session.commit()
     client = _client(staff_app, "quanly.badinh")
     page = client.get("/staff/dashboard/00004/comments?q=chờ rất lâu")

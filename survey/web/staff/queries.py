@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.domain.units import descendant_ids
+from survey.i18n import local_time
 from survey.models import (
     QuestionnaireVersion,
     Release,
@@ -218,13 +223,39 @@ def trend_rows(
     return sorted(latest.values(), key=lambda pair: pair[0].round.ends_on)
 
 
-def comments(
-    session: Session, round_id: int, unit_ids: set[int] | None, search: str = "", limit: int = 200
-) -> list[tuple[str, str]]:
-    """Free-text answers of a round within the scope: (unit name, text), newest first.
+@dataclass(frozen=True)
+class CommentRule:
+    """When a comment may be shown: old enough, and followed by enough other responses of its unit."""
 
-    Only the text and the unit are returned: no response id, device or time,
-    so a comment can never be traced to a person.
+    min_age: timedelta  # COMMENTS_MIN_AGE_HOURS
+    min_later_responses: int  # COMMENTS_MIN_LATER_RESPONSES
+    key: bytes  # orders a day's comments (the app's secret key): the same order on every view, no time in it
+
+
+@dataclass(frozen=True)
+class Comment:
+    day: date  # the local day it arrived; never its time
+    unit_name: str
+    text: str
+
+
+def comments(
+    session: Session,
+    round_id: int,
+    unit_ids: set[int] | None,
+    rule: CommentRule,
+    search: str = "",
+    limit: int = 200,
+    now: datetime | None = None,
+) -> list[Comment]:
+    """Free-text answers of a round within the scope, newest day first; within a day in a keyed-hash order.
+
+    At a commune with one counter, a comment shown at once and newest first
+    names the citizen just served. So a comment is shown only once it is
+    ``rule.min_age`` old and ``rule.min_later_responses`` other responses of its
+    unit arrived after it; only its day is given, and the comments of a day
+    are ordered by a keyed hash, not by time. Only the day, the unit and the
+    text are returned: no response id, device or time.
     """
     from survey.domain.responses import questionnaire_for
 
@@ -236,21 +267,30 @@ def comments(
     if not text_items:
         return []
     query = (
-        select(Unit.name, Response.answers)
+        select(Response.unit_id, Response.received_at, Response.uuid, Unit.name, Response.answers)
         .join(Unit, Unit.id == Response.unit_id)
         .where(Response.round_id == round_id)
-        .order_by(Response.submitted_at.desc())
+        .order_by(Response.received_at.desc(), Response.id.desc())
         .execution_options(yield_per=2000)
     )
     if unit_ids is not None:
         query = query.where(Response.unit_id.in_(unit_ids))
     needle = search.casefold().strip()
-    found: list[tuple[str, str]] = []
-    for unit_name, answers in session.execute(query):
+    cutoff = (now or datetime.now(UTC)) - rule.min_age
+    arrived_after: Counter[int] = Counter()  # per unit: responses that arrived after the current row
+    found: list[tuple[date, str, Comment]] = []
+    for unit_id, received_at, response_uuid, unit_name, answers in session.execute(query):
+        later = arrived_after[unit_id]
+        arrived_after[unit_id] += 1
+        if later < rule.min_later_responses or local_time(received_at) > cutoff:
+            continue
+        day = local_time(received_at).date()
+        if len(found) >= limit and day < found[-1][2].day:
+            break  # the days already found are complete
         for code in text_items:
             text = (answers or {}).get(code)
             if isinstance(text, str) and text.strip() and (not needle or needle in text.casefold()):
-                found.append((unit_name, text.strip()))
-        if len(found) >= limit:
-            break
-    return found[:limit]
+                order = hmac.new(rule.key, f"{response_uuid}:{code}".encode(), hashlib.sha256).hexdigest()
+                found.append((day, order, Comment(day, unit_name, text.strip())))
+    found.sort(key=lambda entry: (-entry[0].toordinal(), entry[1]))
+    return [comment for _day, _order, comment in found[:limit]]

@@ -8,13 +8,14 @@ with ``get_unit_or_404`` and the league table lists only units the viewer may se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey.extensions import db
-from survey.i18n import current_language
+from survey.i18n import current_language, format_local_date
 from survey.models import Release, ReleaseIndex, Unit, utcnow
 from survey.web import charts
 from survey.web.auth import staff_required
@@ -23,6 +24,7 @@ from survey.web.staff.blueprint import bp
 from survey.web.staff.counters import AlertRule, counter_board
 from survey.web.staff.queries import (
     OVERALL,
+    CommentRule,
     comments,
     current_release_for,
     index_labels,
@@ -227,8 +229,15 @@ def unit_comments(unit_code: str):
     unit_ids = descendant_ids(db.session, unit)
     if scope is not None:
         unit_ids &= scope
-    found = comments(db.session, release.round_id, unit_ids, search)
-    return render_template("staff/comments.html", unit=unit, release=release, comments=found, search=search)
+    rule = CommentRule(
+        min_age=timedelta(hours=float(current_app.config["COMMENTS_MIN_AGE_HOURS"])),
+        min_later_responses=int(current_app.config["COMMENTS_MIN_LATER_RESPONSES"]),
+        key=current_app.config["SECRET_KEY"].encode(),
+    )
+    found = comments(db.session, release.round_id, unit_ids, rule, search)
+    return render_template("staff/comments.html", unit=unit, release=release, comments=found, search=search,
+                           local_date=format_local_date, min_age_hours=f"{rule.min_age.total_seconds() / 3600:g}",
+                           min_later=rule.min_later_responses)
 
 
 @bp.route("/counters/")
