@@ -1,25 +1,35 @@
 """Personal one-use invitations: issuing tokens, answering once, response rates.
 
 Privacy: an invitation records only *that* it was used and on which (local)
-day. The response it led to is stored in the same transaction but shares
-nothing with it that could join the two:
+day; nothing stored joins it to the response it led to:
 
 - no foreign key either way, and the response UUID is made here on the server
   (never the one shown in the page, which the browser saw next to the token);
-- the response's ``submitted_at`` and ``received_at`` are coarsened to noon
-  (Vietnam time) of the day of use, the same precision as ``Invitation.used_on``:
-  the precise clock time would otherwise single out the invitation used in the
-  same second. Noon keeps the day the same whether a reader takes the stored
-  value as UTC or as local time. Invitation answers therefore carry no time of
-  day (the online and counter channels keep theirs);
-- the invitation keeps no time of use, so the order in which invitations were
-  used is not stored anywhere.
+- two transactions, never one: the web view first claims the invitation
+  (:func:`mark_used`) and commits, then stores the response and commits; if
+  storing fails it releases the claim (:func:`release_invitation`). So no
+  PostgreSQL transaction id (``xmin``) is shared by the two rows. A crash
+  between the two commits leaves the invitation used without an answer: the
+  answer was never acknowledged, and an invitation is never used twice;
+- each claim rewrites every used invitation of the round and unit, so they all
+  carry the transaction id (and fresh row positions, ``ctid``) of the latest
+  claim: the order in which invitations were used is not stored anywhere, not
+  even in row versions, and cannot be lined up with the order of responses;
+- the response is an ordinary online answer: its ``submitted_at`` and
+  ``received_at`` are noon of its day like those of every online answer
+  (``/s/`` too, :func:`survey.domain.responses.coarse_timestamp`), the same
+  precision as ``Invitation.used_on``.
 
-What this does not cover: someone with raw database access could still try
-to match physical row versions (PostgreSQL ``xmin``/``ctid``) of invitations and
-responses, and a web server or proxy access log of ``/i/<token>`` requests
-would link a token to a moment; SIPAS keeps no access log (``sipas serve``),
-and a proxy in front of it should not log either.
+What this does not cover: response ids
+are sequential for every channel, so an online answer sits between kiosk
+answers with exact times and its clock time can be guessed to within those
+neighbours; that holds for ``/s/`` and ``/i/`` answers alike and joins no
+invitation, whose time of use is not stored. On a day when a unit receives a
+single online answer and a single invitation is used, the day matches them.
+Someone watching the database live, reading dead row versions from disk
+before vacuum, or a web server or proxy access log of ``/i/<token>``
+requests can still link a token to a moment; SIPAS keeps no access log
+(``sipas serve``), and a proxy in front of it should not log either.
 """
 
 from __future__ import annotations
@@ -33,17 +43,17 @@ import uuid as uuid_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from survey.domain.responses import prepare_round_response, store_responses, stored_response
+from survey.domain.responses import ResponseRow, coarse_timestamp, prepare_round_response
 from survey.domain.spreadsheet_cells import csv_cell
 from survey.i18n import LOCAL_TZ, format_local_date
-from survey.models import Channel, Invitation, Response, RoundStatus, SurveyRound, Unit, hash_token
+from survey.models import Channel, Invitation, RoundStatus, SurveyRound, Unit, hash_token
 
 TOKEN_BYTES = 16  # 128 bits: 22 URL-safe characters
 MAX_BATCH = 10_000
@@ -73,14 +83,6 @@ class InvitationAlreadyUsed(RuntimeError):
 
 def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
-
-
-def coarse_timestamp(day: date) -> datetime:
-    """The only time stored for an invitation answer: noon, Vietnam time, of the day of use (in UTC).
-
-    UTC because SQLite drops the offset and SIPAS reads naive times as UTC.
-    """
-    return datetime.combine(day, time(12), LOCAL_TZ).astimezone(UTC)
 
 
 def invitation_url(base_url: str, token: str) -> str:
@@ -148,45 +150,59 @@ def answerable(invitation: Invitation, today: date | None = None) -> bool:
 
 
 def mark_used(session: Session, invitation_id: int, day: date) -> None:
-    """Mark an invitation used, only if nobody did before: a conditional UPDATE, not read-then-write.
+    """Claim an invitation, only if nobody did before: a conditional UPDATE, not read-then-write.
 
     Two concurrent requests with one token both reach this line; the database
-    lets only one UPDATE match ``used = false`` and the other sees no row.
+    lets only one UPDATE match ``used = false`` and the other sees no row. The
+    other used invitations of the round and unit are written again with it, so
+    that none keeps the moment (transaction) of its own use. Commit this before
+    storing the response (see the module docstring).
     """
-    result = session.execute(
+    claimed = session.execute(
         update(Invitation)
         .where(Invitation.id == invitation_id, Invitation.used.is_(False))
         .values(used=True, used_on=day)
+        .returning(Invitation.round_id, Invitation.unit_id)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if claimed is None:
+        raise InvitationAlreadyUsed(invitation_id)
+    round_id, unit_id = claimed
+    session.execute(
+        update(Invitation)
+        .where(Invitation.round_id == round_id, Invitation.unit_id == unit_id, Invitation.used.is_(True))
+        .values(used_on=Invitation.used_on)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        raise InvitationAlreadyUsed(invitation_id)
+    session.expire_all()
 
 
-def answer_invitation(session: Session, invitation: Invitation, answers: dict[str, Any],
-                      day: date | None = None) -> Response:
-    """Store the answers to an invitation and use it up, in the caller's transaction.
+def release_invitation(session: Session, invitation_id: int) -> None:
+    """Give a claimed invitation back: its response could not be stored."""
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation_id)
+        .values(used=False, used_on=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
 
-    Raises :class:`survey.domain.responses.SubmissionError` on invalid answers (nothing
-    changes) and :class:`InvitationAlreadyUsed` when the token was used; the
-    caller commits or rolls back. See the module docstring for what is stored.
+
+def invitation_response(invitation: Invitation, answers: dict[str, Any], day: date | None = None) -> ResponseRow:
+    """The response row of an invitation's answers, not yet stored: an ordinary online answer.
+
+    Raises :class:`survey.domain.responses.SubmissionError` on invalid answers.
+    The UUID is made here, never taken from the page the token was shown on.
     """
     day = day or local_today()
-    stored_at = coarse_timestamp(day)
-    row = prepare_round_response(
+    return prepare_round_response(
         survey_round=invitation.round,
         unit=invitation.unit,
         channel=Channel.ONLINE,
         answers=answers,
         response_uuid=uuid_module.uuid4(),
-        submitted_at=stored_at,
-        now=stored_at,
+        now=coarse_timestamp(day),
     )
-    mark_used(session, invitation.id, day)
-    [response_id] = store_responses(session, [row])
-    response = stored_response(session, response_id, row)
-    session.expire(invitation, ["used", "used_on"])
-    return response
 
 
 # --- response rates -------------------------------------------------------------

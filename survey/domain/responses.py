@@ -1,7 +1,8 @@
 """Storing responses: validation against the questionnaire version, idempotency, packing.
 
 The one write path of every channel: :func:`prepare_response` builds the row
-(validated answers, packed scores, clamped times) and :class:`ResponseInsert`
+(validated answers, packed scores, clamped times; online answers keep only
+their day, see :func:`coarse_timestamp`) and :class:`ResponseInsert`
 is the one statement that stores one or many rows, run by
 :func:`store_responses` on a Session or Connection and by the API's group
 commit on a DB-API cursor.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import struct
 import uuid as uuid_module
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypedDict
 
 import numpy as np
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey.domain.questionnaires import QuestionnaireDefinition
+from survey.i18n import LOCAL_TZ
 from survey.models import Channel, Device, QuestionnaireVersion, Response, SurveyRound, Unit, utcnow
 
 
@@ -79,6 +81,25 @@ def _clamp_submitted_at(value: datetime | None, now: datetime) -> datetime:
     return now if value > now + timedelta(minutes=5) else value
 
 
+def coarse_timestamp(day: date) -> datetime:
+    """The only time stored for an online answer: noon, Vietnam time, of its day (in UTC).
+
+    Every online answer (``/s/``, ``/i/``, the API's online channel) gets it, so
+    an invitation answer cannot be told apart from, or ordered among, the other
+    online answers of its day. Noon keeps the day the same whether a reader takes
+    the value as UTC or as local time; UTC because SQLite drops the offset.
+    """
+    return datetime.combine(day, time(12), LOCAL_TZ).astimezone(UTC)
+
+
+def _stored_times(channel: Channel, submitted_at: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+    """``(submitted_at, received_at)`` as stored: online answers keep only their local day."""
+    if channel == Channel.ONLINE:
+        day_time = coarse_timestamp(now.astimezone(LOCAL_TZ).date())
+        return day_time, day_time
+    return _clamp_submitted_at(submitted_at, now), now
+
+
 class ResponseRow(TypedDict):
     """The stored columns of one response, as :func:`prepare_response` builds them."""
 
@@ -134,7 +155,7 @@ def prepare_response(
         errors = answer_problems(questionnaire, answers, channel)
         if errors:
             raise SubmissionError(errors)
-    now = now or utcnow()
+    submitted_at, received_at = _stored_times(channel, submitted_at, now or utcnow())
     return {
         "uuid": response_uuid,
         "round_id": round_id,
@@ -142,8 +163,8 @@ def prepare_response(
         "unit_id": unit_id,
         "channel": channel,
         "device_id": device_id,
-        "submitted_at": _clamp_submitted_at(submitted_at, now),
-        "received_at": now,
+        "submitted_at": submitted_at,
+        "received_at": received_at,
         "answers": answers,
         "scores": pack_scores(list(numeric_items), answers),
     }

@@ -32,6 +32,8 @@ from analysis.weighting import (
     trim_weights,
     weight_diagnostics,
 )
+from survey.domain.paper_import.reading import read_table
+from survey.domain.paper_import.report import ImportFileError
 from survey.domain.releases import Progress, UnitTree
 from survey.i18n import _
 from survey.models import AuditEntry, SampleFrame, StaffUser, SurveyRound, Unit, WeightSet
@@ -68,16 +70,15 @@ def _plain_name(text: str) -> str:
 
 def _read_table(content: bytes, filename: str) -> list[list[Any]]:
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several kinds for a file that is not XLSX
-            raise FrameError([_("Không đọc được tệp Excel %(file)s: %(error)s", file=filename, error=str(exc))]) from exc
-        sheet = workbook.worksheets[0]
-        table = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return table
+        try:  # the one bounded XLSX reader (sizes, cells, no XML entities)
+            read = read_table(content, filename)
+        except ImportFileError as exc:
+            message = exc.problem.message(_)  # the bounds' messages name the file already
+            if filename not in message:
+                message = _("Không đọc được tệp Excel %(file)s: %(error)s", file=filename, error=message)
+            raise FrameError([message]) from None
+        by_number = dict(read.rows)  # blank rows keep their place: problems name Excel's row numbers
+        return [read.headers] + [by_number.get(n, []) for n in range(2, max(by_number, default=1) + 1)]
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -464,6 +464,7 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None,
         "graceful_timeout": 10,
         "accesslog": None,  # no request log: addresses of respondents are not kept
         "errorlog": "-",
+        "logger_class": "survey.serving.log_privacy.AddresslessLogger",  # no client address in error lines
         "preload_app": False,
     }
     _GunicornApp(app, options).run()

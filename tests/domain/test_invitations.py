@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from survey.cli import main
 from survey.domain.invitations import (
     InvitationAlreadyUsed,
-    coarse_timestamp,
     find_invitation,
     issue_invitations,
     local_today,
     mark_used,
 )
+from survey.domain.responses import coarse_timestamp
 from survey.domain.units import find_unit
 from survey.models import Channel, Invitation, Response, RoundStatus, SurveyRound, hash_token
 
@@ -330,8 +330,8 @@ def test_coarse_timestamp_keeps_the_day_in_utc_and_local_time():
 
 
 def test_two_simultaneous_uses_of_one_token_cannot_both_succeed(app, db_session, demo):
-    from survey.domain.invitations import answer_invitation
-    from survey.domain.responses import questionnaire_for
+    from survey.domain.invitations import invitation_response
+    from survey.domain.responses import questionnaire_for, store_responses
     from survey.extensions import db
 
     token = _issue(db_session)[0]
@@ -352,10 +352,13 @@ def test_two_simultaneous_uses_of_one_token_cannot_both_succeed(app, db_session,
             if not hold:
                 first_updated.wait(10)
             try:
-                answer_invitation(session, invitation, answers)
+                row = invitation_response(invitation, answers)
+                mark_used(session, invitation.id, local_today())
                 if hold:
                     first_updated.set()
                     threading.Event().wait(0.5)  # the other request now runs into the row lock
+                session.commit()
+                store_responses(session, [row])
                 session.commit()
                 outcomes[name] = "stored"
             except InvitationAlreadyUsed:

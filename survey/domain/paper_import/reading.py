@@ -1,4 +1,13 @@
-"""Paper import: reading CSV (UTF-8, UTF-16, Windows-1258) and XLSX files into a table."""
+"""Paper import: reading CSV (UTF-8, UTF-16, Windows-1258) and XLSX files into a table.
+
+:func:`read_table` is the one reader of uploaded tables in SIPAS (paper import,
+units, the sample frame). An XLSX file is a ZIP of XML parts, so a small upload
+can unpack to gigabytes or expand XML entities (billion laughs): before openpyxl
+parses anything the archive's unpacked sizes and ratios are bounded
+(:func:`check_xlsx_archive`); openpyxl parses through defusedxml (a dependency),
+which refuses entity declarations; and the cells read, empty ones padded up to
+each row's last column included, are counted against :data:`XLSX_MAX_CELLS`.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,12 @@ import csv
 import hashlib
 import io
 import unicodedata
+import warnings
 import zipfile
 from pathlib import PurePath
 from typing import Any
+
+from defusedxml import DefusedXmlException
 
 from survey.domain.paper_import.report import (
     MAX_BYTES,
@@ -20,6 +32,13 @@ from survey.domain.paper_import.report import (
     cell_text,
     fold,
 )
+
+# Bounds of an XLSX file, checked before and while parsing (about 40 bytes of XML a cell).
+XLSX_MAX_UNPACKED = 256 * 1024 * 1024  # all parts together, unpacked
+XLSX_MAX_SHARED_STRINGS = 32 * 1024 * 1024  # xl/sharedStrings.xml is loaded whole
+XLSX_MAX_RATIO = 200  # unpacked / packed of a part over 1 MB; Excel's own files stay under 50
+XLSX_MAX_CELLS = 10_000_000  # e.g. 200,000 rows of 50 columns
+_MB = 1024 * 1024
 
 # --- reading files ---------------------------------------------------------------
 
@@ -37,7 +56,7 @@ def read_table(
             "too_large", size=f"{len(data) / 1048576:.1f}", max=f"{max_bytes / 1048576:g}"
         )
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data, sheet, max_rows)
+        return _read_xlsx(data, filename, sheet, max_rows)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError("old_xls")
     if PurePath(filename).suffix.lower() in (".xlsx", ".xlsm"):
@@ -130,17 +149,55 @@ def _finish(headers: list[str] | None, rows: list[tuple[int, list[Any]]]) -> Tab
     return Table(headers=[cell_text(h) for h in headers], rows=rows)
 
 
-def _read_xlsx(data: bytes, sheet: str | None, max_rows: int) -> Table:
-    import warnings
+def check_xlsx_archive(archive: zipfile.ZipFile, filename: str) -> None:
+    """Refuse an XLSX whose parts unpack too large or too densely, before anything is unpacked.
 
+    The sizes are those the ZIP declares; Python's zipfile never unpacks more
+    than the declared size of a part (and checks its CRC), so they hold.
+    """
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        part_limit = XLSX_MAX_SHARED_STRINGS if info.filename.endswith("sharedStrings.xml") else XLSX_MAX_UNPACKED
+        if info.file_size > part_limit or total > XLSX_MAX_UNPACKED:
+            raise ImportFileError(
+                "xlsx_unpacked", file=filename, part=info.filename,
+                size=f"{max(info.file_size, total) / _MB:.0f}",
+                max=f"{(part_limit if info.file_size > part_limit else XLSX_MAX_UNPACKED) / _MB:g}",
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _MB and ratio > XLSX_MAX_RATIO:
+            raise ImportFileError("xlsx_ratio", file=filename, part=info.filename, ratio=f"{ratio:.0f}",
+                                  max=XLSX_MAX_RATIO)
+
+
+def _open_workbook(data: bytes, filename: str):
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_xlsx_archive(archive, filename)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and data validation it drops
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ImportFileError:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError("bad_xlsx", reason=str(exc) or type(exc).__name__) from None
+        raise _unreadable(exc, filename, "workbook") from None
+
+
+def _unreadable(exc: BaseException, filename: str, part: str) -> ImportFileError:
+    """The error for a file openpyxl cannot read; defusedxml's refusal may hide behind openpyxl's own error."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return ImportFileError("xlsx_entities", file=filename, part=part)
+        cause = cause.__cause__ or cause.__context__
+    return ImportFileError("bad_xlsx", reason=str(exc) or type(exc).__name__)
+
+
+def _read_xlsx(data: bytes, filename: str, sheet: str | None, max_rows: int) -> Table:
+    workbook = _open_workbook(data, filename)
     try:
         if sheet:
             if sheet not in workbook.sheetnames:
@@ -148,27 +205,44 @@ def _read_xlsx(data: bytes, sheet: str | None, max_rows: int) -> Table:
             worksheet = workbook[sheet]
         else:
             worksheet = workbook.worksheets[0]
-        headers: list[Any] | None = None
-        rows: list[tuple[int, list[Any]]] = []
-        for row in worksheet.iter_rows():
-            cells = [c for c in row if getattr(c, "row", None) is not None]
-            if not cells:
-                continue
-            number = cells[0].row
-            values: list[Any] = [None] * (max(c.column for c in cells))
-            for c in cells:
-                values[c.column - 1] = c.value
-            if number == 1:
-                headers = values
-                continue
-            if headers is None:
-                headers = []
-            if len(rows) >= max_rows:
-                raise ImportFileError("too_many_rows", max=max_rows)
-            rows.append((number, values))
+        worksheet.reset_dimensions()  # a forged dimension (A1:XFD1048576) would pad every row
+        headers, rows = _sheet_rows(worksheet, filename, max_rows)
+    except ImportFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise _unreadable(exc, filename, sheet or "sheet") from None
     finally:
         workbook.close()
     if headers is not None:
         width = max([len(headers), *(len(cells) for _, cells in rows)])
         headers = headers + [None] * (width - len(headers))
     return _finish(headers, rows)
+
+
+def _sheet_rows(worksheet, filename: str, max_rows: int) -> tuple[list[Any] | None, list[tuple[int, list[Any]]]]:
+    """The header row and the data rows of a sheet, within the row and cell bounds."""
+    headers: list[Any] | None = None
+    rows: list[tuple[int, list[Any]]] = []
+    cell_count = 0
+    for row in worksheet.iter_rows():
+        cells = [c for c in row if getattr(c, "row", None) is not None]
+        if not cells:
+            continue
+        number = cells[0].row
+        if number > max_rows + 1:
+            raise ImportFileError("too_many_rows", max=max_rows)
+        width = max(c.column for c in cells)
+        cell_count += width
+        if cell_count > XLSX_MAX_CELLS:
+            raise ImportFileError("xlsx_too_many_cells", file=filename, max=f"{XLSX_MAX_CELLS:,}".replace(",", "."),
+                                  line=number)
+        values: list[Any] = [None] * width
+        for c in cells:
+            values[c.column - 1] = c.value
+        if number == 1:
+            headers = values
+            continue
+        if headers is None:
+            headers = []
+        rows.append((number, values))
+    return headers, rows

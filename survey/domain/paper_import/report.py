@@ -69,6 +69,22 @@ MESSAGES: dict[str, str] = {
     "too_many_rows": N_("Tệp có hơn %(max)s dòng; hãy chia thành nhiều tệp."),
     "old_xls": N_("Tệp Excel 97-2003 (.xls) không được hỗ trợ; hãy lưu lại thành .xlsx hoặc CSV UTF-8."),
     "bad_xlsx": N_("Không đọc được tệp Excel (.xlsx): %(reason)s"),
+    "xlsx_unpacked": N_(
+        "Tệp Excel %(file)s giải nén ra quá lớn: phần %(part)s là %(size)s MB, tối đa %(max)s MB. "
+        "Hãy lưu lại tệp bằng Excel hoặc chia thành nhiều tệp."
+    ),
+    "xlsx_ratio": N_(
+        "Tệp Excel %(file)s bị nén bất thường: phần %(part)s giải nén lớn gấp %(ratio)s lần, tối đa %(max)s lần. "
+        "Hãy lưu lại tệp bằng Excel."
+    ),
+    "xlsx_too_many_cells": N_(
+        "Tệp Excel %(file)s có hơn %(max)s ô (kể cả ô trống đến cột cuối của mỗi dòng; vượt ở dòng %(line)s). "
+        "Hãy xoá các cột thừa hoặc chia thành nhiều tệp."
+    ),
+    "xlsx_entities": N_(
+        "Tệp Excel %(file)s có khai báo DTD hay thực thể XML (%(part)s), không được phép vì lý do an toàn. "
+        "Hãy lưu lại tệp bằng Excel."
+    ),
     "no_sheet": N_("Tệp không có trang tính \"%(sheet)s\"; các trang tính: %(sheets)s."),
     "not_text": N_("Tệp không phải CSV hay XLSX (có byte nhị phân ở khoảng byte %(offset)s)."),
     "bad_encoding": N_(

@@ -11,11 +11,19 @@ from flask_babel import gettext as _
 
 from survey.domain.invitations import (
     InvitationAlreadyUsed,
-    answer_invitation,
     answerable,
     find_invitation,
+    invitation_response,
+    local_today,
+    mark_used,
+    release_invitation,
 )
-from survey.domain.responses import SubmissionError, questionnaire_for, record_response
+from survey.domain.responses import (
+    SubmissionError,
+    questionnaire_for,
+    record_response,
+    store_responses,
+)
 from survey.domain.rounds import current_round
 from survey.domain.units import find_unit, former_unit
 from survey.extensions import csrf, db, limiter
@@ -135,11 +143,9 @@ def invitation(token: str):
         if form.website.data:  # honeypot filled: a bot; say thanks, store nothing, keep the invitation
             return redirect(url_for("online.thanks", unit_code=unit.code))
         try:
-            answer_invitation(db.session, invitation, collect_answers(form, questionnaire))
-            db.session.commit()
+            _answer_invitation(invitation.id, invitation_response(invitation, collect_answers(form, questionnaire)))
             return redirect(url_for("online.thanks", unit_code=unit.code))
         except SubmissionError as exc:
-            db.session.rollback()
             attach_errors(form, exc.errors)
         except InvitationAlreadyUsed:
             db.session.rollback()  # a concurrent request used it a moment ago
@@ -148,6 +154,24 @@ def invitation(token: str):
     # idempotent); the template expects the field, so it gets a fresh value.
     form.response_uuid.data = str(uuid_module.uuid4())
     return _private(*_form_page(form, unit, survey_round, questionnaire, lang))
+
+
+def _answer_invitation(invitation_id: int, row) -> None:
+    """Claim the invitation and store its response in two transactions (survey.domain.invitations).
+
+    The claim is committed first, so a token is never used twice; if the response
+    cannot be stored the claim is given back and the error goes on to the error page.
+    """
+    mark_used(db.session, invitation_id, local_today())
+    db.session.commit()
+    try:
+        store_responses(db.session, [row])
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        release_invitation(db.session, invitation_id)
+        db.session.commit()
+        raise
 
 
 def _already_used(unit):
