@@ -10,7 +10,9 @@ values into variances, following R's ``svyrecvar()``:
 * stage 2 (only with both fpcs): between-SSU variance within each PSU, scaled
   by the stage-1 sampling fraction ``n_h/N_h``;
 * lonely PSUs: ``fail``, ``remove``, ``certainty`` (no contribution),
-  ``adjust`` (centred at zero), ``average`` (mean of the other strata);
+  ``adjust`` (centred at the mean of all PSU totals of the estimate, as R
+  survey >= 4.4 ``onestage()``; zero for means and ratios, whose influence
+  values sum to zero), ``average`` (mean of the other strata);
 * post-stratification and raking: influence values are first replaced by
   their residuals within post-strata (raking: ten sweeps over the margins),
   exactly as R does.
@@ -300,14 +302,16 @@ def _between_units(
     n_units: np.ndarray,
     scale: np.ndarray,
     lonely_scale: np.ndarray | None,
+    lonely_center: np.ndarray | None = None,
 ) -> np.ndarray:
     """Scaled within-group sum of squares of unit totals, per domain.
 
     For every group ``g`` (stratum, or PSU at stage 2) and domain ``d``:
     ``scale_g * sum_u (T_ud - mean_gd)^2`` over the ``n_units[g]`` sampled
     units of the group, units without cells counting as zero totals.
-    ``lonely_scale`` (for ``lonely_psu="adjust"``) adds ``lonely_scale_g * T^2``
-    for groups with one unit.
+    ``lonely_scale`` (for ``lonely_psu="adjust"``) adds
+    ``lonely_scale_g * (T - c_d)^2`` for groups with one unit, ``c_d`` being
+    ``lonely_center[d]`` (zero when not given).
     """
     m = x.shape[1]
     keep = dom >= 0
@@ -335,7 +339,10 @@ def _between_units(
     if lonely_scale is not None:
         lonely = n_units[p_group] == 1
         if lonely.any():
-            extra = totals[lonely] ** 2 * lonely_scale[p_group[lonely]][:, None]
+            dev = totals[lonely]
+            if lonely_center is not None:
+                dev = dev - lonely_center[p_dom[lonely]]
+            extra = dev**2 * lonely_scale[p_group[lonely]][:, None]
             out = out + rowsum(p_dom[lonely], extra, n_domains)
     return out
 
@@ -345,6 +352,7 @@ class Presence:
     """Which PSUs and strata hold observations, per domain and estimate."""
 
     df: np.ndarray
+    n_psu: np.ndarray
     n_strata: np.ndarray
     n_lonely: np.ndarray
     lonely_ssu: np.ndarray
@@ -400,6 +408,7 @@ def _presence(design: SurveyDesign, cells: Cells, counts: np.ndarray) -> Presenc
                 raise LonelyPSUError(str(design.psu_labels[keys[first] // d_count]), 2)
     return Presence(
         df=n_psu_present - n_str_present,
+        n_psu=np.full((d_count, m), float(design.n_psus)) if design.calibrated else n_psu_present,
         n_strata=n_str_rule,
         n_lonely=n_lonely_rule,
         lonely_ssu=lonely_ssu,
@@ -426,31 +435,47 @@ def _stage_scales(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray | None]:
     return scale, lonely
 
 
-def _stage2_scales(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray | None]:
+def _stage2_scales(design: SurveyDesign) -> np.ndarray:
+    """Per-PSU stage-2 scale; a lonely SSU adds nothing under any rule.
+
+    Under ``adjust`` R (>= 4.4) centres a lonely unit at the mean of the unit
+    totals passed to ``onestage()``; at stage 2 that call sees one PSU, whose
+    only SSU is its own mean, so the deviation is zero.
+    """
     assert design.n_ssu is not None and design.pop_ssu is not None
     m = design.n_ssu
     f2 = (design.pop_ssu - m) / design.pop_ssu
     stage1 = (design.n_psu / design.pop_psu)[design.psu_stratum]
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(m > 1, f2 * m / (m - 1), 0.0) * stage1
-    scale = np.where(f2 < SELF_REPRESENTING, 0.0, scale)
-    lonely = None
-    if design.lonely_psu == "adjust":
-        lonely = np.where((m == 1) & (f2 >= SELF_REPRESENTING), f2 * stage1, 0.0)
-    return scale, lonely
+    return np.where(f2 < SELF_REPRESENTING, 0.0, scale)
 
 
-def _variance_of(design: SurveyDesign, cells: Cells, x: np.ndarray, dom: np.ndarray, n_dom: int):
+def _variance_of(
+    design: SurveyDesign,
+    cells: Cells,
+    x: np.ndarray,
+    dom: np.ndarray,
+    n_dom: int,
+    n_center: np.ndarray,
+) -> np.ndarray:
+    """Stage-1 (and stage-2) variance; ``n_center`` counts the PSUs behind the ``adjust`` centre."""
     scale1, lonely1 = _stage_scales(design)
+    center = None
+    if lonely1 is not None:
+        inside = dom >= 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            center = rowsum(dom[inside], x[inside], n_dom) / n_center
+        center = np.nan_to_num(center)
     var = _between_units(
-        cells.psu, dom, x, n_dom, design.psu_stratum, design.n_psu, scale1, lonely1
+        cells.psu, dom, x, n_dom, design.psu_stratum, design.n_psu, scale1, lonely1, center
     )
     if design.two_stage:
         assert cells.ssu is not None and design.ssu_psu is not None
         assert design.n_ssu is not None
-        scale2, lonely2 = _stage2_scales(design)
+        scale2 = _stage2_scales(design)
         var = var + _between_units(
-            cells.ssu, dom, x, n_dom, design.ssu_psu, design.n_ssu, scale2, lonely2
+            cells.ssu, dom, x, n_dom, design.ssu_psu, design.n_ssu, scale2, None
         )
     return var
 
@@ -507,7 +532,7 @@ def linearized_variance(
     m = x.shape[1]
     presence = _presence(design, cells, counts)
     if not design.calibrated:
-        var = _variance_of(design, cells, x, cells.dom, n_dom)
+        var = _variance_of(design, cells, x, cells.dom, n_dom, presence.n_psu)
     else:
         if u is None:
             raise ValueError("u (unweighted influence sums) is required for calibrated designs")
@@ -523,7 +548,8 @@ def linearized_variance(
             xe[inside[:, None], cols] = x[inside]
             ue[inside[:, None], cols] = u[inside]
             xe = _residualize(cells, xe, ue)
-            block = _variance_of(design, cells, xe, zero_dom, 1)
+            n_all = np.full((1, xe.shape[1]), float(design.n_psus))
+            block = _variance_of(design, cells, xe, zero_dom, 1, n_all)
             var[d0:d1] = block.reshape(d1 - d0, m)
     if design.lonely_psu == "average":
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -1,0 +1,131 @@
+"""Conformance cases: published values from other projects, and how we compute each.
+
+Every :class:`Case` names where its value was published (project, file,
+version), the data (``data/``, with the R script that made or uses it beside
+it), the design and the statistic.  Published values are kept as the text
+they were printed with; :func:`check` compares our value at that precision
+(half a unit of the last printed digit).  ``tests/conformance/test_suite.py``
+runs every case and ``tools/conformance_doc.py`` writes ``docs/conformance.md``
+from the same list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.design import DesignSpec
+from analysis.estimators import Mean, Proportion, Ratio, Statistic, Total, estimate
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One published value set and the sipas computation that should reproduce it."""
+
+    name: str
+    source: str
+    data: str
+    design: dict[str, Any]
+    statistic: Statistic
+    expected: dict[str, str]
+    by: str | None = None
+    domain: Any = None
+    options: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Our value, the published one and whether they agree at the printed precision."""
+
+    quantity: str
+    published: str
+    ours: float
+    tolerance: float
+
+    @property
+    def difference(self) -> float:
+        return self.ours - float(self.published)
+
+    @property
+    def agrees(self) -> bool:
+        return abs(self.difference) <= self.tolerance * (1 + 1e-9)
+
+
+def printed_tolerance(text: str) -> float:
+    """Half a unit of the last digit printed in ``text`` (``"127579.8"`` gives 0.05)."""
+    exponent = Decimal(text).as_tuple().exponent
+    assert isinstance(exponent, int)
+    return 0.5 * 10.0**exponent
+
+
+def compute(case: Case) -> dict[str, float]:
+    """Our estimate, se, variance, interval and df for the case's record."""
+    frame = pd.read_csv(DATA / case.data)
+    options = dict(case.options)
+    lonely = options.pop("lonely_psu", "fail")
+    spec = DesignSpec(**case.design, lonely_psu=lonely)
+    by = case.by
+    results = estimate(frame, spec, [case.statistic], by=by, overall=by is None, **options)
+    records = [r for r in results.records if by is None or r.domain == {by: case.domain}]
+    (record,) = records
+    return {
+        "estimate": record.estimate,
+        "se": record.se,
+        "variance": record.se**2,
+        "ci_low": record.ci_low,
+        "ci_high": record.ci_high,
+        "df": record.df,
+    }
+
+
+def check(case: Case) -> list[Outcome]:
+    """Compare every published quantity of ``case`` with ours."""
+    ours = compute(case)
+    return [
+        Outcome(quantity, text, ours[quantity], printed_tolerance(text))
+        for quantity, text in case.expected.items()
+    ]
+
+
+R_LONELY = "R survey 4.4+, tests/lonely.psu.R (cran/survey), svytotal checks, stopifnot targets"
+SINGLETON = {"weight": "Design_Weight", "strata": "Stratum", "psu": "PSU"}
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "lonely-remove-total",
+        R_LONELY,
+        "r_lonely_singleton.csv",
+        SINGLETON,
+        Total("Age"),
+        {"variance": "126625"},
+        options={"lonely_psu": "remove"},
+    ),
+    Case(
+        "lonely-certainty-total",
+        R_LONELY,
+        "r_lonely_singleton.csv",
+        SINGLETON,
+        Total("Age"),
+        {"variance": "126625"},
+        options={"lonely_psu": "certainty"},
+    ),
+    Case(
+        "lonely-adjust-total",
+        R_LONELY,
+        "r_lonely_singleton.csv",
+        SINGLETON,
+        Total("Age"),
+        {"variance": "127579.8"},
+        options={"lonely_psu": "adjust"},
+        note="R < 4.4 centred the lonely PSU at zero: 562225",
+    ),
+)
+
+__all__ = ["CASES", "Case", "Mean", "Outcome", "Proportion", "Ratio", "Total", "check", "compute"]
