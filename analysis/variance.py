@@ -516,7 +516,9 @@ def linearized_variance(
     var : numpy.ndarray, shape (n_domains, m)
         Variance of each estimator in each domain.
     df : numpy.ndarray, shape (n_domains, m)
-        Design degrees of freedom of each estimate.
+        Degrees of freedom of each estimate: with ``design.domain_df ==
+        "domain"`` PSUs minus strata with an observation of the estimate, with
+        ``"design"`` the whole design's.
 
     Raises
     ------
@@ -531,6 +533,7 @@ def linearized_variance(
     n_dom = cells.n_domains
     m = x.shape[1]
     presence = _presence(design, cells, counts)
+    df = presence.df if design.domain_df == "domain" else np.full((n_dom, m), float(design.degf))
     if not design.calibrated:
         var = _variance_of(design, cells, x, cells.dom, n_dom, presence.n_psu)
     else:
@@ -556,4 +559,4 @@ def linearized_variance(
             ok = presence.n_strata - presence.n_lonely
             var = var * np.where(presence.n_lonely > 0, presence.n_strata / ok, 1.0)
         var = np.where(presence.lonely_ssu, np.nan, var)
-    return var, presence.df
+    return var, df

@@ -31,3 +31,27 @@ def _estimates(*args: str) -> list[dict]:
 def test_adjust_total_follows_current_r() -> None:
     (row,) = _estimates("--total", "Age", "--lonely-psu", "adjust")
     assert row["se"] ** 2 == pytest.approx(127579.8, abs=0.05)
+
+
+def test_domain_df_design_uses_the_whole_design_and_says_so() -> None:
+    res = CliRunner().invoke(
+        estimate_command, [*SINGLETON, "--mean", "Age", "--by", "Sex", "--domain-df", "design",
+         "--lonely-psu", "remove"]
+    )
+    assert res.exit_code == 0, res.output
+    document = json.loads(res.output)
+    assert document["conventions"] == {"domain_df": "design", "design_df": 2}
+    assert [row["df"] for row in document["estimates"]] == [2.0, 2.0, 2.0]
+
+
+def test_domain_df_default_counts_the_psus_of_the_domain() -> None:
+    rows = _estimates("--mean", "Age", "--by", "Sex", "--lonely-psu", "remove")
+    by_domain = {None if r["domain"] is None else r["domain"]["Sex"]: r["df"] for r in rows}
+    # F: PSUs 2 and 3 in strata 1 and 2; M: PSUs 1, 4, 5 in strata 1, 2, 3
+    assert by_domain == {None: 2.0, "F": 0.0, "M": 0.0}
+
+
+def test_unknown_domain_df_is_refused_with_the_choices() -> None:
+    res = CliRunner().invoke(estimate_command, [*SINGLETON, "--mean", "Age", "--domain-df", "x"])
+    assert res.exit_code == 2
+    assert "domain" in res.output and "design" in res.output
