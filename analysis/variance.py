@@ -303,6 +303,7 @@ def _between_units(
     scale: np.ndarray,
     lonely_scale: np.ndarray | None,
     lonely_center: np.ndarray | None = None,
+    domain_lonely: str | None = None,
 ) -> np.ndarray:
     """Scaled within-group sum of squares of unit totals, per domain.
 
@@ -311,7 +312,11 @@ def _between_units(
     units of the group, units without cells counting as zero totals.
     ``lonely_scale`` (for ``lonely_psu="adjust"``) adds
     ``lonely_scale_g * (T - c_d)^2`` for groups with one unit, ``c_d`` being
-    ``lonely_center[d]`` (zero when not given).
+    ``lonely_center[d]`` (zero when not given).  ``domain_lonely`` (R's
+    ``survey.adjust.domain.lonely``) treats a group with several units of
+    which one holds the domain: ``"adjust"`` centres all its unit totals at
+    ``c_d`` instead of the group mean, ``"average"`` leaves it out (the caller
+    scales the sum up as for a lonely PSU).
     """
     m = x.shape[1]
     keep = dom >= 0
@@ -331,9 +336,17 @@ def _between_units(
     g_dom = gd_keys % n_domains
     k = np.bincount(gd, minlength=len(gd_keys)).astype(np.float64)
     n_g = n_units[g_group]
-    mean = rowsum(gd, totals, len(gd_keys)) / n_g[:, None]
+    sums = rowsum(gd, totals, len(gd_keys))
+    mean = sums / n_g[:, None]
     dev = totals - mean[gd]
     ss = rowsum(gd, dev * dev, len(gd_keys)) + ((n_g - k)[:, None]) * mean * mean
+    alone = (k == 1) & (n_g > 1) if domain_lonely is not None else np.zeros(len(k), dtype=bool)
+    if alone.any():
+        if domain_lonely == "average":
+            ss[alone] = 0.0
+        else:
+            c = 0.0 if lonely_center is None else lonely_center[g_dom[alone]]
+            ss[alone] = (sums[alone] - c) ** 2 + (n_g[alone] - 1)[:, None] * c**2
     contrib = ss * scale[g_group][:, None]
     out = rowsum(g_dom, contrib, n_domains)
     if lonely_scale is not None:
@@ -377,6 +390,12 @@ def _presence(design: SurveyDesign, cells: Cells, counts: np.ndarray) -> Presenc
     f = _stage1_f(design)
     lonely_s = (design.n_psu[s_stratum] == 1) & (f[s_stratum] >= SELF_REPRESENTING)
     n_lonely = rowsum(s_dom, (s_present & lonely_s[:, None]).astype(np.float64), d_count)
+    if _domain_lonely(design) == "average":
+        # a stratum with one PSU in the domain counts as lonely (R: scale NA)
+        n_in = rowsum(sd, present.astype(np.float64), len(sd_keys))
+        several = (design.n_psu[s_stratum] > 1) & (f[s_stratum] >= SELF_REPRESENTING)
+        alone = (n_in == 1) & several[:, None]
+        n_lonely = n_lonely + rowsum(s_dom, alone.astype(np.float64), d_count)
     if design.calibrated:
         # R keeps every row of a calibrated design (zero weights outside the
         # domain), so every stratum takes part in the lonely-PSU rules
@@ -413,6 +432,18 @@ def _presence(design: SurveyDesign, cells: Cells, counts: np.ndarray) -> Presenc
         n_lonely=n_lonely_rule,
         lonely_ssu=lonely_ssu,
     )
+
+
+def _domain_lonely(design: SurveyDesign) -> str | None:
+    """The rule applied to a stratum with one PSU in the domain, if any (stage 1 only).
+
+    A calibrated design keeps every row in each domain (R), so its strata
+    never have a single PSU in a domain.
+    """
+    if design.spec.adjust_domain_lonely and not design.calibrated:
+        if design.lonely_psu in ("adjust", "average"):
+            return design.lonely_psu
+    return None
 
 
 def _stage1_f(design: SurveyDesign) -> np.ndarray:
@@ -467,9 +498,8 @@ def _variance_of(
         with np.errstate(invalid="ignore", divide="ignore"):
             center = rowsum(dom[inside], x[inside], n_dom) / n_center
         center = np.nan_to_num(center)
-    var = _between_units(
-        cells.psu, dom, x, n_dom, design.psu_stratum, design.n_psu, scale1, lonely1, center
-    )
+    stage1 = (design.psu_stratum, design.n_psu, scale1, lonely1, center, _domain_lonely(design))
+    var = _between_units(cells.psu, dom, x, n_dom, *stage1)
     if design.two_stage:
         assert cells.ssu is not None and design.ssu_psu is not None
         assert design.n_ssu is not None

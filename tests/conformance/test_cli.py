@@ -55,3 +55,14 @@ def test_unknown_domain_df_is_refused_with_the_choices() -> None:
     res = CliRunner().invoke(estimate_command, [*SINGLETON, "--mean", "Age", "--domain-df", "x"])
     assert res.exit_code == 2
     assert "domain" in res.output and "design" in res.output
+
+
+def test_adjust_domain_lonely_as_r() -> None:
+    data = str(DATA / "apiclus1_no413.csv")
+    args = [data, "--weight", "pw", "--strata", "dnum", "--mean", "api00", "--by", "ds1"]
+    for flag, se in (([], 5.8909), (["--adjust-domain-lonely"], 5.9119)):
+        res = CliRunner().invoke(estimate_command, [*args, "--lonely-psu", "adjust", *flag])
+        assert res.exit_code == 0, res.output
+        rows = json.loads(res.output)["estimates"]
+        (row,) = [r for r in rows if r["domain"] == {"ds1": "1"}]
+        assert row["se"] == pytest.approx(se, abs=5e-5)
