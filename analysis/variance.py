@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .design import PostStratificationStep, SurveyDesign
-from .errors import LonelyPSUError
+from .errors import DesignError, LonelyPSUError
 
 __all__ = ["Cells", "factorize_keys", "linearized_variance", "make_cells", "rowsum"]
 
@@ -434,12 +434,17 @@ def _presence(design: SurveyDesign, cells: Cells, counts: np.ndarray) -> Presenc
     )
 
 
-def _domain_lonely(design: SurveyDesign) -> str | None:
-    """The rule applied to a stratum with one PSU in the domain, if any (stage 1 only).
+def _no_stratum_to_average(design: SurveyDesign) -> None:
+    """R divides by zero here (``nstrat/nokstrat``) and reports NaN; say why instead."""
+    label = design.strata_labels[int(np.argmin(design.n_psu))]
+    raise DesignError(
+        f"lonely_psu='average': every stratum of this estimate has a single PSU (e.g. stratum "
+        f"'{label}'), so there is no variance to average; choose 'adjust', 'remove' or 'certainty'"
+    )
 
-    A calibrated design keeps every row in each domain (R), so its strata
-    never have a single PSU in a domain.
-    """
+
+def _domain_lonely(design: SurveyDesign) -> str | None:
+    """Rule for a stratum with one PSU in the domain (stage 1; none when calibrated, as R)."""
     if design.spec.adjust_domain_lonely and not design.calibrated:
         if design.lonely_psu in ("adjust", "average"):
             return design.lonely_psu
@@ -585,8 +590,11 @@ def linearized_variance(
             block = _variance_of(design, cells, xe, zero_dom, 1, n_all)
             var[d0:d1] = block.reshape(d1 - d0, m)
     if design.lonely_psu == "average":
+        ok = presence.n_strata - presence.n_lonely
+        # one estimate: say why; among several domains that one is NaN, as in R
+        if n_dom == 1 and ((presence.n_lonely > 0) & (ok <= 0)).any():
+            _no_stratum_to_average(design)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ok = presence.n_strata - presence.n_lonely
             var = var * np.where(presence.n_lonely > 0, presence.n_strata / ok, 1.0)
         var = np.where(presence.lonely_ssu, np.nan, var)
     return var, df

@@ -351,6 +351,12 @@ def estimate_command(
         stats.append(Proportion(*p.split("=", 1)))
     if not stats:
         _fail("cần ít nhất một --mean/--total/--ratio/--proportion / give at least one statistic")
+    if opts["variance"] != "taylor" and (opts["adjust_domain_lonely"] or opts["domain_df"] != "domain"):
+        _fail(
+            "--adjust-domain-lonely và --domain-df chỉ dùng với --variance taylor; trọng số lặp "
+            "có bậc tự do riêng / --adjust-domain-lonely and --domain-df apply to --variance "
+            "taylor only; replicate weights have their own df"
+        )
     frame = read_data(data)
     try:
         design = build_design(frame, _design_spec(opts))

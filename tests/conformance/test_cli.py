@@ -66,3 +66,18 @@ def test_adjust_domain_lonely_as_r() -> None:
         rows = json.loads(res.output)["estimates"]
         (row,) = [r for r in rows if r["domain"] == {"ds1": "1"}]
         assert row["se"] == pytest.approx(se, abs=5e-5)
+
+
+def test_average_without_a_stratum_to_average_names_the_stratum() -> None:
+    args = [str(DATA / "r_lonely_singleton.csv"), "--weight", "Design_Weight", "--strata", "PSU"]
+    res = CliRunner().invoke(estimate_command, [*args, "--total", "Age", "--lonely-psu", "average"])
+    assert res.exit_code == 2
+    assert "stratum '1'" in res.output and "NaN" not in res.output
+
+
+def test_domain_options_with_replicate_weights_are_refused() -> None:
+    res = CliRunner().invoke(
+        estimate_command, [*SINGLETON, "--mean", "Age", "--variance", "jk1", "--domain-df", "design"]
+    )
+    assert res.exit_code == 2
+    assert "--variance taylor" in res.output
