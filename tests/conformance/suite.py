@@ -190,6 +190,32 @@ DOMAIN_TOTAL_CASES = tuple(
         (True, "average", "37317.8860218428"),
     )
 )
-CASES = CASES + LONELY_OUT_CASES + DOMAIN_TOTAL_CASES
+R_API = "R survey, tests/api.Rout.save (cran/survey, stored version 014e4db; example(api)), printed"
+STRAT = {"strata": "stype", "weight": "pw", "fpc": "fpc"}
+CLUS1_FPC = {"psu": "dnum", "weight": "pw", "fpc": "fpc"}
+CLUS2_FPC = {"psu": "dnum", "ssu": "snum", "fpc": "fpc1", "fpc2": "fpc2"}
+CLUS2_WR = {"psu": "dnum", "ssu": "snum", "weight": "pw"}
+
+
+def _api(name: str, data: str, design: dict[str, Any], stat: Statistic, est: str, se: str,
+         **options: Any) -> Case:
+    return Case(name, R_API, data, design, stat, {"estimate": est, "se": se}, options=options)
+
+
+API_CASES = (
+    _api("stratified-fpc-mean", "apistrat.csv", STRAT, Mean("api00"), "662.29", "9.4089"),
+    _api("stratified-fpc-total", "apistrat.csv", STRAT, Total("enroll"), "3687178", "114642"),
+    _api("cluster-fpc-mean", "apiclus1.csv", CLUS1_FPC, Mean("api00"), "644.17", "23.542"),
+    _api("cluster-fpc-total", "apiclus1.csv", CLUS1_FPC, Total("enroll"), "3404940", "932235"),
+    _api("two-stage-fpc-mean", "apiclus2.csv", CLUS2_FPC, Mean("api00"), "670.81", "30.099"),
+    _api("two-stage-fpc-total", "apiclus2.csv", CLUS2_FPC, Total("enroll"), "2639273", "799638"),
+    _api("two-stage-wr-mean", "apiclus2.csv", CLUS2_WR, Mean("api00"), "670.81", "30.712"),
+    _api("two-stage-wr-total", "apiclus2.csv", CLUS2_WR, Total("enroll"), "2639273", "820261"),
+    _api("jk1-cluster-mean", "apiclus1.csv", CLUS1_FPC, Mean("api00"), "644.17", "26.329",
+         variance="jk1"),
+    _api("jk1-cluster-total", "apiclus1.csv", CLUS1_FPC, Total("enroll"), "3404940", "932235",
+         variance="jk1"),
+)
+CASES = CASES + LONELY_OUT_CASES + DOMAIN_TOTAL_CASES + API_CASES
 
 __all__ = ["CASES", "Case", "Mean", "Outcome", "Proportion", "Ratio", "Total", "check", "compute"]

@@ -3,7 +3,7 @@
 # tests/lonely.psu.Rout.save with the R installed here, for comparison.
 library(survey)
 data(api)
-keep <- c("cds", "dnum", "snum", "pw", "api00", "api99", "enroll", "stype", "sch.wide")
+keep <- c("cds", "dnum", "snum", "pw", "fpc", "api00", "api99", "enroll", "stype", "sch.wide")
 clus1 <- apiclus1[, keep]
 clus1$fpc413 <- ifelse(clus1$dnum == 413, 1, 1000)
 write.csv(clus1, "apiclus1.csv", row.names = FALSE)
