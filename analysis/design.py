@@ -310,8 +310,10 @@ class SurveyDesign(SummaryText):
                 f"  fpc: {'yes' if self.has_fpc else 'no (with replacement)'}"
                 f"{', stage-2 variance included' if self.two_stage else ''}"
             ),
-            f"  lonely PSUs: {int((self.n_psu == 1).sum())} stratum(a), rule '{self.lonely_psu}'"
-            f"{', also within domains' if self.spec.adjust_domain_lonely else ''}",
+            (
+                f"  lonely PSUs: {int((self.n_psu == 1).sum())} stratum(a), rule "
+                f"'{self.lonely_psu}'{', also within domains' if self.spec.adjust_domain_lonely else ''}"
+            ),
             f"  design df: {self.degf}; domain df: {self.domain_df}",
         ]
         for step in self.calibration:

@@ -445,10 +445,8 @@ def _no_stratum_to_average(design: SurveyDesign) -> None:
 
 def _domain_lonely(design: SurveyDesign) -> str | None:
     """Rule for a stratum with one PSU in the domain (stage 1; none when calibrated, as R)."""
-    if design.spec.adjust_domain_lonely and not design.calibrated:
-        if design.lonely_psu in ("adjust", "average"):
-            return design.lonely_psu
-    return None
+    on = design.spec.adjust_domain_lonely and not design.calibrated
+    return design.lonely_psu if on and design.lonely_psu in ("adjust", "average") else None
 
 
 def _stage1_f(design: SurveyDesign) -> np.ndarray:
