@@ -23,6 +23,7 @@ from .results import SummaryText
 
 __all__ = [
     "DesignSpec",
+    "DomainDF",
     "LonelyPSU",
     "PostStratificationStep",
     "RakingMargin",
@@ -35,6 +36,8 @@ __all__ = [
 
 LonelyPSU = Literal["fail", "remove", "certainty", "adjust", "average"]
 LONELY_OPTIONS: tuple[str, ...] = ("fail", "remove", "certainty", "adjust", "average")
+DomainDF = Literal["domain", "design"]
+DOMAIN_DF_OPTIONS: tuple[str, ...] = ("domain", "design")
 
 
 def get_column(data: Any, name: str) -> np.ndarray:
@@ -128,7 +131,18 @@ class DesignSpec:
         fraction). The stage-2 variance term is included only with both fpcs,
         as in R.
     lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
-        Treatment of strata with a single PSU, as R's ``survey.lonely.psu``.
+        Treatment of strata with a single PSU, as R's ``survey.lonely.psu``
+        (R survey >= 4.4: ``adjust`` centres at the mean of all PSU totals).
+    adjust_domain_lonely : bool
+        Also apply ``adjust`` and ``average`` to strata with several PSUs of
+        which only one holds rows of the domain, as R's
+        ``options(survey.adjust.domain.lonely=TRUE)``.
+    domain_df : {"domain", "design"}
+        Degrees of freedom of domain estimates: PSUs with an observation in
+        the domain minus their strata (``"domain"``, R's ``degf()`` of the
+        subset; the default, because a domain resting on few PSUs then gets
+        the wider interval it needs) or the whole design's PSUs minus strata
+        (``"design"``, as Stata's ``subpop`` and samplics).
     """
 
     weight: str | None = None
@@ -138,6 +152,8 @@ class DesignSpec:
     fpc: str | None = None
     fpc2: str | None = None
     lonely_psu: LonelyPSU = "fail"
+    adjust_domain_lonely: bool = False
+    domain_df: DomainDF = "domain"
 
     def columns(self) -> list[str]:
         """Names of all columns the design uses."""
@@ -247,6 +263,11 @@ class SurveyDesign(SummaryText):
         return self.spec.lonely_psu
 
     @property
+    def domain_df(self) -> str:
+        """Degrees-of-freedom convention of domain estimates (``"domain"`` or ``"design"``)."""
+        return self.spec.domain_df
+
+    @property
     def n_strata(self) -> int:
         """Number of strata."""
         return len(self.n_psu)
@@ -271,6 +292,11 @@ class SurveyDesign(SummaryText):
         _check_lonely(rule)
         return replace(self, spec=replace(self.spec, lonely_psu=rule))
 
+    def with_domain_df(self, domain_df: DomainDF) -> SurveyDesign:
+        """Copy of the design with another domain degrees-of-freedom convention."""
+        _check_domain_df(domain_df)
+        return replace(self, spec=replace(self.spec, domain_df=domain_df))
+
     def summary(self) -> str:
         """Readable description of the design."""
         stages = "two-stage" if self.ssu is not None else "one-stage"
@@ -284,8 +310,11 @@ class SurveyDesign(SummaryText):
                 f"  fpc: {'yes' if self.has_fpc else 'no (with replacement)'}"
                 f"{', stage-2 variance included' if self.two_stage else ''}"
             ),
-            f"  lonely PSUs: {int((self.n_psu == 1).sum())} stratum(a), rule '{self.lonely_psu}'",
-            f"  design df: {self.degf}",
+            (
+                f"  lonely PSUs: {int((self.n_psu == 1).sum())} stratum(a), rule "
+                f"'{self.lonely_psu}'{', also within domains' if self.spec.adjust_domain_lonely else ''}"
+            ),
+            f"  design df: {self.degf}; domain df: {self.domain_df}",
         ]
         for step in self.calibration:
             if isinstance(step, PostStratificationStep):
@@ -293,6 +322,13 @@ class SurveyDesign(SummaryText):
             else:
                 lines.append(f"  raked on {', '.join(m.column for m in step.margins)}")
         return "\n".join(lines)
+
+
+def _check_domain_df(domain_df: str) -> None:
+    if domain_df not in DOMAIN_DF_OPTIONS:
+        raise DesignError(
+            f"Unknown domain_df '{domain_df}'; use one of {', '.join(DOMAIN_DF_OPTIONS)}"
+        )
 
 
 def _check_lonely(rule: str) -> None:
@@ -392,6 +428,7 @@ def build_design(data: Any, spec: DesignSpec | None = None, **columns: Any) -> S
     if spec is None:
         spec = DesignSpec(**columns)
     _check_lonely(spec.lonely_psu)
+    _check_domain_df(spec.domain_df)
     n = n_rows(data)
     if n == 0:
         raise DesignError("The data set has no rows")

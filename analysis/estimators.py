@@ -273,7 +273,7 @@ def estimate(
     ci_method: str = "logit",
     variance: str = "taylor",
     replicates: Any = None,
-    domain_df: Literal["domain", "design"] = "domain",
+    domain_df: Literal["domain", "design"] | None = None,
 ) -> EstimateResults:
     """Estimate means, totals, ratios and proportions with design-based inference.
 
@@ -299,23 +299,24 @@ def estimate(
         with defaults (bootstrap: 500 replicates, seed 0).
     replicates : ReplicateDesign, optional
         Replicate weights to use.
-    domain_df : {"domain", "design"}
+    domain_df : {"domain", "design"}, optional
         Degrees of freedom of domain estimates: counted on the PSUs with an
-        observation in the domain (R ``degf`` of the subset, default) or the
-        whole design's.
+        observation in the domain (R ``degf`` of the subset) or the whole
+        design's (Stata ``subpop``); default: the design's ``domain_df``
+        (``"domain"`` unless its spec says otherwise).
 
     Returns
     -------
     EstimateResults
     """
     design = _as_design(data, design)
+    if domain_df is not None:
+        design = design.with_domain_df(domain_df)
     records: list[EstimateRecord] = []
     for dom, labels in domain_schemes(data, by, design.n, overall=overall):
         lin = _linearize(data, design, statistics, dom, len(labels))
         if variance == "taylor":
             var, df = linearized_variance(design, lin.cells, lin.x, lin.counts, lin.u)
-            if domain_df == "design":
-                df = np.full_like(var, float(design.degf))
             method_name = "taylor"
         else:
             from .replicate import make_replicates, replicate_variance

@@ -10,7 +10,9 @@ values into variances, following R's ``svyrecvar()``:
 * stage 2 (only with both fpcs): between-SSU variance within each PSU, scaled
   by the stage-1 sampling fraction ``n_h/N_h``;
 * lonely PSUs: ``fail``, ``remove``, ``certainty`` (no contribution),
-  ``adjust`` (centred at zero), ``average`` (mean of the other strata);
+  ``adjust`` (centred at the mean of all PSU totals of the estimate, as R
+  survey >= 4.4 ``onestage()``; zero for means and ratios, whose influence
+  values sum to zero), ``average`` (mean of the other strata);
 * post-stratification and raking: influence values are first replaced by
   their residuals within post-strata (raking: ten sweeps over the margins),
   exactly as R does.
@@ -32,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .design import PostStratificationStep, SurveyDesign
-from .errors import LonelyPSUError
+from .errors import DesignError, LonelyPSUError
 
 __all__ = ["Cells", "factorize_keys", "linearized_variance", "make_cells", "rowsum"]
 
@@ -300,14 +302,21 @@ def _between_units(
     n_units: np.ndarray,
     scale: np.ndarray,
     lonely_scale: np.ndarray | None,
+    lonely_center: np.ndarray | None = None,
+    domain_lonely: str | None = None,
 ) -> np.ndarray:
     """Scaled within-group sum of squares of unit totals, per domain.
 
     For every group ``g`` (stratum, or PSU at stage 2) and domain ``d``:
     ``scale_g * sum_u (T_ud - mean_gd)^2`` over the ``n_units[g]`` sampled
     units of the group, units without cells counting as zero totals.
-    ``lonely_scale`` (for ``lonely_psu="adjust"``) adds ``lonely_scale_g * T^2``
-    for groups with one unit.
+    ``lonely_scale`` (for ``lonely_psu="adjust"``) adds
+    ``lonely_scale_g * (T - c_d)^2`` for groups with one unit, ``c_d`` being
+    ``lonely_center[d]`` (zero when not given).  ``domain_lonely`` (R's
+    ``survey.adjust.domain.lonely``) treats a group with several units of
+    which one holds the domain: ``"adjust"`` centres all its unit totals at
+    ``c_d`` instead of the group mean, ``"average"`` leaves it out (the caller
+    scales the sum up as for a lonely PSU).
     """
     m = x.shape[1]
     keep = dom >= 0
@@ -327,15 +336,26 @@ def _between_units(
     g_dom = gd_keys % n_domains
     k = np.bincount(gd, minlength=len(gd_keys)).astype(np.float64)
     n_g = n_units[g_group]
-    mean = rowsum(gd, totals, len(gd_keys)) / n_g[:, None]
+    sums = rowsum(gd, totals, len(gd_keys))
+    mean = sums / n_g[:, None]
     dev = totals - mean[gd]
     ss = rowsum(gd, dev * dev, len(gd_keys)) + ((n_g - k)[:, None]) * mean * mean
+    alone = (k == 1) & (n_g > 1) if domain_lonely is not None else np.zeros(len(k), dtype=bool)
+    if alone.any():
+        if domain_lonely == "average":
+            ss[alone] = 0.0
+        else:
+            c = 0.0 if lonely_center is None else lonely_center[g_dom[alone]]
+            ss[alone] = (sums[alone] - c) ** 2 + (n_g[alone] - 1)[:, None] * c**2
     contrib = ss * scale[g_group][:, None]
     out = rowsum(g_dom, contrib, n_domains)
     if lonely_scale is not None:
         lonely = n_units[p_group] == 1
         if lonely.any():
-            extra = totals[lonely] ** 2 * lonely_scale[p_group[lonely]][:, None]
+            dev = totals[lonely]
+            if lonely_center is not None:
+                dev = dev - lonely_center[p_dom[lonely]]
+            extra = dev**2 * lonely_scale[p_group[lonely]][:, None]
             out = out + rowsum(p_dom[lonely], extra, n_domains)
     return out
 
@@ -345,6 +365,7 @@ class Presence:
     """Which PSUs and strata hold observations, per domain and estimate."""
 
     df: np.ndarray
+    n_psu: np.ndarray
     n_strata: np.ndarray
     n_lonely: np.ndarray
     lonely_ssu: np.ndarray
@@ -369,6 +390,12 @@ def _presence(design: SurveyDesign, cells: Cells, counts: np.ndarray) -> Presenc
     f = _stage1_f(design)
     lonely_s = (design.n_psu[s_stratum] == 1) & (f[s_stratum] >= SELF_REPRESENTING)
     n_lonely = rowsum(s_dom, (s_present & lonely_s[:, None]).astype(np.float64), d_count)
+    if _domain_lonely(design) == "average":
+        # a stratum with one PSU in the domain counts as lonely (R: scale NA)
+        n_in = rowsum(sd, present.astype(np.float64), len(sd_keys))
+        several = (design.n_psu[s_stratum] > 1) & (f[s_stratum] >= SELF_REPRESENTING)
+        alone = (n_in == 1) & several[:, None]
+        n_lonely = n_lonely + rowsum(s_dom, alone.astype(np.float64), d_count)
     if design.calibrated:
         # R keeps every row of a calibrated design (zero weights outside the
         # domain), so every stratum takes part in the lonely-PSU rules
@@ -400,10 +427,26 @@ def _presence(design: SurveyDesign, cells: Cells, counts: np.ndarray) -> Presenc
                 raise LonelyPSUError(str(design.psu_labels[keys[first] // d_count]), 2)
     return Presence(
         df=n_psu_present - n_str_present,
+        n_psu=np.full((d_count, m), float(design.n_psus)) if design.calibrated else n_psu_present,
         n_strata=n_str_rule,
         n_lonely=n_lonely_rule,
         lonely_ssu=lonely_ssu,
     )
+
+
+def _no_stratum_to_average(design: SurveyDesign) -> None:
+    """R divides by zero here (``nstrat/nokstrat``) and reports NaN; say why instead."""
+    label = design.strata_labels[int(np.argmin(design.n_psu))]
+    raise DesignError(
+        f"lonely_psu='average': every stratum of this estimate has a single PSU (e.g. stratum "
+        f"'{label}'), so there is no variance to average; choose 'adjust', 'remove' or 'certainty'"
+    )
+
+
+def _domain_lonely(design: SurveyDesign) -> str | None:
+    """Rule for a stratum with one PSU in the domain (stage 1; none when calibrated, as R)."""
+    on = design.spec.adjust_domain_lonely and not design.calibrated
+    return design.lonely_psu if on and design.lonely_psu in ("adjust", "average") else None
 
 
 def _stage1_f(design: SurveyDesign) -> np.ndarray:
@@ -426,31 +469,46 @@ def _stage_scales(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray | None]:
     return scale, lonely
 
 
-def _stage2_scales(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray | None]:
+def _stage2_scales(design: SurveyDesign) -> np.ndarray:
+    """Per-PSU stage-2 scale; a lonely SSU adds nothing under any rule.
+
+    Under ``adjust`` R (>= 4.4) centres a lonely unit at the mean of the unit
+    totals passed to ``onestage()``; at stage 2 that call sees one PSU, whose
+    only SSU is its own mean, so the deviation is zero.
+    """
     assert design.n_ssu is not None and design.pop_ssu is not None
     m = design.n_ssu
     f2 = (design.pop_ssu - m) / design.pop_ssu
     stage1 = (design.n_psu / design.pop_psu)[design.psu_stratum]
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(m > 1, f2 * m / (m - 1), 0.0) * stage1
-    scale = np.where(f2 < SELF_REPRESENTING, 0.0, scale)
-    lonely = None
-    if design.lonely_psu == "adjust":
-        lonely = np.where((m == 1) & (f2 >= SELF_REPRESENTING), f2 * stage1, 0.0)
-    return scale, lonely
+    return np.where(f2 < SELF_REPRESENTING, 0.0, scale)
 
 
-def _variance_of(design: SurveyDesign, cells: Cells, x: np.ndarray, dom: np.ndarray, n_dom: int):
+def _variance_of(
+    design: SurveyDesign,
+    cells: Cells,
+    x: np.ndarray,
+    dom: np.ndarray,
+    n_dom: int,
+    n_center: np.ndarray,
+) -> np.ndarray:
+    """Stage-1 (and stage-2) variance; ``n_center`` counts the PSUs behind the ``adjust`` centre."""
     scale1, lonely1 = _stage_scales(design)
-    var = _between_units(
-        cells.psu, dom, x, n_dom, design.psu_stratum, design.n_psu, scale1, lonely1
-    )
+    center = None
+    if lonely1 is not None:
+        inside = dom >= 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            center = rowsum(dom[inside], x[inside], n_dom) / n_center
+        center = np.nan_to_num(center)
+    stage1 = (design.psu_stratum, design.n_psu, scale1, lonely1, center, _domain_lonely(design))
+    var = _between_units(cells.psu, dom, x, n_dom, *stage1)
     if design.two_stage:
         assert cells.ssu is not None and design.ssu_psu is not None
         assert design.n_ssu is not None
-        scale2, lonely2 = _stage2_scales(design)
+        scale2 = _stage2_scales(design)
         var = var + _between_units(
-            cells.ssu, dom, x, n_dom, design.ssu_psu, design.n_ssu, scale2, lonely2
+            cells.ssu, dom, x, n_dom, design.ssu_psu, design.n_ssu, scale2, None
         )
     return var
 
@@ -491,7 +549,9 @@ def linearized_variance(
     var : numpy.ndarray, shape (n_domains, m)
         Variance of each estimator in each domain.
     df : numpy.ndarray, shape (n_domains, m)
-        Design degrees of freedom of each estimate.
+        Degrees of freedom of each estimate: with ``design.domain_df ==
+        "domain"`` PSUs minus strata with an observation of the estimate, with
+        ``"design"`` the whole design's.
 
     Raises
     ------
@@ -506,8 +566,9 @@ def linearized_variance(
     n_dom = cells.n_domains
     m = x.shape[1]
     presence = _presence(design, cells, counts)
+    df = presence.df if design.domain_df == "domain" else np.full((n_dom, m), float(design.degf))
     if not design.calibrated:
-        var = _variance_of(design, cells, x, cells.dom, n_dom)
+        var = _variance_of(design, cells, x, cells.dom, n_dom, presence.n_psu)
     else:
         if u is None:
             raise ValueError("u (unweighted influence sums) is required for calibrated designs")
@@ -523,11 +584,15 @@ def linearized_variance(
             xe[inside[:, None], cols] = x[inside]
             ue[inside[:, None], cols] = u[inside]
             xe = _residualize(cells, xe, ue)
-            block = _variance_of(design, cells, xe, zero_dom, 1)
+            n_all = np.full((1, xe.shape[1]), float(design.n_psus))
+            block = _variance_of(design, cells, xe, zero_dom, 1, n_all)
             var[d0:d1] = block.reshape(d1 - d0, m)
     if design.lonely_psu == "average":
+        ok = presence.n_strata - presence.n_lonely
+        # one estimate: say why; among several domains that one is NaN, as in R
+        if n_dom == 1 and ((presence.n_lonely > 0) & (ok <= 0)).any():
+            _no_stratum_to_average(design)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ok = presence.n_strata - presence.n_lonely
             var = var * np.where(presence.n_lonely > 0, presence.n_strata / ok, 1.0)
         var = np.where(presence.lonely_ssu, np.nan, var)
-    return var, presence.df
+    return var, df

@@ -22,6 +22,7 @@ from analysis.results import EstimateRecord
 
 CI_METHODS = ["logit", "wald", "beta", "wilson"]
 LONELY = ["fail", "remove", "certainty", "adjust", "average"]
+DOMAIN_DF = ["domain", "design"]
 
 
 def _fail(message: str) -> None:
@@ -111,6 +112,8 @@ def _design_spec(opts: dict[str, Any]) -> DesignSpec:
         fpc=opts["fpc"],
         fpc2=opts["fpc2"],
         lonely_psu=opts["lonely_psu"],
+        adjust_domain_lonely=opts["adjust_domain_lonely"],
+        domain_df=opts["domain_df"],
     )
 
 
@@ -145,7 +148,26 @@ def design_options(func: Any) -> Any:
             type=click.Choice(LONELY),
             default="fail",
             show_default=True,
-            help="Xử lý tầng chỉ có một PSU / treatment of strata with one PSU",
+            help="Xử lý tầng chỉ có một PSU (như R survey >= 4.4) / treatment of strata "
+            "with one PSU (as R survey >= 4.4)",
+        ),
+        click.option(
+            "--adjust-domain-lonely",
+            is_flag=True,
+            help="Áp dụng quy tắc --lonely-psu cho tầng chỉ có một PSU trong miền / apply "
+            "the --lonely-psu rule to strata with one PSU inside a domain "
+            "(R: survey.adjust.domain.lonely)",
+        ),
+        click.option(
+            "--domain-df",
+            type=click.Choice(DOMAIN_DF),
+            default="domain",
+            show_default=True,
+            help="Bậc tự do của miền: 'domain' = số PSU có dữ liệu trong miền trừ số tầng "
+            "(như R, thận trọng cho miền ít PSU), 'design' = của cả thiết kế (như Stata "
+            "subpop) / df of domain intervals: 'domain' counts the PSUs with data in the "
+            "domain (as R; conservative for domains on few PSUs), 'design' the whole "
+            "design's (as Stata subpop)",
         ),
         click.option("--by", help="Cột miền ước lượng (đơn vị, tỉnh...) / domain column"),
     ]
@@ -329,6 +351,12 @@ def estimate_command(
         stats.append(Proportion(*p.split("=", 1)))
     if not stats:
         _fail("cần ít nhất một --mean/--total/--ratio/--proportion / give at least one statistic")
+    if opts["variance"] != "taylor" and (opts["adjust_domain_lonely"] or opts["domain_df"] != "domain"):
+        _fail(
+            "--adjust-domain-lonely và --domain-df chỉ dùng với --variance taylor; trọng số lặp "
+            "có bậc tự do riêng / --adjust-domain-lonely and --domain-df apply to --variance "
+            "taylor only; replicate weights have their own df"
+        )
     frame = read_data(data)
     try:
         design = build_design(frame, _design_spec(opts))
@@ -353,7 +381,9 @@ def estimate_command(
             d["domain"] = {k: str(v) for k, v in d["domain"].items()}
         rows.append({k: d[k] for k in keys})
     if fmt == "json":
-        _emit(json.dumps({"estimates": rows}, ensure_ascii=False, indent=2) + "\n", out)
+        conventions = {"domain_df": opts["domain_df"], "design_df": design.degf}
+        document = {"estimates": rows, "conventions": conventions}
+        _emit(json.dumps(document, ensure_ascii=False, indent=2) + "\n", out)
     else:
         frame_out = pd.DataFrame(rows, columns=keys)
         frame_out["domain"] = [

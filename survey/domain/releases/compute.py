@@ -26,6 +26,7 @@ from survey.domain.releases.spec import (
     Progress,
     ReleaseError,
     check_parameters,
+    design_conventions,
     no_progress,
     release_spec,
     software_version,
@@ -59,7 +60,8 @@ def _estimate_by_unit(
     """Index records keyed by unit: the nation with scheme 0, each scheme's domains."""
     frame = data.frame(spec.items())
     try:
-        design = build_design(frame, data.design_spec(parameters["lonely_psu"]))
+        sample = replace(data.design_spec(parameters["lonely_psu"]), **design_conventions(parameters))
+        design = build_design(frame, sample)
     except AnalysisError as exc:
         raise ReleaseError(_("Thiết kế mẫu không hợp lệ: %(error)s", error=str(exc))) from exc
     records: dict[Key, Any] = {}
@@ -393,6 +395,7 @@ def compute_release(
 
     ``parameters``: ``ci_method`` (logit, wald, beta, wilson), ``level``,
     ``alpha`` (league flags), ``rank_method`` (kww, simulation), ``lonely_psu``,
+    ``domain_df`` (domain, design), ``adjust_domain_lonely``,
     ``seed``. ``progress(fraction, message)`` is called as the work advances.
     ``supersedes``: the release this one corrects.
     """

@@ -23,8 +23,13 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "alpha": 0.05,
     "rank_method": "kww",
     "lonely_psu": "adjust",
+    # df of a unit's interval from the PSUs holding its respondents (as R): a
+    # unit resting on few PSUs gets the wider interval it needs
+    "domain_df": "domain",
+    "adjust_domain_lonely": False,
     "seed": 20260701,
 }
+DOMAIN_DF = ("domain", "design")
 OTHER_ITEMS_GROUP = "_other_items"  # satisfaction items outside every group ("in general" items)
 
 
@@ -54,12 +59,26 @@ def check_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
             _("Phương pháp khoảng thứ hạng không hợp lệ: %(value)s (chọn %(choices)s).",
               value=merged["rank_method"], choices=", ".join(RANK_METHODS))
         )
+    if merged["domain_df"] not in DOMAIN_DF:
+        raise ReleaseError(
+            _("Cách tính bậc tự do của miền không hợp lệ: %(value)s (chọn %(choices)s).",
+              value=merged["domain_df"], choices=", ".join(DOMAIN_DF))
+        )
+    merged["adjust_domain_lonely"] = bool(merged["adjust_domain_lonely"])
     level = float(merged["level"])
     if not 0.5 <= level < 1:
         raise ReleaseError(_("Mức tin cậy phải từ 0,5 đến dưới 1."))
     merged["level"] = level
     merged["alpha"] = float(merged["alpha"])
     return merged
+
+
+def design_conventions(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """The release parameters that go into the design: domain df and domain lonely PSUs."""
+    return {
+        "domain_df": parameters.get("domain_df", DEFAULT_PARAMETERS["domain_df"]),
+        "adjust_domain_lonely": bool(parameters.get("adjust_domain_lonely", False)),
+    }
 
 
 def release_spec(version: QuestionnaireVersion) -> tuple[IndexSpec, list[str]]:
