@@ -181,8 +181,8 @@ def interval_options(ci_methods: list[str], ci_help: str) -> Any:
     return apply
 
 
-def output_options(formats: list[str]) -> Any:
-    """The ``--format`` and ``--out`` options of both commands."""
+def output_options(formats: list[str], default: str = "json") -> Any:
+    """The ``--format`` and ``--out`` options of the statistics commands."""
 
     def apply(func: Any) -> Any:
         func = click.option(
@@ -194,7 +194,7 @@ def output_options(formats: list[str]) -> Any:
             "--format",
             "fmt",
             type=click.Choice(formats),
-            default="json",
+            default=default,
             show_default=True,
             help="Định dạng kết quả / output format",
         )(func)
