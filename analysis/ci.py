@@ -24,7 +24,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+
+from . import distributions as stats  # scipy.stats' names, without its import time
 
 __all__ = [
     "CIMethod",

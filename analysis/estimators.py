@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from . import distributions as stats  # scipy.stats' names, without its import time
 from .ci import likelihood_interval, proportion_interval, t_interval
 from .design import DesignSpec, SurveyDesign, build_design, get_column
 from .errors import DesignError

@@ -34,6 +34,7 @@ __all__ = [
     "allocate",
     "margin_of_error",
     "sample_size_proportion",
+    "stratified_margin_of_error",
     "yamane_sample_size",
 ]
 
@@ -476,3 +477,50 @@ def allocate(
         take_all=_frozen(alloc == big_n, bool),
         at_minimum=_frozen((alloc == lower) & (alloc < big_n) & (lower > 0), bool),
     )
+
+
+def stratified_margin_of_error(
+    n: ArrayLike,
+    population_sizes: ArrayLike,
+    p: ArrayLike,
+    deff: ArrayLike,
+    *,
+    confidence: float = 0.95,
+) -> float:
+    """Expected margin of error of a national proportion from a stratified sample.
+
+    Parameters
+    ----------
+    n : array_like of int
+        Completed interviews per stratum (every one at least 1).
+    population_sizes : array_like of int
+        Population size ``N_h`` of each stratum.
+    p : array_like
+        Expected proportion of each stratum, e.g. last year's estimate.
+    deff : array_like
+        Expected design effect within each stratum (clustering), e.g. last year's.
+    confidence : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    float
+        ``z * sqrt(sum W_h^2 deff_h (N_h - n_h) / (N_h - 1) p_h (1 - p_h) / n_h)``
+        with ``W_h = N_h / N``.
+    """
+    z = _z(confidence)
+    n_h = np.asarray(n, dtype=float)
+    big_n = np.asarray(population_sizes, dtype=float)
+    p_h = np.asarray(p, dtype=float)
+    d_h = np.asarray(deff, dtype=float)
+    if not (n_h.shape == big_n.shape == p_h.shape == d_h.shape) or n_h.ndim != 1:
+        raise DesignError("n, population_sizes, p and deff need one value per stratum each")
+    if np.any(n_h < 1) or np.any(n_h > big_n):
+        raise DesignError("every stratum needs 1 <= n_h <= N_h")
+    if np.any((p_h < 0) | (p_h > 1)) or np.any(~(d_h > 0)):
+        raise DesignError("p must lie in [0, 1] and deff must be positive in every stratum")
+    share = big_n / big_n.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fpc = np.where(big_n > 1, (big_n - n_h) / (big_n - 1), 0.0)
+    variance = np.sum(share**2 * d_h * fpc * p_h * (1 - p_h) / n_h)
+    return float(z * np.sqrt(variance))

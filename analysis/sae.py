@@ -34,7 +34,7 @@ from scipy import optimize, stats
 from analysis.errors import AnalysisError, ConvergenceError
 from analysis.results import SummaryText, attributes
 
-__all__ = ["FayHerriotResult", "fay_herriot"]
+__all__ = ["FayHerriotResult", "fay_herriot", "smoothed_variance"]
 
 FloatArray = NDArray[np.float64]
 VarianceMethod = Literal["REML", "ML", "FH", "PR"]
@@ -500,3 +500,66 @@ def fay_herriot(
         method=method,
         iterations=iterations,
     )
+
+
+def smoothed_variance(
+    estimate: ArrayLike,
+    se: ArrayLike,
+    n: ArrayLike,
+    reliable: ArrayLike,
+    *,
+    scale: Literal["percent", "mean"] = "percent",
+) -> FloatArray:
+    """Sampling variances for Fay–Herriot, smoothed where the direct one cannot be trusted.
+
+    An area with zero or one PSU has no usable design variance (a single PSU
+    gives a standard error of 0 or none at all). Its variance is taken from a
+    generalised variance function fitted on the reliable areas:
+    ``deff * p (100 - p) / n`` for percentages (``p`` kept within 2.5–97.5 so
+    that 0 % or 100 % do not give a zero variance), or ``s2 / n`` for means,
+    with ``deff`` (or ``s2``) the median over the reliable areas.
+
+    Parameters
+    ----------
+    estimate, se : array_like
+        Direct estimates and standard errors (NaN where not sampled).
+    n : array_like
+        Respondents behind each direct estimate.
+    reliable : array_like of bool
+        Areas whose direct standard error is trusted (two PSUs or more and a
+        positive, finite ``se``); the others get the smoothed variance.
+    scale : {"percent", "mean"}, default "percent"
+        Estimates on the 0–100 scale, or means of a score.
+
+    Returns
+    -------
+    ndarray
+        ``se**2`` of reliable areas, the smoothed variance of the other
+        sampled areas, NaN where ``estimate`` is NaN.
+
+    Raises
+    ------
+    AnalysisError
+        If no area is reliable, or an area to smooth has no respondents.
+    """
+    y = np.asarray(estimate, dtype=float)
+    s = np.asarray(se, dtype=float)
+    size = np.asarray(n, dtype=float)
+    trusted = np.asarray(reliable, dtype=bool) & np.isfinite(y) & np.isfinite(s) & (s > 0) & (size > 0)
+    if not trusted.any():
+        raise AnalysisError("no area has a usable direct variance to smooth from (all have fewer than 2 PSUs)")
+    sampled = np.isfinite(y)
+    to_smooth = sampled & ~trusted
+    if np.any(to_smooth & ~(size > 0)):
+        raise AnalysisError("an area to smooth has no respondents (n must be at least 1)")
+    if scale == "percent":
+        p = np.clip(y, 2.5, 97.5)
+        unit = p * (100 - p)
+    elif scale == "mean":
+        unit = np.ones_like(y)
+    else:
+        raise AnalysisError(f"unknown scale {scale!r}; use 'percent' or 'mean'")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = float(np.median(s[trusted] ** 2 * size[trusted] / unit[trusted]))
+        smoothed = factor * unit / size
+    return np.where(trusted, s**2, np.where(to_smooth, smoothed, np.nan))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from survey.instance_files import make_instance_private
-from survey.web.errors import SipasFlask, register_error_pages
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 __version__ = "0.1.0"
 
@@ -42,6 +42,10 @@ SECURITY_HEADERS = (
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the SIPAS application."""
+    # Flask is imported here, not at the top: ``import survey.cli`` (and so every
+    # ``sipas`` command, the statistics ones too) imports this package first.
+    from survey.web.errors import SipasFlask, register_error_pages
+
     app = SipasFlask(
         __name__,
         instance_path=(test_config or {}).get("INSTANCE_PATH")

@@ -2,6 +2,8 @@
 
 Both read a CSV (UTF-8, with or without BOM) or XLSX file, need neither a
 database nor the Flask app, and report problems on stderr with exit code 2.
+pandas and :mod:`analysis` are imported inside the commands, so ``--help``
+and a mistyped option answer at once.
 """
 
 from __future__ import annotations
@@ -10,15 +12,14 @@ import json
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
-from analysis import AnalysisError, DesignSpec, build_design
-from analysis.estimators import Mean, Proportion, Ratio, Total, estimate
-from analysis.indices import IndexSpec, compute_indices
-from analysis.results import EstimateRecord
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis import DesignSpec
 
 CI_METHODS = ["logit", "wald", "beta", "wilson"]
 LONELY = ["fail", "remove", "certainty", "adjust", "average"]
@@ -32,6 +33,8 @@ def _fail(message: str) -> None:
 
 def read_data(path: str) -> pd.DataFrame:
     """Read the DATA file: CSV (UTF-8, BOM allowed) or XLSX."""
+    import pandas as pd
+
     p = Path(path)
     if not p.exists():
         _fail(f"không tìm thấy tệp / file not found: {path}")
@@ -104,6 +107,8 @@ def _items_spec(items: tuple[str, ...]) -> dict[str, list[str]]:
 
 
 def _design_spec(opts: dict[str, Any]) -> DesignSpec:
+    from analysis.design import DesignSpec
+
     return DesignSpec(
         weight=opts["weight"],
         strata=opts["strata"],
@@ -198,8 +203,8 @@ def interval_options(ci_methods: list[str], ci_help: str) -> Any:
     return apply
 
 
-def output_options(formats: list[str]) -> Any:
-    """The ``--format`` and ``--out`` options of both commands."""
+def output_options(formats: list[str], default: str = "json") -> Any:
+    """The ``--format`` and ``--out`` options of the statistics commands."""
 
     def apply(func: Any) -> Any:
         func = click.option(
@@ -211,7 +216,7 @@ def output_options(formats: list[str]) -> Any:
             "--format",
             "fmt",
             type=click.Choice(formats),
-            default="json",
+            default=default,
             show_default=True,
             help="Định dạng kết quả / output format",
         )(func)
@@ -250,6 +255,10 @@ def indices_command(
     **opts: Any,
 ) -> None:
     """Tính chỉ số hài lòng (SIPAS) / compute satisfaction indices with design-based CIs."""
+    from analysis.design import build_design
+    from analysis.errors import AnalysisError
+    from analysis.indices import IndexSpec, compute_indices
+
     if bool(questionnaire) == bool(items):
         _fail(
             "cần đúng một trong --questionnaire hoặc --items / give either --questionnaire "
@@ -300,6 +309,8 @@ def indices_command(
             text += "\n" + result.comparisons_frame().to_csv(index=False)
         _emit(text, out)
     else:
+        import pandas as pd
+
         assert out is not None
         with pd.ExcelWriter(out) as writer:
             result.to_frame().to_excel(writer, sheet_name="indices", index=False)
@@ -340,6 +351,11 @@ def estimate_command(
     **opts: Any,
 ) -> None:
     """Ước lượng trung bình, tổng, tỷ số, tỷ lệ / design-based means, totals, ratios, proportions."""
+    from analysis.design import build_design
+    from analysis.errors import AnalysisError
+    from analysis.estimators import Mean, Proportion, Ratio, Total, estimate
+    from analysis.results import EstimateRecord
+
     stats: list[Any] = [Mean(c) for c in means] + [Total(c) for c in totals]
     for r in ratios:
         if "/" not in r:
@@ -385,6 +401,8 @@ def estimate_command(
         document = {"estimates": rows, "conventions": conventions}
         _emit(json.dumps(document, ensure_ascii=False, indent=2) + "\n", out)
     else:
+        import pandas as pd
+
         frame_out = pd.DataFrame(rows, columns=keys)
         frame_out["domain"] = [
             None if r["domain"] is None else ", ".join(f"{k}={v}" for k, v in r["domain"].items())

@@ -1,0 +1,151 @@
+"""Benchmark: the whole ``sipas indices`` command against R ``survey`` and Python ``svy``, same run, same file.
+
+The job of issue 13: 200,000 responses, 34 strata (provinces), 600 PSUs
+(communes), 16 items, item indices nationally and by province with design-based
+standard errors. Each tool is timed as a whole process, start-up and CSV read
+included (wall clock, best of ``--repeat``):
+
+* ``sipas indices FILE.csv --items ... --weight --strata --psu --by province``
+  (this also computes the group and overall indices, and the design effects);
+* ``Rscript``: ``read.csv``, ``svydesign``, then per item ``svyratio`` and
+  ``svyby(svyratio)`` by province (item indices only);
+* ``svy`` (if installed in the interpreter given by ``--svy-python``): read
+  the CSV with polars, then per item the ratio by province.
+
+Run: ``OMP_NUM_THREADS=1 python bench/indices_cli.py [--repeat 3] [--svy-python PATH]``.
+A tool that is missing or fails is reported as such, never left out silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+N, N_STRATA, N_PSU, N_ITEMS = 200_000, 34, 600, 16
+ROOT = Path(__file__).resolve().parents[1]
+ITEMS = [f"q{j + 1}" for j in range(N_ITEMS)]
+
+
+def write_data(path: Path, seed: int = 13) -> None:
+    """Synthetic national sample as CSV: province, commune, weight, q1..q16 (1-5, 9 = not experienced, blank)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    # 8 to 26 communes per province, 600 in all: every stratum has at least two PSUs
+    per_stratum = 8 + rng.multinomial(N_PSU - 8 * N_STRATA, np.full(N_STRATA, 1 / N_STRATA))
+    psu_stratum = np.repeat(np.arange(N_STRATA), per_stratum)
+    psu = np.sort(rng.integers(0, N_PSU, N))
+    effect = rng.normal(0, 0.5, N_PSU)[psu] + rng.normal(0, 0.8, N)
+    frame = pd.DataFrame(
+        {"province": psu_stratum[psu] + 1, "commune": psu + 1, "weight": rng.uniform(50, 150, N).round(3)}
+    )
+    for item in ITEMS:
+        codes = np.clip(np.floor(1.0 + effect + rng.normal(0, 0.9, N) + 3.0), 1, 5)
+        u = rng.random(N)
+        codes[u < 0.04] = np.nan
+        codes[(u >= 0.04) & (u < 0.08)] = 9
+        frame[item] = pd.array(codes, dtype="Int64")
+    frame.to_csv(path, index=False)
+
+
+R_SCRIPT = """
+suppressMessages(library(survey))
+d <- read.csv("{data}")
+des <- svydesign(ids=~commune, strata=~province, weights=~weight, data=d, nest=TRUE)
+for (j in 1:{items}) {{
+  q <- d[[paste0("q", j)]]
+  des <- update(des, s = as.numeric(!is.na(q) & q %in% 4:5), v = as.numeric(!is.na(q) & q %in% 1:5))
+  a <- svyratio(~s, ~v, des)
+  b <- svyby(~s, ~province, des, svyratio, denominator=~v)
+}}
+cat(coef(a), SE(a), "\\n")
+"""
+
+SVY_SCRIPT = """
+import polars as pl
+import svy
+d = pl.read_csv("{data}", infer_schema_length=10000)
+cols = []
+for j in range(1, {items} + 1):
+    q = pl.col(f"q{{j}}")
+    cols += [((q >= 4) & (q <= 5)).fill_null(False).cast(pl.Float64).alias(f"s{{j}}"),
+             ((q >= 1) & (q <= 5)).fill_null(False).cast(pl.Float64).alias(f"v{{j}}")]
+d = d.with_columns(cols)
+sample = svy.Sample(data=d, design=svy.Design(stratum="province", psu="commune", wgt="weight"))
+for j in range(1, {items} + 1):
+    a = sample.estimation.ratio(y=f"s{{j}}", x=f"v{{j}}")
+    b = sample.estimation.ratio(y=f"s{{j}}", x=f"v{{j}}", by="province")
+print(a)
+"""
+
+
+def sipas_command(data: Path) -> list[str]:
+    items = "ALL=" + ",".join(ITEMS)
+    return [sys.executable, "-m", "survey.cli", "indices", str(data), "--items", items, "--weight", "weight",
+            "--strata", "province", "--psu", "commune", "--by", "province", "--satisfied", "4,5",
+            "--valid", "1-5", "--format", "csv", "--out", str(data.with_suffix(".out.csv"))]
+
+
+def time_command(command: list[str], repeat: int) -> tuple[float | None, str]:
+    """Best wall time of a whole process, or None and the reason it failed."""
+    best = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+        elapsed = time.perf_counter() - t0
+        if done.returncode != 0:
+            return None, (done.stderr or done.stdout).strip().splitlines()[-1:][0] if (done.stderr or done.stdout) else "failed"
+        best = elapsed if best is None else min(best, elapsed)
+    return best, ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--r-repeat", type=int, default=1)
+    parser.add_argument("--svy-python", default=sys.executable, help="interpreter with svy installed")
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "responses.csv"
+        write_data(data)
+        size = data.stat().st_size / 1e6
+        print(f"data: {N:,} responses, {N_STRATA} strata, {N_PSU} PSUs, {N_ITEMS} items, {size:.1f} MB CSV")
+        print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        results: dict[str, float | None] = {}
+        t, why = time_command(sipas_command(data), args.repeat)
+        results["sipas indices"] = t
+        print(f"sipas indices (whole command): {t:.2f} s" if t else f"sipas indices: FAILED {why}")
+        if shutil.which("Rscript"):
+            script = Path(tmp) / "bench.R"
+            script.write_text(R_SCRIPT.format(data=data, items=N_ITEMS))
+            t, why = time_command(["Rscript", str(script)], args.r_repeat)
+            results["R survey"] = t
+            print(f"R survey (whole Rscript): {t:.2f} s" if t else f"R survey: FAILED {why}")
+        else:
+            print("R survey: Rscript not found, skipped")
+        script = Path(tmp) / "bench_svy.py"
+        script.write_text(SVY_SCRIPT.format(data=data, items=N_ITEMS))
+        t, why = time_command([args.svy_python, str(script)], args.repeat)
+        results["svy"] = t
+        print(f"svy (whole script): {t:.2f} s" if t else f"svy: FAILED {why}")
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
+        ours = results["sipas indices"]
+        for anchor, target in (("R survey", 100), ("svy", 5)):
+            theirs = results.get(anchor)
+            if ours and theirs:
+                ratio = theirs / ours
+                verdict = "met" if ratio >= target else "missed"
+                print(f"{anchor} / sipas: {ratio:.1f}x (target {target}x: {verdict})")
+
+
+if __name__ == "__main__":
+    main()

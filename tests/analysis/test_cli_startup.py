@@ -1,0 +1,73 @@
+"""``sipas indices`` starts without the web stack: no Flask, SQLAlchemy, models or scipy.stats (issue 13).
+
+Each check runs a fresh interpreter, as a statistician's shell would, and
+reads which modules it loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).parent / "fixtures" / "sipas_small.csv"
+WEB_STACK = ("flask", "sqlalchemy", "flask_sqlalchemy", "survey.models", "survey.web", "survey.extensions")
+
+PROBE = """
+import json, sys
+from survey.cli import main
+try:
+    main({args!r}, prog_name="sipas")
+except SystemExit as stop:
+    code = stop.code
+else:
+    code = 0
+print(json.dumps({{"code": code, "modules": sorted(sys.modules)}}), file=sys.stderr)
+"""
+
+
+def _loaded(args: list[str]) -> tuple[int, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["modules"])
+
+
+def _present(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_help_of_indices_loads_no_web_stack_and_no_pandas():
+    code, modules = _loaded(["indices", "--help"])
+    assert code == 0
+    assert _present(modules, (*WEB_STACK, "pandas", "scipy", "analysis")) == []
+
+
+def test_a_real_indices_run_loads_no_web_stack_and_no_scipy_stats(tmp_path):
+    out = tmp_path / "out.csv"
+    args = ["indices", str(DATA), "--items", "A=a1,a2,a3", "--weight", "wt", "--strata", "province",
+            "--psu", "commune", "--by", "province", "--format", "csv", "--out", str(out)]
+    code, modules = _loaded(args)
+    assert code in (0, None)
+    assert out.read_text(encoding="utf-8").startswith("index,level,domain,estimate")
+    assert _present(modules, (*WEB_STACK, "scipy.stats", "scipy.optimize")) == []
+    assert "analysis.indices" in modules  # the probe did run the command
+
+
+def test_a_web_command_still_finds_its_app():
+    # the lazy group still loads a command that needs the app (its module imports Flask when asked)
+    code, modules = _loaded(["db", "--help"])
+    assert code == 0
+    assert "survey.cli.db" in modules
+
+
+@pytest.mark.parametrize("command", ["plan", "sae", "compare", "estimate"])
+def test_help_of_the_other_statistics_commands_is_instant_too(command):
+    code, modules = _loaded([command, "--help"])
+    assert code == 0
+    assert _present(modules, (*WEB_STACK, "pandas", "scipy")) == []
