@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.design import (
+    CalibrationStep,
     PostStratificationStep,
     RakingMargin,
     RakingStep,
@@ -30,8 +31,9 @@ from analysis.design import (
 )
 from analysis.errors import ConvergenceError, DesignError
 from analysis.results import SummaryText
+from analysis.weighting.raking import RakingResult, rake
 
-__all__ = ["RakingReport", "poststratify_design", "rake_design"]
+__all__ = ["RakingReport", "calibrate_design", "poststratify_design", "rake_design"]
 
 
 def _groups(data: Any, columns: str | Sequence[str]) -> tuple[np.ndarray, list[str], str]:
@@ -276,3 +278,80 @@ def rake_design(
         )
     )
     return replace(design, weights=w, calibration=design.calibration + (step,)), report
+
+
+def _margin_name(columns: str | Sequence[str]) -> str:
+    return columns if isinstance(columns, str) else "+".join(columns)
+
+
+def calibrate_design(
+    design: SurveyDesign,
+    data: Any,
+    margins: Mapping[str | tuple[str, ...], Mapping[Any, float]],
+    *,
+    calfun: str = "raking",
+    bounds: tuple[float, float] | None = None,
+    maxit: int = 200,
+    tol: float = 1e-10,
+) -> tuple[SurveyDesign, RakingResult]:
+    """Calibrate the weights to categorical margins, R ``calibrate(..., calfun = "raking")``.
+
+    Unlike :func:`rake_design` (R ``rake``) the variance is R's for
+    ``calibrate``: influence values are replaced by their residuals from the
+    regression on all margin indicators (weighted by the input weights), times
+    the g-weights.  A margin may cross several columns (``("province", "sex")``,
+    labels joined with ``:``).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The design to calibrate.
+    data : pandas.DataFrame or mapping
+        The data the design was built on.
+    margins : mapping
+        Column (or tuple of crossed columns) to ``{label: population count}``.
+    calfun : {"raking"}
+        Calibration distance; raking keeps the weights positive.
+    bounds : (float, float), optional
+        Bounds of the g-weights (bounded raking).
+    maxit, tol : int, float
+        Cycles and relative margin tolerance of the raking.
+
+    Returns
+    -------
+    design : SurveyDesign
+        Calibrated design that remembers the step for the variance.
+    result : RakingResult
+        Convergence report and margins table.
+
+    Raises
+    ------
+    DesignError
+        A category without population count (or the reverse), disagreeing
+        grand totals, bad bounds.
+    ConvergenceError
+        The margins are not met within ``maxit`` cycles.
+    """
+    if calfun != "raking":
+        raise DesignError(f"Unknown calfun '{calfun}' (use raking)")
+    if not margins:
+        raise DesignError("calibrate() needs at least one margin")
+    variables, totals, groups, sizes, names = {}, {}, [], [], []
+    for columns, population in margins.items():
+        group, labels, name = _groups(data, columns)
+        pop = _population_vector(labels, population, name, partial=False)
+        variables[name] = group
+        totals[name] = dict(enumerate(pop.tolist()))
+        groups.append(group)
+        sizes.append(len(labels))
+        names.append(_margin_name(columns))
+    result = rake(design.weights, variables, totals, bounds=bounds, maxit=maxit, tol=tol)
+    g = np.asarray(result.g)
+    if (g <= 0).any():
+        row = int(np.flatnonzero(g <= 0)[0])
+        raise DesignError(f"Row {row + 1} has no positive weight; cannot calibrate")
+    step = CalibrationStep(
+        columns=tuple(names), groups=tuple(groups), n_groups=tuple(sizes), g=g, calfun=calfun
+    )
+    weights = np.asarray(result.weights, dtype=np.float64)
+    return replace(design, weights=weights, calibration=design.calibration + (step,)), result
