@@ -34,6 +34,7 @@ from analysis.weighting.arrays import WeightDiagnostics, base_weights, weight_di
 from analysis.weighting.design import (
     RakingReport,
     calibrate_design,
+    declare_calibration,
     poststratify_design,
     rake_design,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "WeightDiagnostics",
     "base_weights",
     "calibrate_design",
+    "declare_calibration",
     "nonresponse_adjust",
     "poststratify",
     "poststratify_design",

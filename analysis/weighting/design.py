@@ -33,7 +33,13 @@ from analysis.errors import ConvergenceError, DesignError
 from analysis.results import SummaryText
 from analysis.weighting.raking import RakingResult, rake
 
-__all__ = ["RakingReport", "calibrate_design", "poststratify_design", "rake_design"]
+__all__ = [
+    "RakingReport",
+    "calibrate_design",
+    "declare_calibration",
+    "poststratify_design",
+    "rake_design",
+]
 
 
 def _groups(data: Any, columns: str | Sequence[str]) -> tuple[np.ndarray, list[str], str]:
@@ -355,3 +361,54 @@ def calibrate_design(
     )
     weights = np.asarray(result.weights, dtype=np.float64)
     return replace(design, weights=weights, calibration=design.calibration + (step,)), result
+
+
+def declare_calibration(
+    design: SurveyDesign,
+    margins: Mapping[str, np.ndarray],
+    g: np.ndarray,
+    *,
+    calfun: str = "raking",
+) -> SurveyDesign:
+    """A design whose weights were calibrated elsewhere, told so for its variance.
+
+    Weights computed and stored beforehand (e.g. a weight set raked to
+    margins) give the variance of R ``calibrate`` when the design knows the
+    margin category of each row and its g-weight.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        Design built on the final (calibrated) weights.
+    margins : mapping of str to array
+        Category label of each row for every calibration margin.
+    g : array
+        g-weight of each row (final weight over the weight before calibration).
+    calfun : str
+        Calibration distance, for the record.
+
+    Returns
+    -------
+    SurveyDesign
+        The same weights with a calibration step.
+
+    Raises
+    ------
+    DesignError
+        Arrays of the wrong length or g-weights that are not positive.
+    """
+    g = np.asarray(g, dtype=np.float64)
+    if g.shape != (design.n,) or not (np.isfinite(g) & (g > 0)).all():
+        raise DesignError(f"g-weights must be {design.n} positive numbers")
+    groups, sizes = [], []
+    for name, labels in margins.items():
+        values = np.asarray(labels, dtype=object)
+        if values.shape != (design.n,):
+            raise DesignError(f"Margin '{name}' has {values.size} labels for {design.n} rows")
+        codes, uniques = pd.factorize(pd.Series(values).map(_label), sort=True)
+        groups.append(codes.astype(np.int64))
+        sizes.append(len(uniques))
+    step = CalibrationStep(
+        columns=tuple(margins), groups=tuple(groups), n_groups=tuple(sizes), g=g, calfun=calfun
+    )
+    return replace(design, calibration=design.calibration + (step,))

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from analysis import AnalysisError, IndexSpec, build_design, compute_indices
+from analysis.weighting import declare_calibration
 from analysis.compare import compare_records, compare_with_parent
 from survey.domain.releases.data import (
     RoundData,
@@ -60,6 +61,9 @@ def _estimate_by_unit(
     frame = data.frame(spec.items())
     try:
         design = build_design(frame, data.design_spec(parameters["lonely_psu"]))
+        if data.calibration is not None:
+            # weights raked to margins: the variance of R calibrate(), not fixed weights
+            design = declare_calibration(design, *data.calibration)
     except AnalysisError as exc:
         raise ReleaseError(_("Thiết kế mẫu không hợp lệ: %(error)s", error=str(exc))) from exc
     records: dict[Key, Any] = {}
