@@ -314,3 +314,28 @@ def test_exports_are_scoped_and_audited(staff_app, session):
     assert full.status_code == 200 and full.data[:2] == b"PK"
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "release.export").order_by(AuditEntry.id.desc())).first()
     assert entry.details["format"] == "xlsx" and entry.user.login == "thongke"
+
+
+def test_a_not_estimable_unit_is_said_so_on_the_dashboard_and_release_page(staff_app, session):
+    import numpy as np
+
+    from survey.domain.synthetic_releases import synthetic_release
+
+    current = _current(session)
+    units = list(session.scalars(select(Unit).where(Unit.valid_to.is_(None))))
+    number = session.scalar(select(func.max(Release.number)).where(Release.round_id == current.round_id)) + 1
+    draft = synthetic_release(
+        session, current.round, units, np.random.default_rng(5), number=number, published=False, title="Bản thử df"
+    )
+    session.flush()
+    row = _row(session, draft, _unit(session, "01"))
+    row.se, row.df, row.flag, row.rank_low, row.rank_high = 0.0, 1.0, "not_estimable", None, None
+    session.commit()
+    statistician = _client(staff_app, "thongke")
+    page = statistician.get(f"/staff/dashboard/01?release={draft.id}").get_data(as_text=True)
+    assert "Ước lượng của đơn vị này không tin cậy" in page
+    assert "thứ hạng trong khoảng" not in page
+    release_page = statistician.get(f"/staff/releases/{draft.id}").get_data(as_text=True)
+    assert "Không ước lượng được / không tin cậy" in release_page
+    session.delete(draft)
+    session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from analysis import AnalysisError, IndexSpec, build_design, compute_indices
+from analysis.results import NOT_ESTIMABLE
 from analysis.weighting import declare_calibration
 from analysis.compare import compare_records, compare_with_parent
 from survey.domain.releases.data import (
@@ -140,6 +141,9 @@ def _league(
                     reference_p_adjusted=float(comparison.p_adjusted[j]),
                     flag=str(comparison.flag[j]),
                 )
+            elif comparison.flag[j] == NOT_ESTIMABLE:
+                # df <= 1 or SE 0: no rank, no comparison, said so in every output
+                out.setdefault((u, level, index), {}).update(flag=NOT_ESTIMABLE)
     return out
 
 

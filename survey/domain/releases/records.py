@@ -38,9 +38,10 @@ def index_record(row: ReleaseIndex) -> dict[str, Any]:
     ``reliability`` is ``"ok"`` or ``"not_estimable"`` (df <= 1 or SE 0): such a
     unit has no rank and no comparison (its ``flag`` is ``"not_estimable"``).
     """
-    stored = (name for name in INDEX_FIELDS if name not in DERIVED_FIELDS)
-    record = {name: plain_number(getattr(row, name)) for name in stored}
-    record["reliability"] = reliability(record["se"], record["df"])
+    record = {
+        name: reliability(row.se, row.df) if name == "reliability" else plain_number(getattr(row, name))
+        for name in INDEX_FIELDS
+    }
     if isinstance(record["df"], float) and record["df"].is_integer():
         record["df"] = int(record["df"])
     return record
