@@ -79,10 +79,19 @@ def estimable(se: Any, df: Any) -> np.ndarray:
     -------
     numpy.ndarray of bool
     """
-    s = np.asarray(np.where(np.equal(se, None), np.nan, se), dtype=float)
-    d = np.asarray(np.where(np.equal(df, None), np.nan, df), dtype=float)
+    s = _floats(se)
+    d = _floats(df)
     with np.errstate(invalid="ignore"):
         return np.isfinite(s) & (s > 0) & np.isfinite(d) & (d > 1)
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Values as float64, None as NaN."""
+    if values is None:
+        return np.array(np.nan)
+    if np.ndim(values) == 0:
+        return np.array(np.nan if values is None else values, dtype=np.float64)
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def reliability(se: Any, df: Any) -> str:

@@ -342,7 +342,9 @@ def calibrate_design(
         raise DesignError(f"Unknown calfun '{calfun}' (use raking)")
     if not margins:
         raise DesignError("calibrate() needs at least one margin")
-    variables, totals, groups, sizes, names = {}, {}, [], [], []
+    variables: dict[str, np.ndarray] = {}
+    totals: dict[str, Mapping[Any, float]] = {}
+    groups, sizes, names = [], [], []
     for columns, population in margins.items():
         group, labels, name = _groups(data, columns)
         pop = _population_vector(labels, population, name, partial=False)

@@ -58,7 +58,7 @@ def test_a_single_response_unit_is_not_estimable_and_not_ranked(demo, db_session
 def test_exports_name_the_not_estimable_unit(demo, db_session):
     from openpyxl import load_workbook
 
-    release, lonely = _release_with_a_lonely_province(db_session)
+    release, _lonely = _release_with_a_lonely_province(db_session)
     text = export_release(db_session, release, "csv").getvalue().decode("utf-8-sig")
     header = text.splitlines()[0]
     assert "Độ tin cậy của ước lượng" in header

@@ -37,7 +37,7 @@ def test_a_release_on_weights_raked_to_province_x_gender_has_calibrate_variance(
     frame = _frame(db_session, survey_round)
     plain = compute_weight_set(db_session, survey_round, frame)  # the weights before raking
     _ids, base = plain.arrays()
-    response_ids, _uuids, unit_ids, scores, items = load_response_arrays(db_session, survey_round.id)
+    _response_ids, _uuids, unit_ids, scores, items = load_response_arrays(db_session, survey_round.id)
     gender = np.array([str(int(v)) for v in scores[:, items.index("gender")]], dtype=object)
     province = unit_ids.astype(str).astype(object)  # the demo's answers sit at provinces
     cell = np.array([f"{p}:{g}" for p, g in zip(province, gender)], dtype=object)

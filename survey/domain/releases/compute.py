@@ -11,9 +11,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from analysis import AnalysisError, IndexSpec, build_design, compute_indices
+from analysis.compare import compare_records, compare_with_parent
 from analysis.results import NOT_ESTIMABLE
 from analysis.weighting import declare_calibration
-from analysis.compare import compare_records, compare_with_parent
 from survey.domain.releases.data import (
     RoundData,
     UnitTree,
