@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .indices import IndexRecord, IndexResults, compare_rounds
 from .league import RankMethod, league_table, rank_intervals
-from .results import ComparisonRecord, domain_text
+from .results import NOT_ESTIMABLE, ComparisonRecord, domain_text, estimable
 
 __all__ = ["ParentComparison", "compare_records", "compare_with_parent", "parent_covariance"]
 
@@ -55,7 +55,8 @@ class ParentComparison:
     Attributes
     ----------
     ranked : ndarray of bool
-        Units with a finite estimate and standard error (they have a rank interval).
+        Units with a finite estimate, an SE above 0 and more than 1 df (they
+        have a rank interval); the others are not estimable.
     rank_low, rank_high : ndarray of int
         Rank interval among the ranked siblings (0 where not ranked).
     tested : ndarray of bool
@@ -66,7 +67,9 @@ class ParentComparison:
     p_adjusted : ndarray
         Holm-adjusted p-value across the tested siblings (NaN where not tested).
     flag : ndarray of str
-        ``"above"``, ``"below"`` or ``"none"`` where tested, ``""`` elsewhere.
+        ``"above"``, ``"below"`` or ``"none"`` where tested, ``"not_estimable"``
+        where the unit has an estimate but ``df <= 1`` or an SE of 0 (left out
+        of ranks and tests), ``""`` elsewhere.
     """
 
     ranked: NDArray[np.bool_]
@@ -117,7 +120,8 @@ def compare_with_parent(
     s = np.asarray(se, dtype=float)
     d = np.asarray(df, dtype=float)
     k = est.size
-    ranked = np.isfinite(est) & np.isfinite(s) & (s >= 0)
+    # not estimable (df <= 1 or SE 0): neither ranked nor tested, see analysis.results.estimable
+    ranked = np.isfinite(est) & estimable(s, d)
     rank_low = np.zeros(k, dtype=np.int64)
     rank_high = np.zeros(k, dtype=np.int64)
     if ranked.any():
@@ -133,7 +137,8 @@ def compare_with_parent(
         rank_high[ranked] = ranks.rank_high
     difference = np.full(k, np.nan)
     p_adjusted = np.full(k, np.nan)
-    flag = np.full(k, "", dtype="<U5")
+    flag = np.full(k, "", dtype="<U13")
+    flag[np.isfinite(est) & ~ranked] = NOT_ESTIMABLE
     tested = np.zeros(k, dtype=bool)
     if np.isfinite(parent) and np.isfinite(parent_se):
         cov = parent_covariance(s, share)

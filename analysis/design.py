@@ -22,6 +22,7 @@ from .errors import DesignError
 from .results import SummaryText
 
 __all__ = [
+    "CalibrationStep",
     "DesignSpec",
     "DomainDF",
     "LonelyPSU",
@@ -206,6 +207,34 @@ class RakingStep:
 
 
 @dataclass(frozen=True, eq=False)
+class CalibrationStep:
+    """Calibration to categorical margins (R ``calibrate``) kept for the variance.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        Margin names (crossed columns joined with ``+``).
+    groups : tuple of numpy.ndarray
+        Category code of each row, one array per margin.
+    n_groups : tuple of int
+        Number of categories of each margin.
+    g : numpy.ndarray
+        g-weight of each row: final weight over the weight before the step.
+    calfun : str
+        Calibration distance (``"raking"`` or ``"linear"``).
+    """
+
+    columns: tuple[str, ...]
+    groups: tuple[np.ndarray, ...]
+    n_groups: tuple[int, ...]
+    g: np.ndarray
+    calfun: str
+
+
+CalibrationSteps = PostStratificationStep | RakingStep | CalibrationStep
+
+
+@dataclass(frozen=True, eq=False)
 class SurveyDesign(SummaryText):
     """A survey design bound to one data set (immutable).
 
@@ -255,7 +284,7 @@ class SurveyDesign(SummaryText):
     n_ssu: np.ndarray | None = None
     pop_ssu: np.ndarray | None = None
     two_stage: bool = False
-    calibration: tuple[PostStratificationStep | RakingStep, ...] = field(default_factory=tuple)
+    calibration: tuple[CalibrationSteps, ...] = field(default_factory=tuple)
 
     @property
     def lonely_psu(self) -> str:
@@ -319,6 +348,8 @@ class SurveyDesign(SummaryText):
         for step in self.calibration:
             if isinstance(step, PostStratificationStep):
                 lines.append(f"  post-stratified on {step.column}")
+            elif isinstance(step, CalibrationStep):
+                lines.append(f"  calibrated ({step.calfun}) on {', '.join(step.columns)}")
             else:
                 lines.append(f"  raked on {', '.join(m.column for m in step.margins)}")
         return "\n".join(lines)

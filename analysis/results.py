@@ -7,14 +7,19 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ESTIMABLE",
+    "NOT_ESTIMABLE",
     "ComparisonRecord",
     "EstimateRecord",
     "EstimateResults",
     "SummaryText",
     "clean_number",
+    "estimable",
+    "reliability",
 ]
 
 
@@ -51,6 +56,47 @@ def clean_number(value: Any) -> Any:
     if f.is_integer() and abs(f) < 2**53 and isinstance(value, int):
         return int(f)
     return f
+
+
+ESTIMABLE = "ok"
+NOT_ESTIMABLE = "not_estimable"
+
+
+def estimable(se: Any, df: Any) -> np.ndarray:
+    """Whether each estimate has a usable interval: finite SE above 0 and more than 1 df.
+
+    A domain with one PSU, or with PSUs in a single stratum pair only, has
+    ``df <= 1`` or an SE of exactly 0; its interval says nothing and its rank
+    would look exact, so it is reported as not estimable / unreliable and left
+    out of rankings and comparisons.
+
+    Parameters
+    ----------
+    se, df : array_like or float
+        Standard errors and design degrees of freedom (None counts as missing).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    s = _floats(se)
+    d = _floats(df)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(s) & (s > 0) & np.isfinite(d) & (d > 1)
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Values as float64, None as NaN."""
+    if values is None:
+        return np.array(np.nan)
+    if np.ndim(values) == 0:
+        return np.array(np.nan if values is None else values, dtype=np.float64)
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def reliability(se: Any, df: Any) -> str:
+    """``"ok"`` or ``"not_estimable"`` for one estimate (see :func:`estimable`)."""
+    return ESTIMABLE if bool(estimable(se, df)) else NOT_ESTIMABLE
 
 
 def _fmt(value: Any, digits: int = 4) -> str:

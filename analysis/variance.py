@@ -15,7 +15,11 @@ values into variances, following R's ``svyrecvar()``:
   values sum to zero), ``average`` (mean of the other strata);
 * post-stratification and raking: influence values are first replaced by
   their residuals within post-strata (raking: ten sweeps over the margins),
-  exactly as R does.
+  exactly as R does;
+* calibration (R ``calibrate``, e.g. raking to crossed margins): influence
+  values are replaced by their residuals from the least-squares regression on
+  the margin indicators weighted by the input weights, times the g-weights, as
+  R's ``svyrecvar`` does with a ``greg_calibration``.
 
 For speed the routine works on *cells*: groups of rows sharing PSU (or SSU),
 domain and calibration class.  Every quantity it needs is a sum over rows
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .design import PostStratificationStep, SurveyDesign
+from .design import CalibrationStep, PostStratificationStep, SurveyDesign
 from .errors import DesignError, LonelyPSUError
 
 __all__ = ["Cells", "factorize_keys", "linearized_variance", "make_cells", "rowsum"]
@@ -100,11 +104,12 @@ def rowsum(ids: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
 class CalibrationCells:
     """One calibration adjustment expressed on cells.
 
-    ``kind`` is ``"post"`` (post-stratification) or ``"rake"`` (one margin of a
-    raking step; ``block`` numbers the raking step so that its margins are swept
-    together).  ``r_new`` is the ratio of the weights after the adjustment to the
-    final weights, ``r_old`` the same for the weights before it (``post`` only);
-    both are constant within a cell.
+    ``kind`` is ``"post"`` (post-stratification), ``"rake"`` (one margin of a
+    raking step) or ``"greg"`` (one margin of a calibration step); ``block``
+    numbers the step so that the margins of one step are treated together.
+    ``r_new`` is the ratio of the weights after the adjustment to the final
+    weights (``greg``: the weights before it), ``r_old`` the same for the
+    weights before it (``post`` only); both are constant within a cell.
     """
 
     kind: str
@@ -189,6 +194,8 @@ def make_cells(
     for step in design.calibration:
         if isinstance(step, PostStratificationStep):
             calib_groups.append((step.group, len(step.labels)))
+        elif isinstance(step, CalibrationStep):
+            calib_groups.extend(zip(step.groups, step.n_groups))
         else:
             calib_groups.extend((m.group, len(m.labels)) for m in step.margins)
 
@@ -235,6 +242,13 @@ def make_cells(
                     "post", step.group[cell_rows], len(step.labels), r_new, r_old, block
                 )
             )
+        elif isinstance(step, CalibrationStep):
+            # g is constant within a cell: the cells cross every margin
+            r_in = np.bincount(rc, weights=(w / step.g)[keep], minlength=n_cells) / weight
+            calibration.extend(
+                CalibrationCells("greg", group[cell_rows], k, r_in, None, block)
+                for group, k in zip(step.groups, step.n_groups)
+            )
         else:
             for margin in step.margins:
                 r_new = np.bincount(rc, weights=margin.weights[keep], minlength=n_cells) / weight
@@ -278,9 +292,12 @@ def _residualize(cells: Cells, x: np.ndarray, u: np.ndarray) -> np.ndarray:
             i += 1
             continue
         margins = []
-        while i < len(steps) and steps[i].kind == "rake" and steps[i].block == step.block:
+        while i < len(steps) and steps[i].kind == step.kind and steps[i].block == step.block:
             margins.append(steps[i])
             i += 1
+        if step.kind == "greg":
+            x, u = _greg_residuals(cells, margins, x, u)
+            continue
         counts = [np.bincount(m.group, weights=cells.count, minlength=m.n_groups) for m in margins]
         for _ in range(RAKING_SWEEPS):
             for m, n_g in zip(margins, counts):
@@ -291,6 +308,39 @@ def _residualize(cells: Cells, x: np.ndarray, u: np.ndarray) -> np.ndarray:
                 x = x - a[g] * (m.r_new * cells.weight)[:, None]
                 u = u - a[g] * (m.r_new * cells.count)[:, None]
     return x
+
+
+def _greg_residuals(
+    cells: Cells, margins: list[CalibrationCells], x: np.ndarray, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Calibration residuals (R ``svyrecvar`` with ``greg_calibration``).
+
+    The influence ``z`` is regressed on the indicators of every margin by
+    least squares weighted with the input weights ``d``; ``w_i z_i`` becomes
+    ``w_i (z_i - m_i' beta)``.  Indicators are constant within a cell, so the
+    fit runs on cells: ``sum_c d_c (zbar_c - m_c' beta)^2`` with
+    ``d_c zbar_c = x_c * r_c``.  The projection uses an SVD, so collinear
+    margins (e.g. a crossed margin and one of its parts) need no reference level.
+    """
+    d_c = margins[0].r_new * cells.weight
+    cols = []
+    for m in margins:
+        block = np.zeros((cells.n_cells, m.n_groups))
+        block[np.arange(cells.n_cells), m.group] = 1.0
+        cols.append(block)
+    root = np.sqrt(np.maximum(d_c, 0.0))
+    a = np.hstack(cols) * root[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = np.where(root[:, None] > 0, x * margins[0].r_new[:, None] / root[:, None], 0.0)
+    basis, sv, _ = np.linalg.svd(a, full_matrices=False)
+    rank = int((sv > sv[0] * max(a.shape) * np.finfo(float).eps).sum()) if len(sv) else 0
+    basis = basis[:, :rank]
+    fitted = basis @ (basis.T @ b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(root[:, None] > 0, fitted / root[:, None], 0.0)
+    x = x - mean * cells.weight[:, None]
+    u = u - mean * cells.count[:, None]
+    return x, u
 
 
 def _between_units(

@@ -13,6 +13,7 @@ from analysis.design import SurveyDesign
 from analysis.estimators import numeric_column
 from analysis.indices.records import IndexRecord
 from analysis.indices.spec import GroupSpec, IndexSpec
+from analysis.results import reliability
 from analysis.variance import make_cells
 
 
@@ -465,6 +466,7 @@ def _records(
                     str(used_l[d][j]),
                     col.statistic,
                     col.code,
+                    reliability(se_l[d][j], df_l[d][j]),
                 )
             )
     return out

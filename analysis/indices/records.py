@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.results import ComparisonRecord, SummaryText, clean_number, domain_text, records_frame
+from analysis.results import (
+    NOT_ESTIMABLE,
+    ComparisonRecord,
+    SummaryText,
+    clean_number,
+    domain_text,
+    records_frame,
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,10 @@ class IndexRecord:
         ``index`` (default), ``mean_score``, ``score_100`` or ``share``.
     code : int or None
         Answer code, for ``share`` records.
+    reliability : str
+        ``"ok"``, or ``"not_estimable"`` where the domain has ``df <= 1`` (e.g. a
+        single PSU) or an SE of 0: the interval is not informative and the
+        domain is left out of rankings.
     """
 
     index: str
@@ -60,6 +71,12 @@ class IndexRecord:
     ci_method: str
     statistic: str = "index"
     code: int | None = None
+    reliability: str = "ok"
+
+    @property
+    def estimable(self) -> bool:
+        """Whether the record has a usable interval (``reliability == "ok"``)."""
+        return self.reliability != NOT_ESTIMABLE
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (NaN becomes ``None``, domain values text)."""
@@ -154,6 +171,7 @@ class IndexResults(SummaryText):
                 f"{domain_text(r.domain):<18} {r.level:<8} {name:<14} {_f(r.estimate, 2):>8} "
                 f"{_f(r.se, 2):>6} {('[' + _f(r.ci_low, 2) + ', ' + _f(r.ci_high, 2) + ']'):>17} "
                 f"{r.n:>7} {_f(r.deff, 2):>6}"
+                + ("" if r.estimable else "  not estimable / unreliable")
             )
         for c in self.comparisons:
             lines.append(

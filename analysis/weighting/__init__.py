@@ -8,7 +8,7 @@ Two levels, one module:
   :func:`weight_diagnostics` (``arrays``, ``adjust``, ``raking``);
 * a :class:`~analysis.design.SurveyDesign` in, a calibrated design out that
   remembers each step for R-matching variances: :func:`poststratify_design`,
-  :func:`rake_design` (``design``).
+  :func:`rake_design`, :func:`calibrate_design` (``design``).
 
 Group sums use integer codes and ``np.bincount``; nothing loops over respondents.
 
@@ -31,7 +31,13 @@ from analysis.weighting.adjust import (
     trim_weights,
 )
 from analysis.weighting.arrays import WeightDiagnostics, base_weights, weight_diagnostics
-from analysis.weighting.design import RakingReport, poststratify_design, rake_design
+from analysis.weighting.design import (
+    RakingReport,
+    calibrate_design,
+    declare_calibration,
+    poststratify_design,
+    rake_design,
+)
 from analysis.weighting.raking import RakingResult, rake
 
 __all__ = [
@@ -42,6 +48,8 @@ __all__ = [
     "TrimmingResult",
     "WeightDiagnostics",
     "base_weights",
+    "calibrate_design",
+    "declare_calibration",
     "nonresponse_adjust",
     "poststratify",
     "poststratify_design",

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.design import (
+    CalibrationStep,
     PostStratificationStep,
     RakingMargin,
     RakingStep,
@@ -30,8 +31,15 @@ from analysis.design import (
 )
 from analysis.errors import ConvergenceError, DesignError
 from analysis.results import SummaryText
+from analysis.weighting.raking import RakingResult, rake
 
-__all__ = ["RakingReport", "poststratify_design", "rake_design"]
+__all__ = [
+    "RakingReport",
+    "calibrate_design",
+    "declare_calibration",
+    "poststratify_design",
+    "rake_design",
+]
 
 
 def _groups(data: Any, columns: str | Sequence[str]) -> tuple[np.ndarray, list[str], str]:
@@ -276,3 +284,133 @@ def rake_design(
         )
     )
     return replace(design, weights=w, calibration=design.calibration + (step,)), report
+
+
+def _margin_name(columns: str | Sequence[str]) -> str:
+    return columns if isinstance(columns, str) else "+".join(columns)
+
+
+def calibrate_design(
+    design: SurveyDesign,
+    data: Any,
+    margins: Mapping[str | tuple[str, ...], Mapping[Any, float]],
+    *,
+    calfun: str = "raking",
+    bounds: tuple[float, float] | None = None,
+    maxit: int = 200,
+    tol: float = 1e-10,
+) -> tuple[SurveyDesign, RakingResult]:
+    """Calibrate the weights to categorical margins, R ``calibrate(..., calfun = "raking")``.
+
+    Unlike :func:`rake_design` (R ``rake``) the variance is R's for
+    ``calibrate``: influence values are replaced by their residuals from the
+    regression on all margin indicators (weighted by the input weights), times
+    the g-weights.  A margin may cross several columns (``("province", "sex")``,
+    labels joined with ``:``).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The design to calibrate.
+    data : pandas.DataFrame or mapping
+        The data the design was built on.
+    margins : mapping
+        Column (or tuple of crossed columns) to ``{label: population count}``.
+    calfun : {"raking"}
+        Calibration distance; raking keeps the weights positive.
+    bounds : (float, float), optional
+        Bounds of the g-weights (bounded raking).
+    maxit, tol : int, float
+        Cycles and relative margin tolerance of the raking.
+
+    Returns
+    -------
+    design : SurveyDesign
+        Calibrated design that remembers the step for the variance.
+    result : RakingResult
+        Convergence report and margins table.
+
+    Raises
+    ------
+    DesignError
+        A category without population count (or the reverse), disagreeing
+        grand totals, bad bounds.
+    ConvergenceError
+        The margins are not met within ``maxit`` cycles.
+    """
+    if calfun != "raking":
+        raise DesignError(f"Unknown calfun '{calfun}' (use raking)")
+    if not margins:
+        raise DesignError("calibrate() needs at least one margin")
+    variables: dict[str, np.ndarray] = {}
+    totals: dict[str, Mapping[Any, float]] = {}
+    groups, sizes, names = [], [], []
+    for columns, population in margins.items():
+        group, labels, name = _groups(data, columns)
+        pop = _population_vector(labels, population, name, partial=False)
+        variables[name] = group
+        totals[name] = dict(enumerate(pop.tolist()))
+        groups.append(group)
+        sizes.append(len(labels))
+        names.append(_margin_name(columns))
+    result = rake(design.weights, variables, totals, bounds=bounds, maxit=maxit, tol=tol)
+    g = np.asarray(result.g)
+    if (g <= 0).any():
+        row = int(np.flatnonzero(g <= 0)[0])
+        raise DesignError(f"Row {row + 1} has no positive weight; cannot calibrate")
+    step = CalibrationStep(
+        columns=tuple(names), groups=tuple(groups), n_groups=tuple(sizes), g=g, calfun=calfun
+    )
+    weights = np.asarray(result.weights, dtype=np.float64)
+    return replace(design, weights=weights, calibration=design.calibration + (step,)), result
+
+
+def declare_calibration(
+    design: SurveyDesign,
+    margins: Mapping[str, np.ndarray],
+    g: np.ndarray,
+    *,
+    calfun: str = "raking",
+) -> SurveyDesign:
+    """A design whose weights were calibrated elsewhere, told so for its variance.
+
+    Weights computed and stored beforehand (e.g. a weight set raked to
+    margins) give the variance of R ``calibrate`` when the design knows the
+    margin category of each row and its g-weight.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        Design built on the final (calibrated) weights.
+    margins : mapping of str to array
+        Category label of each row for every calibration margin.
+    g : array
+        g-weight of each row (final weight over the weight before calibration).
+    calfun : str
+        Calibration distance, for the record.
+
+    Returns
+    -------
+    SurveyDesign
+        The same weights with a calibration step.
+
+    Raises
+    ------
+    DesignError
+        Arrays of the wrong length or g-weights that are not positive.
+    """
+    g = np.asarray(g, dtype=np.float64)
+    if g.shape != (design.n,) or not (np.isfinite(g) & (g > 0)).all():
+        raise DesignError(f"g-weights must be {design.n} positive numbers")
+    groups, sizes = [], []
+    for name, labels in margins.items():
+        values = np.asarray(labels, dtype=object)
+        if values.shape != (design.n,):
+            raise DesignError(f"Margin '{name}' has {values.size} labels for {design.n} rows")
+        codes, uniques = pd.factorize(pd.Series(values).map(_label), sort=True)
+        groups.append(codes.astype(np.int64))
+        sizes.append(len(uniques))
+    step = CalibrationStep(
+        columns=tuple(margins), groups=tuple(groups), n_groups=tuple(sizes), g=g, calfun=calfun
+    )
+    return replace(design, calibration=design.calibration + (step,))

@@ -54,7 +54,9 @@ class RakingResult(SummaryText):
         Convergence tolerance used.
     margins : pandas.DataFrame
         One row per margin category: ``margin``, ``category``, ``n``, ``total``,
-        ``weighted_before``, ``achieved``, ``rel_error``.
+        ``weighted_before``, ``achieved``, ``rel_error`` and ``factor`` (the
+        category's raking factor: ``g`` is the product of a unit's factors,
+        clipped to ``bounds``).
     """
 
     weights: FloatArray
@@ -255,7 +257,9 @@ def rake(
     w = d * g
     converged = bool(max_err < tol)
     rows = []
-    for name, labels, codes, target, err in zip(names, labels_m, codes_m, target_m, errors):
+    for name, labels, codes, target, err, factor in zip(
+        names, labels_m, codes_m, target_m, errors, factors
+    ):
         k = labels.size
         rows.append(
             pd.DataFrame(
@@ -267,6 +271,7 @@ def rake(
                     "weighted_before": np.bincount(codes, weights=d, minlength=k),
                     "achieved": np.bincount(codes, weights=w, minlength=k),
                     "rel_error": err,
+                    "factor": factor,
                 }
             )
         )

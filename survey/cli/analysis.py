@@ -224,6 +224,67 @@ def output_options(formats: list[str], default: str = "json") -> Any:
     return apply
 
 
+def read_margin(entry: str, option: str) -> tuple[tuple[str, ...], dict[str, float]]:
+    """``COL[,COL]=FILE``: population counts of a (crossed) margin from a CSV with a ``total`` column."""
+    if "=" not in entry:
+        _fail(f"{option} '{entry}': dùng / use COL[,COL]=FILE.csv")
+    names, path = entry.split("=", 1)
+    columns = tuple(c.strip() for c in names.split(",") if c.strip())
+    table = read_data(path)
+    total = next((c for c in ("total", "Freq") if c in table.columns), None)
+    missing = [c for c in columns if c not in table.columns]
+    if not columns or total is None or missing:
+        _fail(f"{option} '{entry}': tệp {path} cần các cột {', '.join(columns)} và cột total / "
+              f"file {path} needs columns {', '.join(columns)} and total")
+    if table[total].isna().any() or (table[total] < 0).any():
+        row = int(((table[total].isna()) | (table[total] < 0)).to_numpy().argmax()) + 2
+        _fail(f"{option}: tệp {path} dòng {row}: tổng không hợp lệ / line {row}: invalid total")
+    keys = table[list(columns)].astype(str).agg(":".join, axis=1)
+    return columns, dict(zip(keys, table[total].astype(float)))
+
+
+def calibrated_design(design: Any, frame: pd.DataFrame, opts: dict[str, Any]) -> Any:
+    """The design post-stratified (``--poststrat``) and/or raked (``--rake``), variance-aware."""
+    if not (opts.get("poststrat") or opts.get("rake")):
+        return design
+    from analysis.weighting import calibrate_design, poststratify_design
+
+    for entry in opts.get("poststrat") or ():
+        columns, population = read_margin(entry, "--poststrat")
+        design = poststratify_design(design, frame, list(columns), population)
+    margins = dict(read_margin(entry, "--rake") for entry in opts.get("rake") or ())
+    if margins:
+        design, _report = calibrate_design(design, frame, margins)
+    return design
+
+
+def calibration_options(func: Any) -> Any:
+    """``--rake`` and ``--poststrat``: population counts from CSV files."""
+    func = click.option(
+        "--poststrat",
+        multiple=True,
+        help="Hậu phân tầng COL[,COL]=FILE.csv (cột total) / post-stratify to the counts in FILE",
+    )(func)
+    return click.option(
+        "--rake",
+        multiple=True,
+        help="Cân chỉnh (raking) theo biên COL[,COL]=FILE.csv, lặp lại / rake to a (crossed) margin, "
+        "repeatable; variance as R calibrate()",
+    )(func)
+
+
+def warn_not_estimable(records: Any) -> None:
+    """A note on stderr for the domains whose interval is not informative."""
+    bad = [r for r in records if not r.estimable]
+    if bad:
+        click.echo(
+            f"Chú ý / Note: {len(bad)} ước lượng không tin cậy (df ≤ 1 hoặc SE = 0), cột reliability = "
+            f"not_estimable / estimate(s) not estimable (df <= 1 or SE 0), e.g. {bad[0].index} "
+            f"{'' if bad[0].domain is None else bad[0].domain}",
+            err=True,
+        )
+
+
 @click.command("indices")
 @click.argument("data", type=click.Path(dir_okay=False))
 @click.option(
@@ -237,6 +298,7 @@ def output_options(formats: list[str], default: str = "json") -> Any:
     help="Nhóm câu hỏi GROUP=COL,COL,... (lặp lại) / item group, repeatable",
 )
 @design_options
+@calibration_options
 @click.option("--satisfied", help="Mã hài lòng, vd 4,5 / satisfied codes, e.g. 4,5")
 @click.option("--valid", help="Mã hợp lệ, vd 1-5 / valid codes, e.g. 1-5")
 @interval_options(CI_METHODS, "Phương pháp khoảng tin cậy / confidence interval method")
@@ -288,7 +350,7 @@ def indices_command(
         if valid is not None:
             spec = replace(spec, valid=valid)
         spec = IndexSpec(**{f: getattr(spec, f) for f in spec.__dataclass_fields__})  # re-validate
-        design = build_design(frame, _design_spec(opts))
+        design = calibrated_design(build_design(frame, _design_spec(opts)), frame, opts)
         result = compute_indices(
             frame,
             spec,
@@ -301,6 +363,7 @@ def indices_command(
     except AnalysisError as exc:
         _fail(str(exc))
         return
+    warn_not_estimable(result.records)
     if fmt == "json":
         _emit(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", out)
     elif fmt == "csv":

@@ -81,7 +81,13 @@ def _kind_names() -> dict[UnitKind | None, str]:
 
 
 def _flag_names() -> dict[str | None, str]:
-    return {"above": _("Cao hơn"), "below": _("Thấp hơn"), "none": _("Không khác biệt"), None: ""}
+    return {
+        "above": _("Cao hơn"),
+        "below": _("Thấp hơn"),
+        "none": _("Không khác biệt"),
+        "not_estimable": _("Không ước lượng được / không tin cậy"),
+        None: "",
+    }
 
 
 def index_labels(release: Release, lang: str = "vi") -> dict[tuple[str, str], str]:
@@ -124,7 +130,7 @@ def release_table(
     parents = _units(session, {p for u in units.values() if (p := u.parent_id) is not None} - set(units))
     parents.update(units)
     labels = index_labels(release, lang)
-    kinds, flags = _kind_names(), _flag_names()
+    kinds, flags, reliability_names = _kind_names(), _flag_names(), _reliability_names()
     level_rank = {level: i for i, level in enumerate(LEVELS)}
 
     def unit_key(unit_id: int | None) -> tuple:
@@ -144,18 +150,24 @@ def release_table(
     for r in rows:
         unit = units.get(r.unit_id) if r.unit_id is not None else None
         parent = parents.get(unit.parent_id) if unit is not None and unit.parent_id else None
+        record = index_record(r)
         table.append(
             {
                 "unit_code": unit.code if unit else "",
                 "unit_name": unit.name if unit else _("Toàn quốc"),
                 "unit_kind": kinds.get(unit.kind if unit else None, ""),
                 "parent_code": parent.code if parent else "",
-                **index_record(r),
+                **record,
                 "index_name": labels.get((r.level, r.index_code), r.index_code),
+                "reliability": reliability_names[record["reliability"]],
                 "flag": flags.get(r.flag, r.flag or ""),
             }
         )
     return table
+
+
+def _reliability_names() -> dict[str, str]:
+    return {"ok": _("Ước lượng được"), "not_estimable": _("Không ước lượng được / không tin cậy")}
 
 
 def _columns() -> list[tuple[str, str, str | None]]:
@@ -173,6 +185,7 @@ def _columns() -> list[tuple[str, str, str | None]]:
         ("ci_high", _("Cận trên khoảng tin cậy (%)"), PERCENT_FORMAT),
         ("n", _("Số phiếu hợp lệ"), COUNT_FORMAT),
         ("deff", _("Hiệu ứng thiết kế"), POINTS_FORMAT),
+        ("reliability", _("Độ tin cậy của ước lượng"), None),
         ("reference_difference", _("Chênh lệch với cấp trên (điểm %)"), POINTS_FORMAT),
         ("reference_p_adjusted", _("p hiệu chỉnh Holm"), P_FORMAT),
         ("flag", _("So với cấp trên"), None),

@@ -34,7 +34,8 @@ from analysis.weighting import (
 )
 from survey.domain.paper_import.reading import read_table
 from survey.domain.paper_import.report import ImportFileError
-from survey.domain.releases import Progress, UnitTree
+from survey.domain.releases import Progress, ReleaseError, UnitTree
+from survey.domain.releases.data import margin_labels
 from survey.i18n import _
 from survey.models import AuditEntry, SampleFrame, StaffUser, SurveyRound, Unit, WeightSet
 
@@ -263,26 +264,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _margin_labels(
-    name: str, items: list[str], scores: np.ndarray, strata: np.ndarray, provinces: np.ndarray
-) -> np.ndarray:
-    if name == "stratum":
-        return strata
-    if name == "province":
-        return provinces
-    if name not in items:
-        raise WeightError(
-            _("Biến cân chỉnh %(name)s không có: dùng stratum, province hoặc mã một câu hỏi.", name=name)
-        )
-    values = scores[:, items.index(name)].astype(np.float64)
-    if np.isnan(values).any():
-        raise WeightError(
-            _("%(n)d phiếu không trả lời câu %(name)s nên không cân chỉnh theo biến này được.",
-              n=int(np.isnan(values).sum()), name=name)
-        )
-    return np.array([str(int(v)) if float(v).is_integer() else str(v) for v in values], dtype=object)
-
-
 def compute_weight_set(
     session: Session,
     survey_round: SurveyRound,
@@ -407,10 +388,13 @@ def compute_weight_set(
 
     if margins:
         progress(0.6, _("Đang cân chỉnh theo tổng biên (raking)…"))
-        variables = {
-            name: _margin_labels(name, items, scores, strata_of_row[row_of], province_of_row[row_of])
-            for name in margins
-        }
+        try:
+            variables = {
+                name: margin_labels(name, items, scores, strata_of_row[row_of], province_of_row[row_of])
+                for name in margins
+            }
+        except ReleaseError as exc:
+            raise WeightError(str(exc)) from exc
         totals = {name: {str(k): float(v) for k, v in margins[name].items()} for name in margins}
         try:
             raked = rake(weights, variables, totals, bounds=rake_bounds)

@@ -14,7 +14,7 @@ def test_parent_covariance_is_share_times_variance() -> None:
     assert_allclose(parent_covariance([2.0, 3.0], [0.25, 0.5]), [1.0, 4.5])
 
 
-def test_compare_with_parent_matches_league_table_and_skips_untestable_units() -> None:
+def test_compare_with_parent_matches_league_table_and_skips_not_estimable_units() -> None:
     est = np.array([80.0, 70.0, np.nan, 60.0])
     se = np.array([2.0, 1.5, 1.0, 1.0])
     df = np.array([30.0, 30.0, 30.0, 0.0])
@@ -22,17 +22,19 @@ def test_compare_with_parent_matches_league_table_and_skips_untestable_units() -
     result = compare_with_parent(
         est, se, df, 72.0, 0.8, share, alpha=0.05, rank_method="kww", rng=np.random.default_rng(1)
     )
-    assert_array_equal(result.ranked, [True, True, False, True])
+    # unit 3 has df 0 (a single PSU): no exact-looking rank, no test, flagged not estimable
+    assert_array_equal(result.ranked, [True, True, False, False])
     assert_array_equal(result.tested, [True, True, False, False])
-    ranks = rank_intervals(est[[0, 1, 3]], se=se[[0, 1, 3]], method="kww", level=0.95, df=30.0)
-    assert_array_equal(result.rank_low[[0, 1, 3]], ranks.rank_low)
-    assert_array_equal(result.rank_high[[0, 1, 3]], ranks.rank_high)
+    ranks = rank_intervals(est[:2], se=se[:2], method="kww", level=0.95, df=30.0)
+    assert_array_equal(result.rank_low[:2], ranks.rank_low)
+    assert_array_equal(result.rank_high[:2], ranks.rank_high)
+    assert_array_equal(result.rank_low[2:], [0, 0])
     table = league_table(
         est[:2], 72.0, se=se[:2], reference_se=0.8, reference_cov=share[:2] * se[:2] ** 2, df=df[:2]
     )
     assert_allclose(result.difference[:2], table.difference)
     assert_allclose(result.p_adjusted[:2], table.p_adjusted)
-    assert list(result.flag) == ["above", "none", "", ""]
+    assert list(result.flag) == ["above", "none", "", "not_estimable"]
     assert np.isnan(result.difference[2:]).all()
 
 
@@ -60,3 +62,14 @@ def test_compare_records_keys_changes_and_leaves_out_what_cannot_be_compared() -
     assert_allclose(changes[None].se, np.sqrt(2.0))
     assert changes[1].a == {"round": "now", "unit": 1}
     assert changes[1].difference == -1.0
+
+
+def test_units_with_one_df_or_zero_se_are_neither_ranked_nor_tested() -> None:
+    result = compare_with_parent(
+        [80.0, 70.0, 75.0, 65.0], [2.0, 1.5, 0.0, 3.0], [30.0, 30.0, 30.0, 1.0], 72.0, 0.8,
+        [0.25, 0.25, 0.25, 0.25], alpha=0.05, rank_method="kww", rng=np.random.default_rng(1),
+    )
+    assert_array_equal(result.ranked, [True, True, False, False])
+    assert_array_equal(result.tested, [True, True, False, False])
+    assert list(result.flag[2:]) == ["not_estimable", "not_estimable"]
+    assert set(result.rank_high[:2]) <= {1, 2}

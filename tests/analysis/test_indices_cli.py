@@ -54,6 +54,7 @@ def test_indices_json_contract():
         "n",
         "deff",
         "ci_method",
+        "reliability",
     ]
     assert [r["index"] for r in out["indices"][:7]] == ["a1", "a2", "a3", "A", "b1", "b2", "B"]
     assert out["indices"][7]["index"] == "overall" and out["indices"][7]["level"] == "overall"

@@ -176,8 +176,15 @@ def test_rake_convergence_report(sample: pd.DataFrame) -> None:
         "weighted_before",
         "achieved",
         "rel_error",
+        "factor",
     ]
     assert_allclose(frame["achieved"], frame["total"], rtol=1e-6)
+    # g is the product of the unit's category factors (what a stored weight set keeps)
+    product = np.ones(len(result.g))
+    for name, labels in _variables(sample).items():
+        factors = dict(zip(frame.loc[frame["margin"] == name, "category"], frame.loc[frame["margin"] == name, "factor"]))
+        product *= np.array([factors[v] for v in np.asarray(labels)])
+    assert_allclose(product, result.g, rtol=1e-12)
     assert str(result).startswith("Raking on 3 margin(s): converged after")
     # one more cycle than reported would not be needed: the previous cycle had not converged
     fewer = rake(

@@ -110,7 +110,12 @@ def test_national_and_provincial_indices_equal_compute_indices_on_the_same_array
 def test_provinces_are_flagged_against_the_nation_with_holm(demo, db_session):
     year = date.today().year
     release = current_release(db_session, _round(db_session, f"sipas-{year}"))
-    rows = [r for r in league_rows(db_session, release, None, "a1", "item") if r.flag is not None]
+    every = league_rows(db_session, release, None, "a1", "item")
+    # df <= 1 or SE 0 (e.g. a province whose answers are all satisfied): not estimable, not tested
+    unreliable = [r for r in every if r.flag == "not_estimable"]
+    assert all((r.df is not None and r.df <= 1) or r.se == 0 for r in unreliable)
+    assert all(r.rank_low is None and r.reference_p_adjusted is None for r in unreliable)
+    rows = [r for r in every if r.flag not in (None, "not_estimable")]
     assert len(rows) > 10
     national = _rows(db_session, release)[("item", "a1")]
     shares = np.array([r.n for r in rows], dtype=float)  # equal weights: shares are answer counts

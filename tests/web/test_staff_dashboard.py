@@ -137,7 +137,8 @@ def test_commune_manager_sees_no_other_commune(staff_app, session):
     assert client.get("/staff/dashboard/08").status_code == 404
 
 
-def test_drafts_are_for_statisticians_only(staff_app, session):
+def _draft(session, seed: int, title: str) -> Release:
+    """A synthetic draft release of the current round (flushed)."""
     import numpy as np
 
     from survey.domain.synthetic_releases import synthetic_release
@@ -145,9 +146,13 @@ def test_drafts_are_for_statisticians_only(staff_app, session):
     current = _current(session)
     units = list(session.scalars(select(Unit).where(Unit.valid_to.is_(None))))
     number = session.scalar(select(func.max(Release.number)).where(Release.round_id == current.round_id)) + 1
-    draft = synthetic_release(
-        session, current.round, units, np.random.default_rng(3), number=number, published=False, title="Bản nháp thử"
+    return synthetic_release(
+        session, current.round, units, np.random.default_rng(seed), number=number, published=False, title=title
     )
+
+
+def test_drafts_are_for_statisticians_only(staff_app, session):
+    draft = _draft(session, 3, "Bản nháp thử")
     session.commit()
     manager = _client(staff_app, "quanly.hanoi")
     assert manager.get(f"/staff/dashboard/01?release={draft.id}").status_code == 404
@@ -319,3 +324,18 @@ def test_exports_are_scoped_and_audited(staff_app, session):
     assert full.status_code == 200 and full.data[:2] == b"PK"
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "release.export").order_by(AuditEntry.id.desc())).first()
     assert entry.details["format"] == "xlsx" and entry.user.login == "thongke"
+
+
+def test_a_not_estimable_unit_is_said_so_on_the_dashboard_and_release_page(staff_app, session):
+    draft = _draft(session, 5, "Bản thử df")
+    row = _row(session, draft, _unit(session, "01"))
+    row.se, row.df, row.flag, row.rank_low, row.rank_high = 0.0, 1.0, "not_estimable", None, None
+    session.commit()
+    statistician = _client(staff_app, "thongke")
+    page = statistician.get(f"/staff/dashboard/01?release={draft.id}").get_data(as_text=True)
+    assert "Ước lượng của đơn vị này không tin cậy" in page
+    assert "thứ hạng trong khoảng" not in page
+    release_page = statistician.get(f"/staff/releases/{draft.id}").get_data(as_text=True)
+    assert "Không ước lượng được / không tin cậy" in release_page
+    session.delete(draft)
+    session.commit()

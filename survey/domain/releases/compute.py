@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from analysis import AnalysisError, IndexSpec, build_design, compute_indices
 from analysis.compare import compare_records, compare_with_parent
+from analysis.results import NOT_ESTIMABLE
+from analysis.weighting import declare_calibration
 from survey.domain.releases.data import (
     RoundData,
     UnitTree,
@@ -62,6 +64,9 @@ def _estimate_by_unit(
     try:
         sample = replace(data.design_spec(parameters["lonely_psu"]), **design_conventions(parameters))
         design = build_design(frame, sample)
+        if data.calibration is not None:
+            # weights raked to margins: the variance of R calibrate(), not fixed weights
+            design = declare_calibration(design, *data.calibration)
     except AnalysisError as exc:
         raise ReleaseError(_("Thiết kế mẫu không hợp lệ: %(error)s", error=str(exc))) from exc
     records: dict[Key, Any] = {}
@@ -138,6 +143,9 @@ def _league(
                     reference_p_adjusted=float(comparison.p_adjusted[j]),
                     flag=str(comparison.flag[j]),
                 )
+            elif comparison.flag[j] == NOT_ESTIMABLE:
+                # df <= 1 or SE 0: no rank, no comparison, said so in every output
+                out.setdefault((u, level, index), {}).update(flag=NOT_ESTIMABLE)
     return out
 
 

@@ -23,7 +23,9 @@ class RoundData:
 
     ``scores`` is (n, k) float32 in the order of ``items`` (NaN = no answer);
     ``strata``/``psu``/``ssu`` are label arrays or None; ``design`` describes
-    where weights and design variables came from (stored with the release).
+    where weights and design variables came from (stored with the release);
+    ``calibration``, for a weight set raked to margins, holds each response's
+    margin categories and g-weight so that variances are R ``calibrate``'s.
     """
 
     unit_ids: np.ndarray
@@ -38,6 +40,7 @@ class RoundData:
     fpc1: np.ndarray | None = None
     fpc2: np.ndarray | None = None
     design: dict[str, Any] = field(default_factory=dict)
+    calibration: tuple[dict[str, np.ndarray], np.ndarray] | None = None  # margin labels, g-weights
 
     @property
     def n(self) -> int:
@@ -197,6 +200,11 @@ def load_round_data(session: Session, survey_round: SurveyRound, weight_set: Wei
         if values is not None and all(v is not None for v in values):
             fpc[name] = values.astype(np.float64)
     design.update({"strata": strata is not None, "psu": psu is not None, "ssu": ssu is not None, "fpc": sorted(fpc)})
+    calibration = None
+    if weight_set is not None:
+        calibration = raking_calibration(session, weight_set, unit_ids, scores, items)
+        if calibration is not None:
+            design["calibration"] = sorted(calibration[0])
     return RoundData(
         unit_ids=unit_ids,
         scores=scores,
@@ -210,7 +218,71 @@ def load_round_data(session: Session, survey_round: SurveyRound, weight_set: Wei
         fpc1=fpc.get("fpc1"),
         fpc2=fpc.get("fpc2"),
         design=design,
+        calibration=calibration,
     )
+
+
+def margin_labels(
+    name: str, items: list[str], scores: np.ndarray, strata: np.ndarray, provinces: np.ndarray
+) -> np.ndarray:
+    """Category of each response for a raking margin: ``stratum``, ``province`` or an item code.
+
+    Crossed margins join names with ``*`` (``province*gender``) and labels with ``:``.
+    """
+    if "*" in name:
+        parts = [margin_labels(part.strip(), items, scores, strata, provinces) for part in name.split("*")]
+        return np.array([":".join(map(str, t)) for t in zip(*parts)], dtype=object)
+    if name == "stratum":
+        return strata
+    if name == "province":
+        return provinces
+    if name not in items:
+        raise ReleaseError(
+            _("Biến cân chỉnh %(name)s không có: dùng stratum, province hoặc mã một câu hỏi.", name=name)
+        )
+    values = scores[:, items.index(name)].astype(np.float64)
+    if np.isnan(values).any():
+        raise ReleaseError(
+            _("%(n)d phiếu không trả lời câu %(name)s nên không cân chỉnh theo biến này được.",
+              n=int(np.isnan(values).sum()), name=name)
+        )
+    return np.array([str(int(v)) if float(v).is_integer() else str(v) for v in values], dtype=object)
+
+
+def raking_calibration(
+    session: Session, weight_set: WeightSet, unit_ids: np.ndarray, scores: np.ndarray, items: list[str]
+) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+    """Margin categories and g-weights of the responses of a raked weight set (None if not raked).
+
+    The g-weight is the product of the response's category factors (clipped to
+    the raking bounds), as stored in the weight set's diagnostics; weight sets
+    made before the factors were stored give None (fixed-weight variance).
+    """
+    raking = (weight_set.diagnostics or {}).get("raking") or {}
+    margins = ((weight_set.method or {}).get("raking") or {}).get("margins") or {}
+    rows = raking.get("margins") or []
+    if not margins or not rows or any(row.get("factor") is None for row in rows) or weight_set.frame_id is None:
+        return None
+    frame = session.get(SampleFrame, weight_set.frame_id)
+    frame_rows = {int(row["unit_id"]): row for row in (frame.rows if frame is not None else [])}
+    tree = UnitTree(session)
+    uniq, inverse = np.unique(unit_ids, return_inverse=True)
+    owners = [next((a for a in reversed(tree.chain(int(u))) if a in frame_rows), None) for u in uniq]
+    if any(o is None for o in owners):
+        return None
+    strata = np.array([str(frame_rows[o].get("stratum", "")) or frame_rows[o]["unit"] for o in owners], dtype=object)
+    provinces = np.array([str(tree.chain(int(o))[0]) for o in owners], dtype=object)
+    variables = {
+        name: margin_labels(name, items, scores, strata[inverse], provinces[inverse]) for name in margins
+    }
+    g = np.ones(len(unit_ids))
+    for name, labels in variables.items():
+        factors = {str(row["category"]): float(row["factor"]) for row in rows if row["margin"] == name}
+        codes, uniques = np.unique(labels.astype(str), return_inverse=True)
+        g *= np.array([factors.get(u, np.nan) for u in codes])[uniques]
+    low, high = raking.get("bounds") or (0.0, None)
+    g = np.clip(g, low or 0.0, np.inf if high is None else high)
+    return (variables, g) if np.isfinite(g).all() and (g > 0).all() else None
 
 
 # --------------------------------------------------------------------------- units

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from analysis.results import reliability
 from survey.models import ReleaseIndex
 
 # What a release stores for each (unit, level, index): the estimate and its design-based
@@ -17,7 +18,11 @@ from survey.models import ReleaseIndex
 ESTIMATE_FIELDS = ("estimate", "se", "ci_low", "ci_high", "df", "n", "deff", "ci_method")
 COMPARISON_FIELDS = ("flag", "reference_difference", "reference_p_adjusted", "rank_low", "rank_high")
 CHANGE_FIELDS = ("previous_estimate", "change", "change_se", "change_p")
-INDEX_FIELDS = ("level", "index_code", "statistic", *ESTIMATE_FIELDS, *COMPARISON_FIELDS, *CHANGE_FIELDS)
+# Derived from the stored numbers, not stored: "not_estimable" where df <= 1 (a single PSU) or the SE is 0.
+DERIVED_FIELDS = ("reliability",)
+INDEX_FIELDS = (
+    "level", "index_code", "statistic", *ESTIMATE_FIELDS, *DERIVED_FIELDS, *COMPARISON_FIELDS, *CHANGE_FIELDS
+)
 
 
 def plain_number(value: Any) -> Any:
@@ -28,8 +33,15 @@ def plain_number(value: Any) -> Any:
 
 
 def index_record(row: ReleaseIndex) -> dict[str, Any]:
-    """The row's :data:`INDEX_FIELDS` as plain values (no NaN; whole degrees of freedom as ``int``)."""
-    record = {name: plain_number(getattr(row, name)) for name in INDEX_FIELDS}
+    """The row's :data:`INDEX_FIELDS` as plain values (no NaN; whole degrees of freedom as ``int``).
+
+    ``reliability`` is ``"ok"`` or ``"not_estimable"`` (df <= 1 or SE 0): such a
+    unit has no rank and no comparison (its ``flag`` is ``"not_estimable"``).
+    """
+    record = {
+        name: reliability(row.se, row.df) if name == "reliability" else plain_number(getattr(row, name))
+        for name in INDEX_FIELDS
+    }
     if isinstance(record["df"], float) and record["df"].is_integer():
         record["df"] = int(record["df"])
     return record

@@ -47,7 +47,12 @@ class LeagueRow:
 
 
 def _flag_labels() -> dict[str, str]:
-    return {"above": _("cao hơn mức chung"), "below": _("thấp hơn mức chung"), "none": _("không khác biệt rõ")}
+    return {
+        "above": _("cao hơn mức chung"),
+        "below": _("thấp hơn mức chung"),
+        "none": _("không khác biệt rõ"),
+        "not_estimable": _("không ước lượng được / không tin cậy (df ≤ 1 hoặc SE bằng 0), không xếp hạng"),
+    }
 
 
 def _release_for(unit: Unit | None) -> Release | None:
