@@ -104,7 +104,7 @@ class ReleaseIndex(Base):
     ci_method: Mapped[str] = mapped_column(String(16))
     reference_difference: Mapped[float | None] = mapped_column()
     reference_p_adjusted: Mapped[float | None] = mapped_column()
-    flag: Mapped[str | None] = mapped_column(String(8))  # above | below | none
+    flag: Mapped[str | None] = mapped_column(String(16))  # above | below | none | not_estimable
     rank_low: Mapped[int | None] = mapped_column(Integer)
     rank_high: Mapped[int | None] = mapped_column(Integer)
     previous_estimate: Mapped[float | None] = mapped_column()
