@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .calibration_cells import CalibrationCells, greg_residuals
 from .design import CalibrationStep, PostStratificationStep, SurveyDesign
 from .errors import DesignError, LonelyPSUError
 
@@ -98,26 +99,6 @@ def rowsum(ids: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
         ).reshape(n_groups, x.shape[1])
     agg = sp.csr_matrix((np.ones(len(ids)), (ids, np.arange(len(ids)))), shape=(n_groups, len(ids)))
     return np.asarray(agg @ x)
-
-
-@dataclass(frozen=True, eq=False)
-class CalibrationCells:
-    """One calibration adjustment expressed on cells.
-
-    ``kind`` is ``"post"`` (post-stratification), ``"rake"`` (one margin of a
-    raking step) or ``"greg"`` (one margin of a calibration step); ``block``
-    numbers the step so that the margins of one step are treated together.
-    ``r_new`` is the ratio of the weights after the adjustment to the final
-    weights (``greg``: the weights before it), ``r_old`` the same for the
-    weights before it (``post`` only); both are constant within a cell.
-    """
-
-    kind: str
-    group: np.ndarray
-    n_groups: int
-    r_new: np.ndarray
-    r_old: np.ndarray | None
-    block: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,7 +277,7 @@ def _residualize(cells: Cells, x: np.ndarray, u: np.ndarray) -> np.ndarray:
             margins.append(steps[i])
             i += 1
         if step.kind == "greg":
-            x, u = _greg_residuals(cells, margins, x, u)
+            x, u = greg_residuals(cells.weight, cells.count, cells.n_cells, margins, x, u)
             continue
         counts = [np.bincount(m.group, weights=cells.count, minlength=m.n_groups) for m in margins]
         for _ in range(RAKING_SWEEPS):
@@ -308,39 +289,6 @@ def _residualize(cells: Cells, x: np.ndarray, u: np.ndarray) -> np.ndarray:
                 x = x - a[g] * (m.r_new * cells.weight)[:, None]
                 u = u - a[g] * (m.r_new * cells.count)[:, None]
     return x
-
-
-def _greg_residuals(
-    cells: Cells, margins: list[CalibrationCells], x: np.ndarray, u: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Calibration residuals (R ``svyrecvar`` with ``greg_calibration``).
-
-    The influence ``z`` is regressed on the indicators of every margin by
-    least squares weighted with the input weights ``d``; ``w_i z_i`` becomes
-    ``w_i (z_i - m_i' beta)``.  Indicators are constant within a cell, so the
-    fit runs on cells: ``sum_c d_c (zbar_c - m_c' beta)^2`` with
-    ``d_c zbar_c = x_c * r_c``.  The projection uses an SVD, so collinear
-    margins (e.g. a crossed margin and one of its parts) need no reference level.
-    """
-    d_c = margins[0].r_new * cells.weight
-    cols = []
-    for m in margins:
-        block = np.zeros((cells.n_cells, m.n_groups))
-        block[np.arange(cells.n_cells), m.group] = 1.0
-        cols.append(block)
-    root = np.sqrt(np.maximum(d_c, 0.0))
-    a = np.hstack(cols) * root[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        b = np.where(root[:, None] > 0, x * margins[0].r_new[:, None] / root[:, None], 0.0)
-    basis, sv, _ = np.linalg.svd(a, full_matrices=False)
-    rank = int((sv > sv[0] * max(a.shape) * np.finfo(float).eps).sum()) if len(sv) else 0
-    basis = basis[:, :rank]
-    fitted = basis @ (basis.T @ b)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(root[:, None] > 0, fitted / root[:, None], 0.0)
-    x = x - mean * cells.weight[:, None]
-    u = u - mean * cells.count[:, None]
-    return x, u
 
 
 def _between_units(
