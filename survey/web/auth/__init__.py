@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timezone
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -91,10 +92,13 @@ def bearer_secret(header: str | None) -> str | None:
 
 
 def valid_api_token(session: Session, secret: str) -> ApiToken | None:
-    """The unrevoked token with this secret whose owner is active, else None."""
+    """The unrevoked, unexpired token with this secret whose owner is active, else None."""
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
+    expires = token.expires_at
+    if expires is not None and expires.replace(tzinfo=expires.tzinfo or timezone.utc) <= utcnow():
+        return None  # SQLite hands back naive UTC times
     return token
 
 
