@@ -7,7 +7,9 @@ opens the successors' periods on ``on`` where they are new, links them in
 form a cycle, and then nothing is changed.
 
 Children of a unit that ends: after a rename the children still valid on ``on``
-move to the renamed unit (it is the same unit under a new name). After a merge or
+move to the renamed unit (it is the same unit under a new name), and so do the
+staff scoped to it, its active tablets and the rounds still running that cover
+it; a scope covers every name the unit has had. After a merge or
 a split they stay with the ended unit, since only the administration knows which
 successor each belongs to: the admin re-parents them by importing the list of
 units (``sipas units import`` updates the parent of a stored code), and the unit
@@ -20,13 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey.domain.unit_kinds import ALLOWED_PARENTS, lineage_kind
 from survey.domain.units import find_unit, units_on
 from survey.i18n import _, format_local_date
-from survey.models import AuditEntry, LineageKind, StaffUser, Unit, UnitLineage
+from survey.models import (AuditEntry, Device, LineageKind, RoundStatus, StaffUser, SurveyRound, Unit,
+                           UnitLineage)
 
 
 class LineageError(ValueError):
@@ -154,9 +157,24 @@ def _audit(session: Session, action: str, target: str, user: StaffUser | None, *
     session.add(AuditEntry(action=action, target=target[:255], user_id=user.id if user else None, details=details))
 
 
+def _carry_over(session: Session, unit: Unit, renamed: Unit, on: date) -> None:
+    """What belongs to the unit goes on under its new name: staff scopes, active tablets, rounds still running."""
+    session.flush()  # the new period's id
+    session.execute(update(StaffUser).where(StaffUser.unit_id == unit.id).values(unit_id=renamed.id))
+    session.execute(update(Device).where(Device.unit_id == unit.id, Device.active.is_(True)).values(unit_id=renamed.id))
+    running = select(SurveyRound).where(SurveyRound.units.any(Unit.id == unit.id), SurveyRound.ends_on >= on,
+                                        SurveyRound.status != RoundStatus.CLOSED)
+    for survey_round in session.scalars(running):
+        survey_round.units.append(renamed)
+
+
 def rename_unit(session: Session, unit: Unit, name: str, on: date, legal_basis: str | None = None,
                 user: StaffUser | None = None) -> Unit:
-    """A new name from ``on``: the old period ends the day before, a new one with the same code begins."""
+    """A new name from ``on``: the old period ends the day before, a new one with the same code begins.
+
+    Staff scoped to the unit and its active tablets move to the new period; rounds still running
+    on ``on`` that cover the unit cover the new period too.
+    """
     name = name.strip()
     if not name or len(name) > 255:
         raise LineageError(_("Tên mới phải có từ 1 đến 255 ký tự."))
@@ -168,6 +186,7 @@ def rename_unit(session: Session, unit: Unit, name: str, on: date, legal_basis: 
     session.add(renamed)
     for child in children:
         child.parent = renamed
+    _carry_over(session, unit, renamed, on)
     _link(session, unit, renamed, LineageKind.RENAME, on, legal_basis)
     _audit(session, "units.rename", unit.code, user, old=unit.name, new=name, on=on.isoformat(),
            basis=legal_basis or "")

@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from survey.domain.unit_import import import_units
-from survey.models import Unit, UnitKind
+from survey.models import LineageKind, Unit, UnitKind
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 REORGANISATION_DAY = date(2025, 7, 1)
@@ -74,10 +74,23 @@ def units_on(unit: Unit, on: date) -> list[Unit]:
     return sorted(result, key=lambda u: u.code)
 
 
+def renamed_periods(unit: Unit) -> list[Unit]:
+    """The unit's periods under every name it has had (linked by renames, both ways), itself first."""
+    periods = {unit.id: unit}
+    frontier = [unit]
+    while frontier:
+        linked = [link.successor for u in frontier for link in u.successor_links if link.kind == LineageKind.RENAME]
+        linked += [link.predecessor for u in frontier for link in u.predecessor_links
+                   if link.kind == LineageKind.RENAME]
+        frontier = [u for u in linked if u.id not in periods]
+        periods.update((u.id, u) for u in frontier)
+    return list(periods.values())
+
+
 def descendant_ids(session: Session, unit: Unit) -> set[int]:
-    """Ids of a unit and all its sub-units (its scope)."""
-    ids = {unit.id}
-    frontier = [unit.id]
+    """Ids of a unit and all its sub-units (its scope), under every name the unit has had."""
+    ids = {u.id for u in renamed_periods(unit)}
+    frontier = list(ids)
     while frontier:
         children = session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))).all()
         frontier = [c for c in children if c not in ids]

@@ -70,3 +70,37 @@ def test_scope_covers_sub_units(db_session, make_unit):
     scope = descendant_ids(db_session, hanoi)
     assert {ward.id, centre.id, counter.id, hanoi.id} <= scope
     assert other.id not in scope
+
+
+def test_a_rename_carries_staff_tablets_and_running_rounds_to_the_new_name(api, db_session):
+    """After a rename the ward's manager, tablets and open round go on with it; old answers stay in scope."""
+    from datetime import timedelta
+
+    from survey.domain.lineage import rename_unit
+    from survey.models import Device, Response, Role, StaffUser, SurveyRound
+
+    ward = db_session.get(Unit, api.unit_id)
+    manager = StaffUser(login="quanly-badinh", password_hash="-", role=Role.MANAGER, unit=ward)
+    db_session.add(manager)
+    survey_round = db_session.get(SurveyRound, api.round_id)
+    survey_round.units.append(ward)
+    db_session.commit()
+    assert api.post(api.payload(answers={"rating": 5})).status_code == 201  # before the rename
+    ward, survey_round = db_session.get(Unit, api.unit_id), db_session.get(SurveyRound, api.round_id)
+
+    today = date.today()
+    renamed = rename_unit(db_session, ward, "Phường Ba Đình mới", today, legal_basis="NQ 1656/NQ-UBTVQH15")
+    db_session.commit()
+
+    assert ward.valid_to == today - timedelta(days=1)
+    assert db_session.scalar(select(StaffUser.unit_id).where(StaffUser.login == "quanly-badinh")) == renamed.id
+    assert {d.unit_id for d in db_session.scalars(select(Device))} == {renamed.id}
+    assert {u.id for u in survey_round.units} >= {ward.id, renamed.id}
+    ward_id, renamed_id = ward.id, renamed.id
+    response = api.post(api.payload(answers={"rating": 4}, device_token=api.tokens[1]))  # the day of the rename
+    assert response.status_code == 201, response.get_json()
+    units = db_session.scalars(select(Response.unit_id).order_by(Response.id)).all()
+    assert units == [ward_id, renamed_id]
+    ward, renamed = db_session.get(Unit, ward_id), db_session.get(Unit, renamed_id)
+    assert {ward_id, renamed_id} <= descendant_ids(db_session, renamed)  # the manager still sees the old answers
+    assert {ward_id, renamed_id} <= descendant_ids(db_session, ward)
