@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 import click
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from survey.cli.app import with_appcontext
-from survey.cli.loaders import public_base_url, unit_or_exit
+from survey.cli.loaders import public_base_url, round_or_exit, unit_or_exit
 from survey.i18n import _
 
 
@@ -45,14 +45,12 @@ def generate(round_code: str, unit_code: str, count: int, out_path: Path, letter
         write_letters,
     )
     from survey.extensions import db
-    from survey.models import Invitation, SurveyRound, hash_token
+    from survey.models import Invitation, hash_token
 
     base = public_base_url(base_url)
     if letters_path is not None and letters_path.resolve() == out_path.resolve():
         raise click.UsageError(_("--out và --letters phải là hai tệp khác nhau."))
-    survey_round = db.session.scalar(select(SurveyRound).where(SurveyRound.code == round_code))
-    if survey_round is None:
-        raise click.ClickException(_("Không có đợt khảo sát mã %(code)s.", code=round_code))
+    survey_round = round_or_exit(round_code)
     unit = unit_or_exit(unit_code)
 
     staged: list[tuple[Path, Path]] = []
@@ -113,11 +111,8 @@ def generate(round_code: str, unit_code: str, count: int, out_path: Path, letter
 def status(round_code: str) -> None:
     from survey.domain.invitations import response_rates
     from survey.extensions import db
-    from survey.models import SurveyRound
 
-    survey_round = db.session.scalar(select(SurveyRound).where(SurveyRound.code == round_code))
-    if survey_round is None:
-        raise click.ClickException(_("Không có đợt khảo sát mã %(code)s.", code=round_code))
+    survey_round = round_or_exit(round_code)
     rows = response_rates(db.session, survey_round.id)
     if not rows:
         click.echo(_("Đợt %(code)s chưa có thư mời nào.", code=round_code))

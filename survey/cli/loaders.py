@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 from flask import current_app
 
+from survey.domain.rounds import find_round
 from survey.domain.units import find_unit
 from survey.extensions import db
 from survey.i18n import _
-from survey.models import Unit
+from survey.models import SurveyRound, Unit
 
 
 def public_base_url(option: str | None) -> str:
@@ -31,3 +32,11 @@ def unit_or_exit(code: str) -> Unit:
     if unit is None:
         raise click.ClickException(_("Không có đơn vị mã %(code)s đang hoạt động.", code=code))
     return unit
+
+
+def round_or_exit(code: str) -> SurveyRound:
+    """The round with this code, or the command stops with a message."""
+    survey_round = find_round(db.session, code)
+    if survey_round is None:
+        raise click.ClickException(_("Không có đợt khảo sát mã %(code)s.", code=code))
+    return survey_round

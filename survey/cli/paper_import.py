@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from survey.cli.app import with_appcontext
+from survey.cli.loaders import round_or_exit
 from survey.i18n import _
 
 
@@ -23,18 +24,6 @@ def _parse_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
         target = target.strip()
         mapping[header.strip()] = "" if target in ("", "-") else target
     return mapping
-
-
-def _round_or_fail(round_code: str):
-    from sqlalchemy import select
-
-    from survey.extensions import db
-    from survey.models import SurveyRound
-
-    survey_round = db.session.scalar(select(SurveyRound).where(SurveyRound.code == round_code))
-    if survey_round is None:
-        raise click.ClickException(_("Không có đợt khảo sát nào mang mã %(code)s.", code=round_code))
-    return survey_round
 
 
 @click.command(
@@ -59,7 +48,7 @@ def import_command(round_code: str, sheet: str | None, pairs: tuple[str, ...], d
     from survey.extensions import db
 
     mapping = _parse_mapping(pairs)
-    survey_round = _round_or_fail(round_code)
+    survey_round = round_or_exit(round_code)
     name = str(file)
     size = file.stat().st_size
     if size > MAX_BYTES:  # said before reading a huge file into memory
@@ -130,7 +119,7 @@ def import_template_command(round_code: str, out: Path) -> None:
     file_format = out.suffix.lower().lstrip(".")
     if file_format not in TEMPLATE_FORMATS:
         raise click.ClickException(_("Tệp mẫu phải có đuôi .xlsx hoặc .csv: %(file)s.", file=str(out)))
-    survey_round = _round_or_fail(round_code)
+    survey_round = round_or_exit(round_code)
     if Channel.PAPER.value not in survey_round.channels:
         raise click.ClickException(_("Đợt khảo sát %(round)s không nhận phiếu giấy.", round=survey_round.code))
     data = build_template(survey_round, questionnaire_for(survey_round.questionnaire_version), file_format)

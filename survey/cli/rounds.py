@@ -8,13 +8,13 @@ from typing import NoReturn
 import click
 
 from survey.cli.app import with_appcontext
+from survey.cli.loaders import round_or_exit
 from survey.domain.rounds import (
     CHANNELS,
     RoundError,
     RoundFields,
     close_round,
     create_round,
-    find_round,
     kind_label,
     list_rounds,
     open_round,
@@ -45,13 +45,6 @@ def _stop(problems: dict[str, str]) -> NoReturn:
     for field, message in problems.items():
         click.echo(f"{OPTIONS.get(field, field)}: {message}", err=True)
     sys.exit(1)
-
-
-def _round_or_exit(code: str) -> SurveyRound:
-    survey_round = find_round(db.session, code)
-    if survey_round is None:
-        raise click.ClickException(_("Không có đợt khảo sát mã %(code)s.", code=code))
-    return survey_round
 
 
 def _day(text: str, field: str, problems: dict[str, str]):
@@ -107,7 +100,7 @@ def _scope_text(survey_round: SurveyRound) -> str:
 @click.option("--reason", default=None, help=_("Lý do mở lại một đợt đã đóng (ghi vào nhật ký)."))
 @with_appcontext
 def open_command(code: str, reason: str | None) -> None:
-    survey_round = _round_or_exit(code)
+    survey_round = round_or_exit(code)
     try:
         open_round(db.session, survey_round, reason=reason)
     except RoundError as exc:
@@ -120,7 +113,7 @@ def open_command(code: str, reason: str | None) -> None:
 @click.argument("code")
 @with_appcontext
 def close_command(code: str) -> None:
-    survey_round = _round_or_exit(code)
+    survey_round = round_or_exit(code)
     try:
         close_round(db.session, survey_round)
     except RoundError as exc:

@@ -483,7 +483,7 @@ def test_cli_mapping_sheet_and_unknown_round(app, demo, db_session, tmp_path):
     bad_map = invoke(app, "--round", ROUND, "--map", "no-equals-sign", str(path))
     assert bad_map.exit_code == 2 and "--map" in bad_map.output
     unknown = invoke(app, "--round", "sipas-1999", str(path))
-    assert unknown.exit_code == 1 and "Không có đợt khảo sát nào mang mã sipas-1999." in unknown.output
+    assert unknown.exit_code == 1 and "Không có đợt khảo sát mã sipas-1999." in unknown.output
 
 
 # --- web -------------------------------------------------------------------------------

@@ -354,7 +354,7 @@ def test_the_template_command_refuses_other_file_types_and_unknown_rounds(app, p
     wrong = CliRunner().invoke(main, ["import-template", "--round", CODE, str(tmp_path / "mau.txt")], obj=app)
     assert wrong.exit_code == 1 and "Tệp mẫu phải có đuôi .xlsx hoặc .csv" in wrong.output
     unknown = CliRunner().invoke(main, ["import-template", "--round", "x", str(tmp_path / "m.csv")], obj=app)
-    assert unknown.exit_code == 1 and "Không có đợt khảo sát nào mang mã x." in unknown.output
+    assert unknown.exit_code == 1 and "Không có đợt khảo sát mã x." in unknown.output
 
 
 # --- the questionnaire key ---------------------------------------------------------------------
