@@ -37,6 +37,7 @@ COMMANDS = {
     "import": "survey.cli.paper_import:import_command",
     "units": "survey.cli.units:units_group",
     "staff": "survey.cli.staff:staff_group",
+    "tokens": "survey.cli.tokens:tokens_group",
     "import-template": "survey.cli.paper_import:import_template_command",
 }
 

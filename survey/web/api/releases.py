@@ -8,9 +8,7 @@ ci_low, ci_high, df, n, deff, ci_method) plus the stored comparisons.
 
 from __future__ import annotations
 
-import json
-
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
@@ -19,20 +17,13 @@ from survey.domain.releases.records import index_record as stored_index_record
 from survey.extensions import db
 from survey.models import Release, ReleaseIndex, Unit
 from survey.web.api.blueprint import bp
+from survey.web.api.serialize import api_json, api_time
 from survey.web.auth import token_required
 from survey.web.errors import error_response, refusal
 from survey.web.loaders import get_release_or_404, get_unit_or_404, may_see_drafts, scope_of, viewer
 from survey.web.staff.queries import releases_for_staff, unit_indices
 
 LEVELS = ("item", "group", "overall")
-
-
-def _json(body: object, status: int = 200):
-    response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status, mimetype="application/json"
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def release_record(release: Release, national: bool) -> dict:
@@ -46,8 +37,8 @@ def release_record(release: Release, national: bool) -> dict:
             "code": release.questionnaire_version.code,
             "version": release.questionnaire_version.version,
         },
-        "published_at": release.published_at.isoformat() if release.published_at else None,
-        "created_at": release.created_at.isoformat() if release.created_at else None,
+        "published_at": api_time(release.published_at),
+        "created_at": api_time(release.created_at),
         "previous_release_id": release.previous_release_id,
         "supersedes_id": release.supersedes_id,
         "software_version": release.software_version,
@@ -79,7 +70,7 @@ def _not_found():
 def list_releases():
     national = scope_of() is None
     releases = releases_for_staff(db.session, drafts=may_see_drafts())
-    return _json({"releases": [release_record(r, national) for r in releases]})
+    return api_json({"releases": [release_record(r, national) for r in releases]}, private=True)
 
 
 @bp.get("/releases/<int:release_id>/indices")
@@ -106,10 +97,11 @@ def release_indices(release_id: int):
     rows = unit_indices(db.session, release.id, unit.id if unit else None)
     if level:
         rows = [r for r in rows if r.level == level]
-    return _json(
+    return api_json(
         {
             "release": release_record(release, scope_of() is None),
             "unit": {"code": unit.code, "name": unit.name} if unit else None,
             "indices": [index_record(r, unit) for r in rows],
-        }
+        },
+        private=True,
     )

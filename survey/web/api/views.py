@@ -7,21 +7,17 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from flask import Response, current_app, jsonify, request
+from flask import current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey import __version__
 from survey.web.api.blueprint import bp
 from survey.web.api.operations import submit
 from survey.web.api.payload import too_large
-from survey.web.errors import JSON_HEADERS, ApiError, error_response, json_bytes
+from survey.web.api.serialize import api_json
+from survey.web.errors import ApiError, error_response
 
 OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.yaml"
-
-
-def _json(body: dict, status: int) -> Response:
-    """The same answer as survey.serving.lane gives, through Flask."""
-    return current_app.response_class(json_bytes(body), status=status, headers=JSON_HEADERS)
 
 
 @bp.get("/health")
@@ -40,7 +36,7 @@ def submit_response():
         outcome = submit(request.get_data(cache=False), request.remote_addr, request.headers.get("Authorization"))
     except ApiError as exc:
         return error_response(exc)
-    return _json(outcome.body, outcome.status)
+    return api_json(outcome.body, outcome.status)  # as survey.serving.lane answers
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timezone
 from collections.abc import Callable
 from functools import wraps
@@ -13,11 +12,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.domain.api_tokens import TOKEN_PREFIX, create_token
 from survey.extensions import db, login
 from survey.models import ApiToken, AuditEntry, Role, StaffUser, hash_token, utcnow
 from survey.web.errors import error_response, refusal
-
-TOKEN_PREFIX = "sipas_"
 
 
 def init_auth(app: Flask) -> None:
@@ -72,12 +70,8 @@ def audit(action: str, target: str | None = None, user: StaffUser | None = None,
 
 
 def new_api_token(user: StaffUser, name: str) -> tuple[ApiToken, str]:
-    """Create a token for ``user``; the secret is returned once and only its hash is stored."""
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name.strip()[:100], token_hash=hash_token(secret))
-    db.session.add(token)
-    db.session.flush()
-    return token, secret
+    """Create a token for ``user`` (survey.domain.api_tokens); the secret is returned once."""
+    return create_token(db.session, user, name)
 
 
 def bearer_secret(header: str | None) -> str | None:

@@ -112,21 +112,60 @@ def _check_against_schema(value, schema, path="$"):
             _check_against_schema(item, schema.get("items", {}), f"{path}[{i}]")
 
 
-def test_documented_examples_fit_their_schemas_and_behave_as_documented(api, stored):
+def test_every_documented_example_is_accepted_by_a_fresh_demo(app, client, demo, db_session, stored):
+    """Each request example, posted as written (only the tablet's token filled in), is stored: 201, then 200."""
+    from survey.domain.api_tokens import create_token
+    from survey.domain.staff import find_user
+
+    _token, staff_secret = create_token(db_session, find_user(db_session, "thongke"), "examples")
+    db_session.commit()
+    tablet_of_ba_dinh = demo["kiosks"][2].split("/k/")[1]  # 00004 · Quầy 1
     operation = SPEC["paths"]["/responses"]["post"]
     content = operation["requestBody"]["content"]["application/json"]
+    before = len(stored())
     for name, example in content["examples"].items():
         body = dict(example["value"])
         _check_against_schema(body, content["schema"])
-        body["uuid"] = str(uuid.uuid4())  # the documented UUIDs, made fresh for this database
-        body["submitted_at"] = None
         if "device_token" in body:
-            body["device_token"] = api.tokens[0]
-        response = api.post({k: v for k, v in body.items() if v is not None})
+            body["device_token"] = tablet_of_ba_dinh
+        headers = {"Authorization": f"Bearer {staff_secret}"}
+        response = client.post("/api/v1/responses", json=body, headers=headers)
         assert response.status_code == 201, (name, response.get_json())
         result_schema = operation["responses"]["201"]["content"]["application/json"]["schema"]
         _check_against_schema(response.get_json(), result_schema)
-    assert len(stored()) == len(content["examples"])
+        assert response.get_json() == {"uuid": body["uuid"], "status": "created"}
+        again = client.post("/api/v1/responses", json=body, headers=headers)
+        assert again.status_code == 200 and again.get_json()["status"] == "duplicate"
+    rows = stored()[before:]
+    assert sorted(str(r.uuid) for r in rows) == sorted(e["value"]["uuid"] for e in content["examples"].values())
+
+
+def test_release_times_are_rfc3339_with_an_offset(client, demo, db_session):
+    from survey.domain.api_tokens import create_token
+    from survey.domain.staff import find_user
+
+    _token, secret = create_token(db_session, find_user(db_session, "thongke"), "times")
+    db_session.commit()
+    releases = client.get("/api/v1/releases", headers={"Authorization": f"Bearer {secret}"}).get_json()["releases"]
+    assert releases
+    for release in releases:
+        for name in ("published_at", "created_at"):
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", release[name]), release[name]
+
+
+def test_bad_ids_and_methods_on_api_paths_answer_the_json_error_shape(client):
+    for method, path, status, code in [
+        ("get", "/api/v1/releases/99999999999999999999999/indices", 404, "not_found"),
+        ("get", "/api/v1/releases/9223372036854775808/indices", 404, "not_found"),
+        ("get", "/api/v1/releases/-1/indices", 404, "not_found"),
+        ("get", "/api/v1/releases/abc/indices", 404, "not_found"),
+        ("delete", "/api/v1/releases", 405, "method_not_allowed"),
+        ("get", "/api/v1/responses", 405, "method_not_allowed"),
+    ]:
+        response = getattr(client, method)(path)
+        assert response.status_code == status and response.mimetype == "application/json", path
+        assert [e["code"] for e in response.get_json()["errors"]] == [code], path
+        assert code in SPEC["components"]["schemas"]["ErrorCode"]["enum"]
 
 
 def test_documented_error_examples_and_real_errors_fit_the_error_schema(api):

@@ -1,0 +1,40 @@
+"""English for the API contract (issue 19): `sipas tokens`, survey.domain.api_tokens and the expiry on the tokens page."""
+
+EN = {
+    # survey/domain/api_tokens.py
+    "Số ngày hiệu lực phải từ 1 đến %(n)d.": "The number of days must be from 1 to %(n)d.",
+    "Hạn dùng “%(value)s” không hợp lệ: ghi số ngày (ví dụ 90d) hoặc một ngày YYYY-MM-DD.": "The expiry “%(value)s” is not valid: write a number of days (e.g. 90d) or a day YYYY-MM-DD.",
+    "Hạn dùng %(day)s đã qua.": "The expiry %(day)s has passed.",
+    "Hạn dùng không được quá %(n)d ngày kể từ hôm nay.": "The expiry may not be more than %(n)d days from today.",
+    "Đã thu hồi": "Revoked",
+    "Đã hết hạn": "Expired",
+    "Đang dùng": "Active",
+    "Cần đặt tên cho mã (ví dụ tên chương trình dùng mã).": "Give the token a name (e.g. the program that uses it).",
+    "Tên mã quá dài (tối đa %(n)d ký tự).": "The token name is too long (at most %(n)d characters).",
+    "Tài khoản %(login)s đang bị khóa.": "The account %(login)s is disabled.",
+    # survey/cli/tokens.py
+    "Mã truy cập API của cán bộ: tạo, liệt kê, thu hồi.": "Staff API tokens: create, list, revoke.",
+    "Tạo mã cho một tài khoản; mã bí mật chỉ in ra một lần.": "Create a token for an account; the secret is printed once only.",
+    "Tên đăng nhập của chủ mã; mã có đúng quyền và phạm vi của tài khoản này.": "Login of the token's owner; the token has exactly this account's role and scope.",
+    "Tên gợi nhớ, ví dụ tên chương trình dùng mã.": "A name to recognise it by, e.g. the program that uses it.",
+    "Hạn dùng: số ngày (90d) hoặc một ngày (2026-12-31); bỏ trống: không hết hạn.": "Expiry: a number of days (90d) or a day (2026-12-31); empty: no expiry.",
+    "Đã tạo mã số %(id)d “%(name)s” cho %(login)s, hạn dùng: %(expires)s.": "Created token no. %(id)d “%(name)s” for %(login)s, expires: %(expires)s.",
+    "không hết hạn": "never",
+    "Mã bí mật (chỉ hiện một lần; dùng trong tiêu đề Authorization: Bearer …):": "Secret (shown once only; use it in the header Authorization: Bearer …):",
+    "Liệt kê các mã: tên, chủ mã, ngày tạo, lần dùng cuối, hạn dùng, trạng thái.": "List the tokens: name, owner, created, last used, expiry, state.",
+    "Chỉ các mã của tài khoản này.": "Only the tokens of this account.",
+    "Chưa có mã nào.": "No tokens yet.",
+    "Chủ mã": "Owner",
+    "Hết hạn": "Expires",
+    "Thu hồi một mã theo số của nó (xem sipas tokens list).": "Revoke a token by its number (see sipas tokens list).",
+    "Không có mã số %(id)d.": "There is no token no. %(id)d.",
+    "Đã thu hồi mã số %(id)d “%(name)s” của %(login)s.": "Revoked token no. %(id)d “%(name)s” of %(login)s.",
+    "Mã số %(id)d đã bị thu hồi từ trước; không thay đổi gì.": "Token no. %(id)d was revoked before; nothing changed.",
+    # survey/web/staff/tokens.py, templates/staff/tokens.html
+    "Hạn dùng không hợp lệ.": "The expiry is not valid.",
+    "30 ngày": "30 days",
+    "90 ngày": "90 days",
+    "1 năm": "1 year",
+    "Không hết hạn": "No expiry",
+    "Hạn dùng": "Expiry",
+}
