@@ -125,7 +125,8 @@ class Complaint(Base):
     source: Mapped[str] = mapped_column(String(SOURCE_LENGTH))
     code: Mapped[str] = mapped_column(String(CODE_LENGTH))  # MaPAKN
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    # MaHoSo of the dossier it is about (same source), as sent: it may arrive before the dossier itself
+    dossier_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH), index=True)
     category: Mapped[str | None] = mapped_column(String(255))  # PhanLoai (5.1: monitoring only)
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -135,7 +136,6 @@ class Complaint(Base):
     field_times: Mapped[dict] = mapped_column(JSON, default=dict)
 
     unit: Mapped[Unit] = relationship()
-    dossier: Mapped[Dossier | None] = relationship()
 
 
 class DossierRating(Base):

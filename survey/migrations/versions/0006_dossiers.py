@@ -105,7 +105,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=_SOURCE), nullable=False),
         sa.Column("code", sa.String(length=_CODE), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
-        sa.Column("dossier_id", _BIGID, nullable=True),
+        sa.Column("dossier_code", sa.String(length=_CODE), nullable=True),
         sa.Column("category", sa.String(length=255), nullable=True),
         _time("received_at", nullable=True),
         _time("handled_at", nullable=True),
@@ -113,12 +113,11 @@ def upgrade() -> None:
         sa.Column("dislikes", sa.Integer(), nullable=False),
         sa.Column("follow_up", sa.Boolean(), nullable=False),
         sa.Column("field_times", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["dossier_id"], ["dossiers.id"], name=op.f("fk_dossier_complaints_dossier_id_dossiers")),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_dossier_complaints_unit_id_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dossier_complaints")),
         sa.UniqueConstraint("source", "code", name="uq_dossier_complaints_source_code"),
     )
-    op.create_index(op.f("ix_dossier_complaints_dossier_id"), "dossier_complaints", ["dossier_id"])
+    op.create_index(op.f("ix_dossier_complaints_dossier_code"), "dossier_complaints", ["dossier_code"])
     op.create_index(op.f("ix_dossier_complaints_unit_id"), "dossier_complaints", ["unit_id"])
     op.create_table(
         "dossier_ratings",
