@@ -38,6 +38,8 @@ COMMANDS = {
     "units": "survey.cli.units:units_group",
     "staff": "survey.cli.staff:staff_group",
     "import-template": "survey.cli.paper_import:import_template_command",
+    "dossiers": "survey.cli.dossiers:dossiers_group",
+    "integrations": "survey.cli.integrations:integrations_group",
 }
 
 

@@ -231,3 +231,10 @@ def test_ten_thousand_events_with_duplicates_out_of_order_and_malformed_ones(db_
     # every 4th dossier handled at 18:00 after its 17:00 due time: 750 of 3000 late -> 75 % -> 5.00
     assert score.dossiers.numerator.tolist() == [2250] and score.dossiers.denominator.tolist() == [3000]
     assert score.dossiers.points.tolist() == [5.0]
+
+
+def test_the_reasons_are_in_english_for_an_english_caller(db_session, units, monkeypatch):
+    monkeypatch.setenv("SIPAS_LANG", "en")
+    report = take(db_session, [sync(KenhThucHien="9")])
+    assert report.results[0].errors[0].message() == (
+        'Event 0, field KenhThucHien: "9" is not a channel; write 1 (in person), 2 (online) or 3 (post).')

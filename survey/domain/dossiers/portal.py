@@ -67,7 +67,6 @@ MESSAGES = {
     "out_of_scope": N_("đơn vị %(value)s nằm ngoài phạm vi của hệ thống %(system)s."),
     "before_received": N_("%(name)s %(value)s trước ngày tiếp nhận %(received)s."),
     "conflict": N_("hồ sơ %(code)s đã có sự kiện %(kind)s lúc %(value)s với nội dung khác; sự kiện đã nhận được giữ nguyên."),
-    "too_many": N_("lô có %(count)d sự kiện, tối đa %(max)d."),
 }
 
 
