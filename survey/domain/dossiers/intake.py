@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from survey.domain.dossiers.portal import (
@@ -29,7 +29,7 @@ from survey.domain.dossiers.portal import (
     check_event,
 )
 from survey.i18n import _, format_local_datetime
-from survey.models import Complaint, Dossier, DossierEvent, PortalUnitCode, Unit
+from survey.models import Complaint, Dossier, DossierEvent, PortalUnitCode, Unit, utcnow
 
 STORED, DUPLICATE, REFUSED = "stored", "duplicate", "refused"
 CHUNK = 500  # codes per IN (...) query
@@ -96,6 +96,8 @@ class _Batch:
         self.keys: dict[tuple[str, str, datetime], dict] = {}
         self.dossiers: dict[str, Dossier] = {}
         self.complaints: dict[str, Complaint] = {}
+        self.new_events: list[dict[str, Any]] = []
+        self.now = utcnow()
 
     def load(self, events: list[CheckedEvent]) -> None:
         unit_codes = sorted({e.unit_code for e in events})
@@ -138,9 +140,14 @@ class _Batch:
             return EventResult(event.index, REFUSED, event.code, (problem,))
         self._apply(target, changes, event)
         self.keys[key] = event.payload
-        self.session.add(DossierEvent(source=self.source, code=event.code, kind=event.kind,
-                                      event_at=event.event_at, payload=event.payload))
+        self.new_events.append({"source": self.source, "code": event.code, "kind": event.kind,
+                                "event_at": event.event_at, "payload": event.payload, "stored_at": self.now})
         return EventResult(event.index, STORED, event.code)
+
+    def store_events(self) -> None:
+        """Insert the stored events in one executemany (an ORM object each would triple the time)."""
+        if self.new_events:
+            self.session.execute(insert(DossierEvent), self.new_events)
 
     def _refused(self, event: CheckedEvent, name: str, key: str, **params: Any) -> EventResult:
         return EventResult(event.index, REFUSED, event.code, (EventError(event.index, name, key, params),))
@@ -186,10 +193,12 @@ class _Batch:
         target.field_times = {**(target.field_times or {}), **dict.fromkeys(changes, when)}
         if isinstance(target, Dossier):
             target.returned = target.returned_at is not None
-            self.dossiers.setdefault(target.code, target)
+            known = self.dossiers
         else:
-            self.complaints.setdefault(target.code, target)
-        self.session.add(target)
+            known = self.complaints
+        if target.code not in known:
+            known[target.code] = target
+            self.session.add(target)
 
 
 def intake_events(session: Session, events: list[Any], *, source: str, scope: set[int] | None = None,
@@ -214,4 +223,5 @@ def intake_events(session: Session, events: list[Any], *, source: str, scope: se
             code = events[index].get("MaHoSo") if isinstance(events[index], dict) else None
             report.results.append(EventResult(index, REFUSED, str(code) if code else None, tuple(item)))
     session.flush()
+    batch.store_events()
     return report
