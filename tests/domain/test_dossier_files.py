@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from survey.domain.dossiers import import_event_file, import_unit_map, log_dossier_access, purge_expired_ratings
+from survey.domain.dossiers import (
+    import_event_file,
+    import_unit_map,
+    log_dossier_access,
+    purge_expired_ratings,
+)
 from survey.models import Dossier, DossierAccess, DossierRating, PortalUnitCode, UnitKind
 
 NOW = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
@@ -43,7 +48,7 @@ def test_an_excel_file_with_date_cells_and_numbers_for_times(db_session, make_un
 
 def test_a_unit_map_with_an_unknown_unit_or_a_repeated_code_stores_nothing(db_session, make_unit):
     make_unit("26", "Tỉnh Mẫu", UnitKind.PROVINCE)
-    data = "MaDonViCong,MaDonVi\nH26,26\nH26.189,00189\nH26,26\n".encode()
+    data = b"MaDonViCong,MaDonVi\nH26,26\nH26.189,00189\nH26,26\n"
     report = import_unit_map(db_session, data, "map.csv")
     assert [p.line("map.csv") for p in report.problems] == [
         "map.csv:4:A: MaDonViCong H26 đã có ở dòng 2.",
