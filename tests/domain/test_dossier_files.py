@@ -12,6 +12,7 @@ from survey.domain.dossiers import (
     import_event_file,
     import_unit_map,
     log_dossier_access,
+    month_ratings,
     purge_expired_ratings,
 )
 from survey.models import Dossier, DossierAccess, DossierRating, PortalUnitCode, UnitKind
@@ -77,3 +78,42 @@ def test_ratings_older_than_the_retention_are_deleted_and_reads_are_logged(app, 
     db_session.flush()
     entry = db_session.scalar(select(DossierAccess))
     assert (entry.actor, entry.action, entry.rows, entry.dossier_code) == ("quanly.hanoi", "dossier.view", 1, "D1")
+
+
+def test_month_ratings_give_the_circular01_report_per_unit(db_session, make_unit):
+    unit = make_unit("00189", "Xã Một")
+    dossiers = [Dossier(source="s", code=f"R{n}", unit_id=unit.id, portal_unit_code="H26.189", returned=True,
+                        field_times={}) for n in range(3)]
+    db_session.add_all(dossiers)
+    db_session.flush()
+    full = {str(i): 2 for i in range(1, 10)}
+    db_session.add_all([
+        DossierRating(dossier_id=dossiers[0].id, index_scores=full, level="very_satisfied", channel="link",
+                      rated_at=datetime(2026, 11, 5, 3, tzinfo=UTC)),
+        DossierRating(dossier_id=dossiers[1].id, index_scores={**full, "2": 0, "3": 1, "6": None, "10": 2},
+                      level="not_satisfied", channel="kiosk", rated_at=datetime(2026, 11, 30, 16, 59, tzinfo=UTC)),
+        DossierRating(dossier_id=dossiers[2].id, index_scores=full, level="satisfied", channel="kiosk",
+                      rated_at=datetime(2026, 11, 30, 17, 0, tzinfo=UTC)),  # 01/12 00:00 in Hà Nội: December
+    ])
+    db_session.flush()
+    ratings = month_ratings(db_session, 2026, 11)
+    assert [u.code for u in ratings.units] == ["00189"]
+    report = ratings.report
+    assert report.ratings.tolist() == [2]
+    assert report.index_mean[0].tolist() == [2.0, 1.0, 1.5, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]  # index 6: one answer
+    assert report.total_mean.tolist() == [15.5]  # (18 + 13) / 2; "10" is no index of the form
+    assert report.level_share[0].tolist() == [0.5, 0.0, 0.5] and report.band == ("Tốt",)
+
+
+def test_no_dossier_table_refers_to_a_response_table_or_back():
+    from survey.models import Base
+
+    dossier_tables = {"dossiers", "dossier_events", "dossier_complaints", "dossier_ratings", "dossier_access_log",
+                      "integration_credentials", "portal_unit_codes", "dossier_procedures"}
+    anonymous = {"responses", "response_design", "import_batches", "invitations"}
+    for table in Base.metadata.sorted_tables:
+        referred = {fk.column.table.name for fk in table.foreign_keys}
+        if table.name in dossier_tables:
+            assert not referred & anonymous, table.name
+        if table.name in anonymous:
+            assert not referred & dossier_tables, table.name

@@ -43,9 +43,11 @@ from survey.domain.dossiers.portal import (
 )
 from survey.domain.dossiers.privacy import log_dossier_access, purge_expired_ratings
 from survey.domain.dossiers.scoring import (
+    MonthRatings,
     MonthScore,
     current_definition,
     definition_path,
+    month_ratings,
     month_score,
 )
 
@@ -64,6 +66,7 @@ __all__ = [
     "FileProblem",
     "FileReport",
     "IntakeReport",
+    "MonthRatings",
     "MonthScore",
     "add_credential",
     "authenticate",
@@ -76,6 +79,7 @@ __all__ = [
     "intake_events",
     "list_credentials",
     "log_dossier_access",
+    "month_ratings",
     "month_score",
     "parse_portal_time",
     "purge_expired_ratings",

@@ -10,19 +10,21 @@ integer codes. Only aggregates leave this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from analysis.decision766 import (
+    Circular01Result,
     Definition,
     GroupResult,
     IndicatorResult,
     Period,
+    circular01_report,
     group_score,
     load_definition,
     score_complaints,
@@ -67,8 +69,10 @@ def _local(values: pd.Series) -> np.ndarray:
 
 
 def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    """The period's local bounds in UTC (SQLite keeps a time's UTC wall clock and drops the zone)."""
+
     def convert(moment: np.datetime64) -> datetime:
-        return pd.Timestamp(moment).to_pydatetime().replace(tzinfo=LOCAL_TZ)
+        return pd.Timestamp(moment).to_pydatetime().replace(tzinfo=LOCAL_TZ).astimezone(UTC)
 
     return convert(period.start), convert(period.end)
 
@@ -77,14 +81,19 @@ def month_score(session: Session, year: int, month: int, *, definition: Definiti
                 as_of: datetime | None = None, unit_ids: list[int] | None = None) -> MonthScore:
     """Indicators 5.2, 5.3, 5.4 and the satisfaction group of every unit for one month.
 
-    ``as_of``: when to judge unfinished dossiers (default: the end of the month);
+    Everything is judged as known at ``as_of`` (default, and at the latest: the end of the month): a
+    dossier unfinished then is judged by its due time, and a PAKN or a "not satisfied" rating given after
+    it does not count (our reading: a month's score, once the month is over, no longer changes).
     ``unit_ids``: units to report even without any dossier (not applicable).
     """
     definition = definition or current_definition()
     period = Period.month(year, month)
     start, end = _utc_bounds(period)
-    complained = exists().where(and_(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code))
-    disliked = exists().where(and_(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED))
+    judged = min(end, as_of.astimezone(UTC)) if as_of else end  # a PAKN or rating after that moment does not count yet
+    complained = exists().where(and_(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code,
+                                     or_(Complaint.received_at.is_(None), Complaint.received_at < judged)))
+    disliked = exists().where(and_(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED,
+                                   DossierRating.rated_at < judged))
     dossiers = pd.DataFrame(session.execute(
         select(Dossier.unit_id, Dossier.received_at, Dossier.due_at, Dossier.handled_at,
                complained.label("complained"), disliked.label("disliked"))
@@ -112,3 +121,34 @@ def month_score(session: Session, year: int, month: int, *, definition: Definiti
     return MonthScore(period, [units[i] for i in ids.tolist()], result_54, on_time, satisfied,
                       group_score("MDHL", [on_time, satisfied, result_54], definition), definition,
                       year not in definition.calendar_years)
+
+
+@dataclass(frozen=True)
+class MonthRatings:
+    """The Circular 01 report of the dossier ratings given in a month, per unit of the rated dossier."""
+
+    period: Period
+    units: list[Unit]
+    report: Circular01Result
+
+
+def month_ratings(session: Session, year: int, month: int, *, definition: Definition | None = None
+                  ) -> MonthRatings:
+    """Average of each index, total out of the maximum, share of each level and band, per unit."""
+    definition = definition or current_definition()
+    period = Period.month(year, month)
+    start, end = _utc_bounds(period)
+    rows = session.execute(
+        select(Dossier.unit_id, DossierRating.index_scores, DossierRating.level).join(Dossier)
+        .where(DossierRating.rated_at >= start, DossierRating.rated_at < end)).all()
+    ids, codes = np.unique(np.array([row[0] for row in rows], dtype=np.int64), return_inverse=True)
+    scores = np.full((len(rows), definition.n_indices), np.nan)
+    for position, (_unit, index_scores, _level) in enumerate(rows):  # JSON to a row of the array
+        for index, value in (index_scores or {}).items():
+            if str(index).isdigit() and 1 <= int(index) <= definition.n_indices and value is not None:
+                scores[position, int(index) - 1] = float(value)
+    levels = {name: code for code, name in enumerate(definition.level_names)}
+    level = np.array([levels.get(row[2], -1) for row in rows], dtype=np.int64)
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids.tolist())))}
+    return MonthRatings(period, [units[i] for i in ids.tolist()],
+                        circular01_report(codes, scores, level, n_units=ids.size, definition=definition))
