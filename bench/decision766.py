@@ -5,7 +5,9 @@
 200,000 PAKN and 300,000 Circular 01 ratings. Times the computations of
 :mod:`analysis.decision766` on arrays (what ``sipas dossiers score`` does after
 loading them), best of ``--repeat`` runs. Target: 5.4 for the month under 2 s.
-Run from the project folder: ``OMP_NUM_THREADS=1 python -m bench.decision766`` (as a script,
+With ``--intake N`` it also times :func:`survey.domain.dossiers.intake_events` on N
+shuffled events (a third dossier syncs, two thirds progress) into a fresh SQLite database (or
+``--database-url``), then the month's score read back from it. Run from the project folder: ``OMP_NUM_THREADS=1 python -m bench.decision766`` (as a script,
 ``bench/analysis.py`` would shadow the ``analysis`` package).
 """
 
@@ -53,7 +55,12 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--units", type=int, default=3_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--intake", type=int, default=0, help="also time the intake of this many events")
+    parser.add_argument("--database-url", help="for --intake: an empty database it migrates and fills "
+                        "(default: a temporary SQLite file); never a shared one")
     args = parser.parse_args()
+    if args.intake:
+        time_intake(args.intake, args.database_url)
     rng = np.random.default_rng(766)
     definition = load_definition(DEFINITION)
     period = Period.month(2026, 11)
@@ -82,6 +89,57 @@ def main() -> None:
     print(f"  satisfaction group:        {tgroup:.3f} s  (mean {np.nanmean(group.points):.2f} of 18)")
     print(f"  Circular 01 ({n_ratings:,} ratings): {tc01:.3f} s  (mean total {np.nanmean(report.total_mean):.2f})")
     print(f"  target for 5.4: < 2 s: {'met' if t54 < 2 else 'NOT met'}")
+
+
+def portal_events(n: int, rng: np.random.Generator) -> list[dict[str, str]]:
+    """``n`` events of ``n // 3`` dossiers of one commune in November 2026, shuffled."""
+    events = []
+    for number in range(n // 3):
+        code, day = f"H26.189-2611-{number:06d}", 2 + number % 27
+        common = {"MaHoSo": code, "DonViXuLy": "H26.189"}
+        events += [
+            {**common, "LoaiSuKien": "DongBoHoSoMC", "ThoiGianSuKien": f"202611{day:02d}080000", "MaTTHC": "1.001234",
+             "NgayTiepNhan": f"202611{day:02d}080000", "NgayHenTra": f"202611{day + 1:02d}170000"},
+            {**common, "LoaiSuKien": "CapNhatTienDoHoSoMC", "ThoiGianSuKien": f"202611{day + 1:02d}100000",
+             "NgayKetThucXuLy": f"202611{day + 1:02d}100000"},
+            {**common, "LoaiSuKien": "CapNhatTienDoHoSoMC", "ThoiGianSuKien": f"202611{day + 1:02d}180000",
+             "NgayTra": f"202611{day + 1:02d}180000"},
+        ]
+    rng.shuffle(events)
+    return events
+
+
+def time_intake(n: int, database_url: str | None) -> None:
+    import tempfile
+    from datetime import UTC, datetime
+
+    from survey import create_app
+    from survey.domain.dossiers import intake_events, month_score
+    from survey.extensions import db
+    from survey.models import PortalUnitCode, Unit, UnitKind, database
+
+    folder = tempfile.mkdtemp(prefix="sipas-bench-766-")
+    app = create_app({"SECRET_KEY": "bench", "INSTANCE_PATH": folder,
+                      "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.db"})
+    events = portal_events(n, np.random.default_rng(766))
+    with app.app_context():
+        database.upgrade(db.engine)
+        unit = Unit(code="00189", name="Xã Một", kind=UnitKind.COMMUNE)
+        db.session.add(unit)
+        db.session.flush()
+        db.session.add(PortalUnitCode(portal_code="H26.189", unit_id=unit.id))
+        db.session.commit()
+        began = time.perf_counter()
+        report = intake_events(db.session, events, source="bench", now=datetime(2026, 12, 3, tzinfo=UTC),
+                               max_events=n)
+        db.session.commit()
+        took = time.perf_counter() - began
+        began = time.perf_counter()
+        score = month_score(db.session, 2026, 11)
+        scored = time.perf_counter() - began
+    print(f"intake of {len(events):,} events: {took:.2f} s ({len(events) / took:,.0f} events/s, "
+          f"{report.stored:,} stored); month score read back: {scored:.2f} s "
+          f"({int(score.dossiers.denominator.sum()):,} dossiers)")
 
 
 if __name__ == "__main__":
