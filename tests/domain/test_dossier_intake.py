@@ -20,7 +20,8 @@ from survey.domain.dossiers import (
     month_score,
     revoke_credential,
 )
-from survey.models import Complaint, Dossier, DossierEvent, DossierRating, PortalUnitCode, UnitKind
+from survey.models import Complaint, Dossier, DossierEvent, DossierRating
+from tests.dossier_fixtures import portal_units
 
 NOW = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
 SOURCE = "motcua-h26"
@@ -28,13 +29,7 @@ SOURCE = "motcua-h26"
 
 @pytest.fixture
 def units(db_session, make_unit):
-    province = make_unit("26", "Tỉnh Mẫu", UnitKind.PROVINCE)
-    commune = make_unit("00189", "Xã Một", parent=province)
-    other = make_unit("27", "Tỉnh Khác", UnitKind.PROVINCE)
-    db_session.add_all([PortalUnitCode(portal_code="H26", unit_id=province.id),
-                        PortalUnitCode(portal_code="H26.189", unit_id=commune.id)])
-    db_session.flush()
-    return {"province": province, "commune": commune, "other": other}
+    return portal_units(db_session, make_unit)
 
 
 def sync(code="H26.189-261103-0001", **fields):
@@ -167,7 +162,6 @@ def test_a_system_may_post_only_for_units_in_its_scope(db_session, units):
     credential, secret = add_credential(db_session, "Một cửa H26", units["province"])
     scope = credential_scope(db_session, credential)
     assert scope == {units["province"].id, units["commune"].id}
-    db_session.add(PortalUnitCode(portal_code="H27", unit_id=units["other"].id))
     report = take(db_session, [sync(), sync("H27-1", DonViXuLy="H27")], scope=scope, system=credential.system_name)
     assert [r.status for r in report.results] == [STORED, REFUSED]
     assert report.results[1].errors[0].message() == (
