@@ -220,7 +220,8 @@ def intake_events(session: Session, events: list[Any], *, source: str, scope: se
         if isinstance(item, CheckedEvent):
             report.results.append(batch.take(item))
         else:
-            code = events[index].get("MaHoSo") if isinstance(events[index], dict) else None
+            event = events[index] if isinstance(events[index], dict) else {}
+            code = event.get("MaHoSo") or event.get("MaPAKN")
             report.results.append(EventResult(index, REFUSED, str(code) if code else None, tuple(item)))
     session.flush()
     batch.store_events()
