@@ -368,8 +368,8 @@ def circular01_report(unit: np.ndarray, index_scores: np.ndarray, level: np.ndar
     filled = np.where(answered, scores, 0.0)
     offsets = unit[:, None] * definition.n_indices + np.arange(definition.n_indices)
     size = n_units * definition.n_indices
-    sums = np.bincount(offsets.ravel(), filled.ravel(), minlength=size).reshape(n_units, -1)
-    counts = np.bincount(offsets.ravel(), answered.ravel(), minlength=size).reshape(n_units, -1)
+    sums = np.bincount(offsets.ravel(), filled.ravel(), minlength=size).reshape(n_units, definition.n_indices)
+    counts = np.bincount(offsets.ravel(), answered.ravel(), minlength=size).reshape(n_units, definition.n_indices)
     ratings = np.bincount(unit, minlength=n_units)
     with np.errstate(invalid="ignore", divide="ignore"):
         index_mean = np.where(counts > 0, sums / counts, np.nan)

@@ -13,8 +13,12 @@ from babel.numbers import format_decimal
 from survey.cli.app import with_appcontext
 from survey.cli.loaders import unit_or_exit
 from survey.cli.tables import output_options, write_table
+from survey.domain.unit_kinds import N_
 from survey.i18n import LOCAL_TZ, _, current_language
 
+# The Circular 01 levels as the definition file names them, for the message catalogue.
+LEVEL_LABELS = (N_("Rất hài lòng"), N_("Hài lòng"), N_("Không hài lòng"))
+BAND_NAMES = (N_("Tốt"), N_("Đạt"), N_("Chưa đạt"))  # placeholders of 766-2022.json; a province's own stay as written
 FILE_ARGUMENT = click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 SHEET_OPTION = click.option("--sheet", help=_("Tên trang tính trong tệp XLSX (mặc định: trang đầu tiên)."))
 DRY_RUN_OPTION = click.option("--dry-run", is_flag=True, help=_("Chỉ kiểm tra, không lưu gì."))
@@ -176,6 +180,45 @@ def score_command(month: tuple[int, int], unit_code: str | None, version: str | 
         for column in ("percent_5_4", "points_5_4", "points_5_2", "points_5_3", "points_group", "applicable_max"):
             frame[column] = [_number(v) for v in frame[column]]
     write_table(frame, headers, fmt, out, note)
+
+
+@dossiers_group.command("ratings", help=_(
+    "Báo cáo đánh giá hồ sơ theo Thông tư 01/2018/TT-VPCP trong một tháng: điểm trung bình từng chỉ số, tổng điểm, "
+    "tỷ lệ từng mức hài lòng, xếp loại (chỉ số liệu tổng hợp)."))
+@click.option("--month", "month", type=Month(), required=True, help=_("Tháng, dạng yyyy-mm (ví dụ 2026-11)."))
+@output_options
+@with_appcontext
+def ratings_command(month: tuple[int, int], fmt: str, out: str | None) -> None:
+    import pandas as pd
+
+    from survey.domain.dossiers import current_definition, month_ratings
+    from survey.extensions import db
+
+    definition = current_definition()
+    ratings = month_ratings(db.session, *month, definition=definition)
+    if not ratings.units:
+        click.echo(_("Không có đánh giá hồ sơ nào trong tháng."))
+        return
+    report = ratings.report
+    columns = {"unit": [u.code for u in ratings.units], "name": [u.name for u in ratings.units],
+               "ratings": report.ratings}
+    headers = {"unit": _("Mã"), "name": _("Tên"), "ratings": _("Số đánh giá")}
+    for index in range(definition.n_indices):
+        columns[f"index_{index + 1}"] = report.index_mean[:, index]
+        headers[f"index_{index + 1}"] = _("CS %(n)d", n=index + 1)
+    columns["total"] = report.total_mean
+    headers["total"] = _("Tổng / %(max)d", max=report.max_total)
+    for position, level in enumerate(report.level_names):
+        columns[f"share_{level}"] = report.level_share[:, position] * 100
+        headers[f"share_{level}"] = _("%(level)s (%%)", level=_(definition.level_labels[level]))
+    columns["band"] = [_(band) if band else "" for band in report.band]
+    headers["band"] = _("Xếp loại")
+    frame = pd.DataFrame(columns)
+    if fmt == "text":
+        for column in [c for c in frame.columns if c.startswith(("index_", "share_")) or c == "total"]:
+            frame[column] = [_number(v) for v in frame[column]]
+    write_table(frame, headers, fmt, out, _("Tháng %(month)s, định nghĩa %(version)s.",
+                                            month=ratings.period.label, version=definition.version))
 
 
 @dossiers_group.command("purge", help=_(

@@ -158,3 +158,13 @@ def test_circular01_averages_totals_levels_and_bands(definition):
     assert report.band == ("Tốt", "Chưa đạt", None)
     assert_array_equal(report.level_share[0], [0.5, 0.0, 0.5])
     assert np.isnan(report.total_mean[2]) and report.max_total == 18
+
+
+def test_no_ratings_and_no_dossiers_give_empty_results(definition):
+    empty = np.array([], dtype=np.int64)
+    report = circular01_report(empty, np.empty((0, 9)), empty, n_units=0, definition=definition)
+    assert report.index_mean.shape == (0, 9) and report.band == ()
+    never = np.array([], dtype="datetime64[s]")
+    result = score_dossiers(empty, never, never, never, empty.astype(bool), empty.astype(bool), n_units=1,
+                            period=NOVEMBER, definition=definition)
+    assert result.denominator.tolist() == [0] and np.isnan(result.points[0])

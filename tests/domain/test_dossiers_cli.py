@@ -118,3 +118,29 @@ def test_integrations_add_list_revoke(app, db_session, make_unit):
     assert "đã thu hồi" in invoke(app, "integrations", "list").output
     unknown = invoke(app, "integrations", "revoke", "Không có")
     assert unknown.exit_code == 1 and "Không có thông tin kết nối nào của hệ thống Không có." in unknown.output
+
+
+def test_ratings_report_of_a_month(app, db_session, make_unit):
+    from datetime import UTC, datetime
+
+    from survey.models import DossierRating
+
+    unit = _units(make_unit)
+    dossiers = [Dossier(source="s", code=f"R{n}", unit_id=unit.id, portal_unit_code="H26.189", returned=True,
+                        field_times={}) for n in range(2)]
+    db_session.add_all(dossiers)
+    db_session.flush()
+    full = {str(i): 2 for i in range(1, 10)}
+    for dossier, scores, level in ((dossiers[0], full, "very_satisfied"),
+                                   (dossiers[1], {**full, "1": 0, "7": 1}, "not_satisfied")):
+        db_session.add(DossierRating(dossier_id=dossier.id, index_scores=scores, level=level, channel="kiosk",
+                                     rated_at=datetime(2026, 11, 10, 3, tzinfo=UTC)))
+    db_session.commit()
+    rows = json.loads(invoke(app, "dossiers", "ratings", "--month", "2026-11", "--format", "json").output)["rows"]
+    assert len(rows) == 1
+    assert (rows[0]["unit"], rows[0]["ratings"], rows[0]["index_1"], rows[0]["index_7"], rows[0]["total"]) == (
+        "00189", 2, 1.0, 1.5, 16.5)
+    assert (rows[0]["share_very_satisfied"], rows[0]["share_not_satisfied"], rows[0]["band"]) == (50.0, 50.0, "Tốt")
+    text = invoke(app, "dossiers", "ratings", "--month", "2026-11").output
+    assert "16,50" in text and "Rất hài lòng (%)" in text and "Tổng / 18" in text
+    assert "Không có đánh giá hồ sơ nào trong tháng." in invoke(app, "dossiers", "ratings", "--month", "2026-10").output

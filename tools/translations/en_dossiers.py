@@ -81,4 +81,17 @@ EN = {
     "Thiếu hoặc sai khóa kết nối của hệ thống một cửa (Authorization: Bearer …), hoặc khóa đã bị thu hồi.": "The one-stop-shop system's key is missing or wrong (Authorization: Bearer …), or it was revoked.",
     "Nội dung yêu cầu không phải là JSON hợp lệ.": "The request body is not valid JSON.",
     'Nội dung phải là {"events": [ … ]}.': 'The body must be {"events": [ … ]}.',
+    # sipas dossiers ratings (Circular 01/2018)
+    "Rất hài lòng": "Very satisfied",
+    "Không hài lòng": "Not satisfied",
+    "Tốt": "Good",
+    "Đạt": "Acceptable",
+    "Chưa đạt": "Not yet acceptable",
+    "Báo cáo đánh giá hồ sơ theo Thông tư 01/2018/TT-VPCP trong một tháng: điểm trung bình từng chỉ số, tổng điểm, tỷ lệ từng mức hài lòng, xếp loại (chỉ số liệu tổng hợp).": "Report of the dossier ratings of a month under Circular 01/2018/TT-VPCP: average points of each index, total, share of each satisfaction level, band (aggregates only).",
+    "Không có đánh giá hồ sơ nào trong tháng.": "No dossier was rated in the month.",
+    "Số đánh giá": "Ratings",
+    "CS %(n)d": "Index %(n)d",
+    "Tổng / %(max)d": "Total / %(max)d",
+    "%(level)s (%%)": "%(level)s (%%)",
+    "Xếp loại": "Band",
 }
