@@ -91,6 +91,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Flask-Limiter's default and application limits skip it (limits decorated on an
     # API route itself would still apply).
     ext.limiter.exempt(api.bp)
+    from survey.web import dossiers as dossier_intake
+
+    app.register_blueprint(dossier_intake.bp)
+    ext.csrf.exempt(dossier_intake.bp)  # one-stop-shop systems authenticate with a bearer secret, no cookie
 
     from survey.web.auth import init_auth
 

@@ -39,6 +39,8 @@ COMMANDS = {
     "staff": "survey.cli.staff:staff_group",
     "tokens": "survey.cli.tokens:tokens_group",
     "import-template": "survey.cli.paper_import:import_template_command",
+    "dossiers": "survey.cli.dossiers:dossiers_group",
+    "integrations": "survey.cli.integrations:integrations_group",
 }
 
 

@@ -14,6 +14,16 @@ from survey.models.base import (
     utcnow,
 )
 from survey.models.devices import Device
+from survey.models.dossiers import (
+    Complaint,
+    Dossier,
+    DossierAccess,
+    DossierEvent,
+    DossierRating,
+    IntegrationCredential,
+    PortalUnitCode,
+    Procedure,
+)
 from survey.models.jobs import Job, JobStatus
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
 from survey.models.releases import Release, ReleaseIndex, ReleaseStatus
@@ -37,13 +47,21 @@ __all__ = [
     "Base",
     "BigId",
     "Channel",
+    "Complaint",
     "Device",
+    "Dossier",
+    "DossierAccess",
+    "DossierEvent",
+    "DossierRating",
     "ImmutableVersionError",
     "ImportBatch",
+    "IntegrationCredential",
     "Invitation",
     "Job",
     "JobStatus",
     "LineageKind",
+    "PortalUnitCode",
+    "Procedure",
     "Questionnaire",
     "QuestionnaireVersion",
     "Release",

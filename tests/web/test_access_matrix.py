@@ -24,7 +24,7 @@ PUBLIC_ENDPOINTS = {
     "api.openapi_yaml",
     "api.submit_response",  # devices and systems: its own validation and rate limits
 }
-TOKEN_API_PREFIX = "api."
+TOKEN_API_PREFIX = ("api.", "dossiers.")  # bearer APIs: staff tokens; one-stop-shop systems (Decision 766)
 # Arguments that name something belonging to a unit: out-of-scope managers must get 403/404.
 SCOPED_ARGUMENTS = {"unit_code", "unit_id", "device_id"}
 # Who may use a route at all (others get 403/404); endpoints not listed: every staff role.

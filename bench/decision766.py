@@ -1,0 +1,146 @@
+"""Benchmark: indicator 5.4 (and 5.2/5.3, the group, Circular 01) for a month of 1,000,000 dossiers.
+
+3,000 units; every dossier received in November 2026 (the month scored), due
+3-15 days later, 85 % handled (some late), 2 % with a PAKN, 3 % disliked;
+200,000 PAKN and 300,000 Circular 01 ratings. Times the computations of
+:mod:`analysis.decision766` on arrays (what ``sipas dossiers score`` does after
+loading them), best of ``--repeat`` runs. Target: 5.4 for the month under 2 s.
+With ``--intake N`` it also times :func:`survey.domain.dossiers.intake_events` on N
+shuffled events (a third dossier syncs, two thirds progress) into a fresh SQLite database (or
+``--database-url``), then the month's score read back from it. Run from the project folder: ``OMP_NUM_THREADS=1 python -m bench.decision766`` (as a script,
+``bench/analysis.py`` would shadow the ``analysis`` package).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from analysis.decision766 import (
+    Period,
+    circular01_report,
+    group_score,
+    load_definition,
+    score_complaints,
+    score_dossiers,
+)
+
+DEFINITION = Path(__file__).resolve().parents[1] / "survey/data/decision766/766-2022.json"
+
+
+def synthetic_month(n: int, n_units: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    start = np.datetime64("2026-11-01T00:00", "s")
+    received = start + rng.integers(0, 30 * 86400, n).astype("timedelta64[s]")
+    due = received + rng.integers(3 * 86400, 15 * 86400, n).astype("timedelta64[s]")
+    handled = received + (rng.integers(0, 16 * 86400, n)).astype("timedelta64[s]")
+    handled[rng.random(n) < 0.15] = np.datetime64("NaT")
+    return {"unit": rng.integers(0, n_units, n), "received": received, "due": due, "handled": handled,
+                "complained": rng.random(n) < 0.02, "disliked": rng.random(n) < 0.03}
+
+
+def best_of(repeat: int, run) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - began)
+    return min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--units", type=int, default=3_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--intake", type=int, default=0, help="also time the intake of this many events")
+    parser.add_argument("--database-url", help="for --intake: an empty database it migrates and fills "
+                        "(default: a temporary SQLite file); never a shared one")
+    args = parser.parse_args()
+    if args.intake:
+        time_intake(args.intake, args.database_url)
+    rng = np.random.default_rng(766)
+    definition = load_definition(DEFINITION)
+    period = Period.month(2026, 11)
+    dossiers = synthetic_month(args.dossiers, args.units, rng)
+    n_pakn, n_ratings = args.dossiers // 5, args.dossiers * 3 // 10
+    pakn_received = np.datetime64("2026-10-25T00:00", "s") + rng.integers(0, 45 * 86400, n_pakn).astype(
+        "timedelta64[s]")
+    complaints = {"unit": rng.integers(0, args.units, n_pakn), "received": pakn_received,
+                      "handled": pakn_received + rng.integers(0, 30 * 86400, n_pakn).astype("timedelta64[s]"),
+                      "likes": rng.integers(0, 4, n_pakn), "dislikes": rng.integers(0, 3, n_pakn),
+                      "follow_up": rng.random(n_pakn) < 0.05}
+    scores = rng.integers(0, 3, (n_ratings, definition.n_indices)).astype(float)
+    scores[rng.random(scores.shape) < 0.05] = np.nan
+    common = {"n_units": args.units, "period": period, "definition": definition}
+
+    t54, result = best_of(args.repeat, lambda: score_dossiers(**dossiers, **common))
+    t523, (on_time, satisfied) = best_of(args.repeat, lambda: score_complaints(**complaints, **common))
+    tgroup, group = best_of(args.repeat, lambda: group_score("MDHL", [on_time, satisfied, result], definition))
+    rating_unit, level = rng.integers(0, args.units, n_ratings), rng.integers(-1, 3, n_ratings)
+    tc01, report = best_of(args.repeat, lambda: circular01_report(
+        rating_unit, scores, level, n_units=args.units, definition=definition))
+    print(f"{args.dossiers:,} dossiers, {args.units:,} units, {period.label} (best of {args.repeat}):")
+    print(f"  5.4 per unit:              {t54:.3f} s  ({result.denominator.sum():,} received in the month, "
+          f"mean {np.nanmean(result.points):.2f} points)")
+    print(f"  5.2 + 5.3 ({n_pakn:,} PAKN):  {t523:.3f} s")
+    print(f"  satisfaction group:        {tgroup:.3f} s  (mean {np.nanmean(group.points):.2f} of 18)")
+    print(f"  Circular 01 ({n_ratings:,} ratings): {tc01:.3f} s  (mean total {np.nanmean(report.total_mean):.2f})")
+    print(f"  target for 5.4: < 2 s: {'met' if t54 < 2 else 'NOT met'}")
+
+
+def portal_events(n: int, rng: np.random.Generator) -> list[dict[str, str]]:
+    """``n`` events of ``n // 3`` dossiers of one commune in November 2026, shuffled."""
+    events = []
+    for number in range(n // 3):
+        code, day = f"H26.189-2611-{number:06d}", 2 + number % 27
+        common = {"MaHoSo": code, "DonViXuLy": "H26.189"}
+        events += [
+            {**common, "LoaiSuKien": "DongBoHoSoMC", "ThoiGianSuKien": f"202611{day:02d}080000", "MaTTHC": "1.001234",
+             "NgayTiepNhan": f"202611{day:02d}080000", "NgayHenTra": f"202611{day + 1:02d}170000"},
+            {**common, "LoaiSuKien": "CapNhatTienDoHoSoMC", "ThoiGianSuKien": f"202611{day + 1:02d}100000",
+             "NgayKetThucXuLy": f"202611{day + 1:02d}100000"},
+            {**common, "LoaiSuKien": "CapNhatTienDoHoSoMC", "ThoiGianSuKien": f"202611{day + 1:02d}180000",
+             "NgayTra": f"202611{day + 1:02d}180000"},
+        ]
+    rng.shuffle(events)
+    return events
+
+
+def time_intake(n: int, database_url: str | None) -> None:
+    import tempfile
+    from datetime import UTC, datetime
+
+    from survey import create_app
+    from survey.domain.dossiers import intake_events, month_score
+    from survey.extensions import db
+    from survey.models import PortalUnitCode, Unit, UnitKind, database
+
+    folder = tempfile.mkdtemp(prefix="sipas-bench-766-")
+    app = create_app({"SECRET_KEY": "bench", "INSTANCE_PATH": folder,
+                      "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.db"})
+    events = portal_events(n, np.random.default_rng(766))
+    with app.app_context():
+        database.upgrade(db.engine)
+        unit = Unit(code="00189", name="Xã Một", kind=UnitKind.COMMUNE)
+        db.session.add(unit)
+        db.session.flush()
+        db.session.add(PortalUnitCode(portal_code="H26.189", unit_id=unit.id))
+        db.session.commit()
+        began = time.perf_counter()
+        report = intake_events(db.session, events, source="bench", now=datetime(2026, 12, 3, tzinfo=UTC),
+                               max_events=n)
+        db.session.commit()
+        took = time.perf_counter() - began
+        began = time.perf_counter()
+        score = month_score(db.session, 2026, 11)
+        scored = time.perf_counter() - began
+    print(f"intake of {len(events):,} events: {took:.2f} s ({len(events) / took:,.0f} events/s, "
+          f"{report.stored:,} stored); month score read back: {scored:.2f} s "
+          f"({int(score.dossiers.denominator.sum()):,} dossiers)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+"""Dossier intake API for one-stop-shop systems (Decision 766): a batch of portal events per request."""
+
+from survey.web.dossiers import views  # noqa: F401  (registers its routes)
+from survey.web.dossiers.blueprint import bp
+
+__all__ = ["bp"]
