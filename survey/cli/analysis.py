@@ -308,12 +308,30 @@ def warn_not_estimable(records: Any) -> None:
     help="So sánh hai miền COL=A:B (lặp lại) / compare two domains, repeatable",
 )
 @output_options(["json", "csv", "xlsx"])
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default=None,
+    help="Ngôn ngữ tiêu đề cột của csv/xlsx (không ghi: tên khoá như JSON, cho chương trình đọc) / "
+    "language of csv/xlsx headers (none: the JSON keys, for scripts)",
+)
+@click.option(
+    "--csv-dialect",
+    type=click.Choice(["standard", "excel-vn"]),
+    default="standard",
+    show_default=True,
+    help="CSV: 'standard' = dấu phẩy, dấu chấm thập phân; 'excel-vn' = dấu chấm phẩy và dấu phẩy "
+    "thập phân như Excel tiếng Việt mở / 'standard' = comma and decimal point; 'excel-vn' = "
+    "semicolon and decimal comma, as Vietnamese Excel opens it",
+)
 def indices_command(
     data: str,
     questionnaire: str | None,
     items: tuple[str, ...],
     fmt: str,
     out: str | None,
+    lang: str | None,
+    csv_dialect: str,
     **opts: Any,
 ) -> None:
     """Tính chỉ số hài lòng (SIPAS) / compute satisfaction indices with design-based CIs."""
@@ -364,20 +382,30 @@ def indices_command(
         _fail(str(exc))
         return
     warn_not_estimable(result.records)
+    options = [(f"--{k.replace('_', '-')}", str(v)) for k, v in sorted(opts.items()) if v not in (None, (), False)]
+    write_indices(result, fmt, out, lang, csv_dialect, about=[("DATA", data), *options])
+
+
+def write_indices(
+    result: Any, fmt: str, out: str | None, lang: str | None, dialect: str, about: list[tuple[str, str]]
+) -> None:
+    """The results of ``sipas indices`` as JSON, CSV (UTF-8 with BOM in a file) or an Excel workbook."""
+    from survey.domain.handover import indices_csv, indices_xlsx
+
     if fmt == "json":
         _emit(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", out)
-    elif fmt == "csv":
+        return
+    if fmt == "xlsx":
+        _emit(indices_xlsx(result, lang=lang or "vi", about=about), out)
+        return
+    if lang is None and dialect == "standard":  # the machine form: JSON keys as headers
         text = result.to_frame().to_csv(index=False)
         if result.comparisons:
             text += "\n" + result.comparisons_frame().to_csv(index=False)
-        _emit(text, out)
+        content = ("\ufeff" + text).encode("utf-8")
     else:
-        import pandas as pd
-
-        assert out is not None
-        with pd.ExcelWriter(out) as writer:
-            result.to_frame().to_excel(writer, sheet_name="indices", index=False)
-            result.comparisons_frame().to_excel(writer, sheet_name="comparisons", index=False)
+        content = indices_csv(result, lang=lang or "vi", dialect=dialect)  # type: ignore[arg-type]
+    _emit(content if out else content.decode("utf-8-sig"), out)
 
 
 @click.command("estimate")

@@ -1,0 +1,29 @@
+"""English for files handed over: `sipas indices` tables, CSV dialects, export headers (issues 13 and 17)."""
+
+EN = {
+    "Kiểu CSV không hỗ trợ: %(dialect)s (chọn %(choices)s).": "Unsupported CSV dialect: %(dialect)s (choose %(choices)s).",
+    "Miền ước lượng": "Domain",
+    "Loại thống kê": "Statistic",
+    "Mã phương án": "Answer code",
+    "Phương pháp khoảng tin cậy": "Confidence interval method",
+    "Miền A": "Domain A",
+    "Miền B": "Domain B",
+    "Chênh lệch A − B (điểm %)": "Difference A − B (percentage points)",
+    "Cận dưới khoảng tin cậy (điểm %)": "Confidence interval, lower (percentage points)",
+    "Cận trên khoảng tin cậy (điểm %)": "Confidence interval, upper (percentage points)",
+    "So sánh": "Comparisons",
+    "Mức tin cậy": "Confidence level",
+    "Bậc tự do của cả thiết kế": "Degrees of freedom of the whole design",
+    "Bậc tự do của khoảng tin cậy từng đơn vị: 'domain' = số PSU có phiếu của đơn vị trừ số tầng "
+    "(như R, thận trọng với đơn vị ít PSU); 'design' = của cả thiết kế (như Stata subpop).":
+        "Degrees of freedom of each unit's interval: 'domain' = PSUs holding the unit's responses minus strata "
+        "(as R; conservative for units on few PSUs); 'design' = the whole design's (as Stata subpop).",
+    "Áp dụng quy tắc PSU đơn lẻ cho tầng chỉ có một PSU trong đơn vị (như R survey.adjust.domain.lonely).":
+        "Apply the lonely-PSU rule to strata with a single PSU inside a unit (as R survey.adjust.domain.lonely).",
+    "Kiểu CSV: 'standard' (dấu phẩy, dấu chấm thập phân) hoặc 'excel-vn' (dấu chấm phẩy, dấu phẩy "
+    "thập phân, như Excel tiếng Việt mở).":
+        "CSV dialect: 'standard' (commas, decimal point) or 'excel-vn' (semicolons, decimal comma, "
+        "as Vietnamese Excel opens it).",
+    "Kỳ khảo sát": "Survey period",
+    "Ngày tính": "Computed on",
+}
