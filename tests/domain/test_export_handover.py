@@ -99,3 +99,28 @@ def test_dta_declares_9_as_extended_missing(demo, db_session, tmp_path):
     assert meta.variable_value_labels["a1"][5] == "Rất hài lòng"
     frame, _meta = pyreadstat.read_dta(str(path))
     assert frame["a1"].dropna().isin([1, 2, 3, 4, 5]).all()
+
+
+def test_cli_release_conventions_and_csv_dialect(app, demo, db_session, tmp_path):
+    from survey.cli import main
+
+    runner = app.test_cli_runner()
+    code = f"sipas-{date.today().year}"
+    result = runner.invoke(main, ["releases", "compute", "--round", code, "--domain-df", "design",
+                                  "--adjust-domain-lonely"], obj=app)
+    assert result.exit_code == 0, result.output
+    release = _release(db_session)
+    assert release.parameters["domain_df"] == "design" and release.parameters["adjust_domain_lonely"] is True
+    dfs = db_session.scalars(select(ReleaseIndex.df).where(
+        ReleaseIndex.release_id == release.id, ReleaseIndex.level == "overall")).all()
+    national = db_session.scalar(select(ReleaseIndex.df).where(
+        ReleaseIndex.release_id == release.id, ReleaseIndex.level == "overall", ReleaseIndex.unit_id.is_(None)))
+    finite = [d for d in dfs if d is not None]
+    assert len(finite) > 3 and set(finite) == {national}  # every unit's interval uses the design's df
+    out = tmp_path / "ket-qua.csv"
+    result = runner.invoke(main, ["releases", "export", str(release.id), "--format", "csv", "--csv-dialect",
+                                  "excel-vn", "--lang", "en", "--out", str(out)], obj=app)
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8-sig").startswith("Index level;Unit code;Unit;")
+    result = runner.invoke(main, ["releases", "compute", "--round", code, "--domain-df", "stata"], obj=app)
+    assert result.exit_code == 2 and "stata" in result.output
