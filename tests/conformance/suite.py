@@ -261,6 +261,20 @@ PROPORTION_CASES = (
           note="svyby(~I(sch.wide == 'Yes'), ~stype, dclus1, svyciprop, method = 'logit', df = degf(dclus1)): "
                "the whole design's df, as Stata's svy, subpop() and samplics; sipas --domain-df design"),
 )
-CASES = CASES + LONELY_OUT_CASES + DOMAIN_TOTAL_CASES + API_CASES + PROPORTION_CASES
+R_MU284 = ("Sarndal, Swensson & Wretman (1992) MU284 population (R package sampling 2.9, data(MU284)); "
+           "two-stage sample and R survey 4.1.1 values from data/mu284.R, output mu284.Rout, 9 significant digits")
+MU284 = {"psu": "CL", "ssu": "LABEL", "fpc": "N1", "fpc2": "N2"}
+MU284_NOTE = "10 of 50 clusters, then 3 municipalities per cluster (simple random sampling, fpc at both stages)"
+MU284_CASES = tuple(
+    Case(name, R_MU284, "mu284_two_stage.csv", MU284, stat, {"estimate": est, "se": se, "df": "9"},
+         note=MU284_NOTE)
+    for name, stat, est, se in (
+        ("mu284-two-stage-total", Total("RMT85"), "58715.0000", "13563.4907"),
+        ("mu284-two-stage-total-me84", Total("ME84"), "430041.667", "101434.078"),
+        ("mu284-two-stage-mean", Mean("P85"), "25.9032258", "4.32851043"),
+        ("mu284-two-stage-ratio", Ratio("RMT85", "P85"), "7.31195517", "0.310413553"),
+    )
+)
+CASES = CASES + LONELY_OUT_CASES + DOMAIN_TOTAL_CASES + API_CASES + PROPORTION_CASES + MU284_CASES
 
 __all__ = ["CASES", "Case", "Mean", "Outcome", "Proportion", "Ratio", "Total", "check", "compute"]

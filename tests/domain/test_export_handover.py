@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from survey.domain.exports import ExportError, export_release
 from survey.domain.releases import current_release
-from survey.models import ReleaseIndex, SurveyRound
+from survey.models import Release, ReleaseIndex, SurveyRound
 
 
 def _release(session, prefix: str = "sipas"):
@@ -109,7 +109,8 @@ def test_cli_release_conventions_and_csv_dialect(app, demo, db_session, tmp_path
     result = runner.invoke(main, ["releases", "compute", "--round", code, "--domain-df", "design",
                                   "--adjust-domain-lonely"], obj=app)
     assert result.exit_code == 0, result.output
-    release = _release(db_session)
+    release = db_session.scalar(select(Release).join(SurveyRound).where(SurveyRound.code == code)
+                                .order_by(Release.id.desc()).limit(1))  # the new draft
     assert release.parameters["domain_df"] == "design" and release.parameters["adjust_domain_lonely"] is True
     dfs = db_session.scalars(select(ReleaseIndex.df).where(
         ReleaseIndex.release_id == release.id, ReleaseIndex.level == "overall")).all()
