@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from survey.i18n import _
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -227,18 +229,19 @@ def output_options(formats: list[str], default: str = "json") -> Any:
 def read_margin(entry: str, option: str) -> tuple[tuple[str, ...], dict[str, float]]:
     """``COL[,COL]=FILE``: population counts of a (crossed) margin from a CSV with a ``total`` column."""
     if "=" not in entry:
-        _fail(f"{option} '{entry}': dùng / use COL[,COL]=FILE.csv")
+        _fail(_("%(option)s '%(entry)s': dùng COL[,COL]=FILE.csv", option=option, entry=entry))
     names, path = entry.split("=", 1)
     columns = tuple(c.strip() for c in names.split(",") if c.strip())
     table = read_data(path)
     total = next((c for c in ("total", "Freq") if c in table.columns), None)
     missing = [c for c in columns if c not in table.columns]
     if not columns or total is None or missing:
-        _fail(f"{option} '{entry}': tệp {path} cần các cột {', '.join(columns)} và cột total / "
-              f"file {path} needs columns {', '.join(columns)} and total")
+        _fail(_("%(option)s '%(entry)s': tệp %(path)s cần các cột %(columns)s và cột total",
+                option=option, entry=entry, path=path, columns=", ".join(columns) or "COL"))
     if table[total].isna().any() or (table[total] < 0).any():
         row = int(((table[total].isna()) | (table[total] < 0)).to_numpy().argmax()) + 2
-        _fail(f"{option}: tệp {path} dòng {row}: tổng không hợp lệ / line {row}: invalid total")
+        _fail(_("%(option)s: tệp %(path)s, dòng %(line)d: tổng không hợp lệ (cần một số không âm)",
+                option=option, path=path, line=row))
     keys = table[list(columns)].astype(str).agg(":".join, axis=1)
     return columns, dict(zip(keys, table[total].astype(float)))
 
@@ -263,13 +266,13 @@ def calibration_options(func: Any) -> Any:
     func = click.option(
         "--poststrat",
         multiple=True,
-        help="Hậu phân tầng COL[,COL]=FILE.csv (cột total) / post-stratify to the counts in FILE",
+        help=_("Hậu phân tầng theo số lượng tổng thể trong FILE: COL[,COL]=FILE.csv (cột total)."),
     )(func)
     return click.option(
         "--rake",
         multiple=True,
-        help="Cân chỉnh (raking) theo biên COL[,COL]=FILE.csv, lặp lại / rake to a (crossed) margin, "
-        "repeatable; variance as R calibrate()",
+        help=_("Cân chỉnh (raking) theo một biên, có thể là biên chéo: COL[,COL]=FILE.csv (cột total), "
+               "lặp lại cho nhiều biên; phương sai như calibrate() của R."),
     )(func)
 
 

@@ -301,7 +301,9 @@ def release_microdata(
     import pandas as pd
 
     try:
-        data = load_round_data(session, release.round, release.weight_set)
+        # answers that arrived after the release (an open round) are not part of it
+        snapshot = (release.parameters or {}).get("snapshot") or {}
+        data = load_round_data(session, release.round, release.weight_set, snapshot.get("last_response_id"))
     except ReleaseError as exc:
         raise ExportError(str(exc)) from exc
     if data.fingerprint() != release.data_fingerprint:

@@ -101,16 +101,27 @@ def test_microdata_read_back_with_value_labels(demo, db_session, tmp_path, fmt):
     assert set(frame["unit_code"]) == {"08"} and 0 < len(frame) < release.n_responses
 
 
-def test_microdata_refused_when_the_data_changed_since_the_release(demo, db_session):
+def test_microdata_of_a_release_is_its_snapshot_and_refused_when_that_changed(demo, db_session, tmp_path):
+    import pyreadstat
+
     from survey.domain.responses import record_response
+    from survey.models import Channel, Response
 
     release = _release(db_session, "counter")
+    assert release.parameters["snapshot"]["last_response_id"] > 0
     unit = db_session.get(Unit, db_session.scalar(select(ReleaseIndex.unit_id).where(
         ReleaseIndex.release_id == release.id, ReleaseIndex.unit_id.is_not(None)).limit(1)))
-    from survey.models import Channel
-
+    # the round is open: an answer arriving after the release is not part of it
     record_response(db_session, response_uuid=uuid.uuid4(), survey_round=release.round, unit=unit,
                     channel=Channel.COUNTER, answers={"rating": 5})
+    db_session.flush()
+    path = tmp_path / "data.sav"
+    path.write_bytes(export_release(db_session, release, "sav").getvalue())
+    frame, _meta = pyreadstat.read_sav(str(path))
+    assert len(frame) == release.n_responses
+    # an answer inside the release removed: the snapshot cannot be rebuilt, so no export
+    first = db_session.scalar(select(Response).where(Response.round_id == release.round_id).order_by(Response.id))
+    db_session.delete(first)
     db_session.flush()
     with pytest.raises(ExportError, match="dấu vân tay khác"):
         export_release(db_session, release, "sav")

@@ -26,4 +26,15 @@ EN = {
         "as Vietnamese Excel opens it).",
     "Kỳ khảo sát": "Survey period",
     "Ngày tính": "Computed on",
+    "%(option)s '%(entry)s': dùng COL[,COL]=FILE.csv": "%(option)s '%(entry)s': use COL[,COL]=FILE.csv",
+    "%(option)s '%(entry)s': tệp %(path)s cần các cột %(columns)s và cột total":
+        "%(option)s '%(entry)s': file %(path)s needs the columns %(columns)s and a total column",
+    "%(option)s: tệp %(path)s, dòng %(line)d: tổng không hợp lệ (cần một số không âm)":
+        "%(option)s: file %(path)s, line %(line)d: invalid total (a number of at least 0 is needed)",
+    "Hậu phân tầng theo số lượng tổng thể trong FILE: COL[,COL]=FILE.csv (cột total).":
+        "Post-stratify to the population counts in FILE: COL[,COL]=FILE.csv (a total column).",
+    "Cân chỉnh (raking) theo một biên, có thể là biên chéo: COL[,COL]=FILE.csv (cột total), "
+    "lặp lại cho nhiều biên; phương sai như calibrate() của R.":
+        "Rake to a margin, crossed if several columns: COL[,COL]=FILE.csv (a total column), repeatable "
+        "for several margins; variance as R's calibrate().",
 }
