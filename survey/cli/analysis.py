@@ -315,8 +315,9 @@ def warn_not_estimable(records: Any) -> None:
     "--lang",
     type=click.Choice(["vi", "en"]),
     default=None,
-    help="Ngôn ngữ tiêu đề cột của csv/xlsx (không ghi: tên khoá như JSON, cho chương trình đọc) / "
-    "language of csv/xlsx headers (none: the JSON keys, for scripts)",
+    help="Ngôn ngữ tiêu đề cột của csv/xlsx (không ghi: tiếng Việt cho xlsx và excel-vn, tên khoá JSON cho "
+    "csv chuẩn để chương trình đọc) / language of csv/xlsx headers (none: Vietnamese for xlsx and excel-vn, "
+    "the JSON keys for a standard csv, for scripts)",
 )
 @click.option(
     "--csv-dialect",
