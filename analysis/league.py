@@ -425,7 +425,8 @@ def league_table(
         of independent units; default zero.
     df : float or array_like, default inf
         Degrees of freedom of the t tests (design df), one value or one per
-        unit; ``inf`` gives normal tests.
+        unit; ``inf`` gives normal tests. A unit with ``df <= 1`` is refused:
+        it is not estimable (see :func:`analysis.results.estimable`).
     alpha : float, default 0.05
         Significance level of the flags and confidence intervals.
     adjust : {"holm", "none"}, default "holm"
@@ -498,6 +499,13 @@ def league_table(
     df_arr = np.broadcast_to(np.asarray(df, dtype=float), (k,)).copy()
     if np.any(np.isnan(df_arr) | (df_arr <= 0)):
         raise AnalysisError("df must be positive (use inf for normal tests)")
+    if np.any(df_arr <= 1):
+        # a t interval on one degree of freedom is not informative: such a unit is "not estimable"
+        j = int(np.flatnonzero(df_arr <= 1)[0])
+        raise AnalysisError(
+            f"unit {label_list[j]!r} has df {float(df_arr[j]):g}: with df <= 1 (e.g. a single PSU) its "
+            "estimate is not estimable and cannot be ranked or tested; leave it out of the league table"
+        )
 
     var_diff = var_unit + var_ref - 2 * cov_ref
     bad = ~(var_diff > 0)

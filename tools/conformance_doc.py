@@ -41,6 +41,14 @@ Conventions followed (`analysis/`, `sipas estimate`, `sipas indices`, releases):
   the subset; a domain resting on few PSUs gets the wider interval it needs.
   `design` uses the whole design's PSUs minus strata, as Stata's `subpop` and
   samplics.  Every output gives the df of each estimate.
+- **Intervals of proportions** as R's `svyciprop`: `logit` (the interval of the
+  logit, t with the df), `beta` (Korn & Graubard 1998: Clopper-Pearson on the
+  effective sample size n(t_{n-1}/t_df)^2), `likelihood` (Rao-Scott) and `wald`
+  (R's `mean`).  R 4.1.1's `beta` always takes the df of the subset, whatever
+  its `df` argument; sipas's `beta` with `--domain-df design` takes the design's.
+- **Two-stage designs with fpc at both stages**: besides R's `api` examples, a
+  two-stage sample of Särndal, Swensson & Wretman's MU284 population (10 of 50
+  clusters, 3 municipalities in each), drawn and estimated by `data/mu284.R`.
 
 | case | source | statistic | quantity | published | sipas | difference | agrees |
 |---|---|---|---|---|---|---|---|

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from survey.i18n import _
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -227,18 +229,19 @@ def output_options(formats: list[str], default: str = "json") -> Any:
 def read_margin(entry: str, option: str) -> tuple[tuple[str, ...], dict[str, float]]:
     """``COL[,COL]=FILE``: population counts of a (crossed) margin from a CSV with a ``total`` column."""
     if "=" not in entry:
-        _fail(f"{option} '{entry}': dùng / use COL[,COL]=FILE.csv")
+        _fail(_("%(option)s '%(entry)s': dùng COL[,COL]=FILE.csv", option=option, entry=entry))
     names, path = entry.split("=", 1)
     columns = tuple(c.strip() for c in names.split(",") if c.strip())
     table = read_data(path)
     total = next((c for c in ("total", "Freq") if c in table.columns), None)
     missing = [c for c in columns if c not in table.columns]
     if not columns or total is None or missing:
-        _fail(f"{option} '{entry}': tệp {path} cần các cột {', '.join(columns)} và cột total / "
-              f"file {path} needs columns {', '.join(columns)} and total")
+        _fail(_("%(option)s '%(entry)s': tệp %(path)s cần các cột %(columns)s và cột total",
+                option=option, entry=entry, path=path, columns=", ".join(columns) or "COL"))
     if table[total].isna().any() or (table[total] < 0).any():
         row = int(((table[total].isna()) | (table[total] < 0)).to_numpy().argmax()) + 2
-        _fail(f"{option}: tệp {path} dòng {row}: tổng không hợp lệ / line {row}: invalid total")
+        _fail(_("%(option)s: tệp %(path)s, dòng %(line)d: tổng không hợp lệ (cần một số không âm)",
+                option=option, path=path, line=row))
     keys = table[list(columns)].astype(str).agg(":".join, axis=1)
     return columns, dict(zip(keys, table[total].astype(float)))
 
@@ -263,13 +266,13 @@ def calibration_options(func: Any) -> Any:
     func = click.option(
         "--poststrat",
         multiple=True,
-        help="Hậu phân tầng COL[,COL]=FILE.csv (cột total) / post-stratify to the counts in FILE",
+        help=_("Hậu phân tầng theo số lượng tổng thể trong FILE: COL[,COL]=FILE.csv (cột total)."),
     )(func)
     return click.option(
         "--rake",
         multiple=True,
-        help="Cân chỉnh (raking) theo biên COL[,COL]=FILE.csv, lặp lại / rake to a (crossed) margin, "
-        "repeatable; variance as R calibrate()",
+        help=_("Cân chỉnh (raking) theo một biên, có thể là biên chéo: COL[,COL]=FILE.csv (cột total), "
+               "lặp lại cho nhiều biên; phương sai như calibrate() của R."),
     )(func)
 
 
@@ -308,12 +311,31 @@ def warn_not_estimable(records: Any) -> None:
     help="So sánh hai miền COL=A:B (lặp lại) / compare two domains, repeatable",
 )
 @output_options(["json", "csv", "xlsx"])
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default=None,
+    help="Ngôn ngữ tiêu đề cột của csv/xlsx (không ghi: tiếng Việt cho xlsx và excel-vn, tên khoá JSON cho "
+    "csv chuẩn để chương trình đọc) / language of csv/xlsx headers (none: Vietnamese for xlsx and excel-vn, "
+    "the JSON keys for a standard csv, for scripts)",
+)
+@click.option(
+    "--csv-dialect",
+    type=click.Choice(["standard", "excel-vn"]),
+    default="standard",
+    show_default=True,
+    help="CSV: 'standard' = dấu phẩy, dấu chấm thập phân; 'excel-vn' = dấu chấm phẩy và dấu phẩy "
+    "thập phân như Excel tiếng Việt mở / 'standard' = comma and decimal point; 'excel-vn' = "
+    "semicolon and decimal comma, as Vietnamese Excel opens it",
+)
 def indices_command(
     data: str,
     questionnaire: str | None,
     items: tuple[str, ...],
     fmt: str,
     out: str | None,
+    lang: str | None,
+    csv_dialect: str,
     **opts: Any,
 ) -> None:
     """Tính chỉ số hài lòng (SIPAS) / compute satisfaction indices with design-based CIs."""
@@ -364,20 +386,30 @@ def indices_command(
         _fail(str(exc))
         return
     warn_not_estimable(result.records)
+    options = [(f"--{k.replace('_', '-')}", str(v)) for k, v in sorted(opts.items()) if v not in (None, (), False)]
+    write_indices(result, fmt, out, lang, csv_dialect, about=[("DATA", data), *options])
+
+
+def write_indices(
+    result: Any, fmt: str, out: str | None, lang: str | None, dialect: str, about: list[tuple[str, str]]
+) -> None:
+    """The results of ``sipas indices`` as JSON, CSV (UTF-8 with BOM in a file) or an Excel workbook."""
+    from survey.domain.handover import indices_csv, indices_xlsx
+
     if fmt == "json":
         _emit(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", out)
-    elif fmt == "csv":
+        return
+    if fmt == "xlsx":
+        _emit(indices_xlsx(result, lang=lang or "vi", about=about), out)
+        return
+    if lang is None and dialect == "standard":  # the machine form: JSON keys as headers
         text = result.to_frame().to_csv(index=False)
         if result.comparisons:
             text += "\n" + result.comparisons_frame().to_csv(index=False)
-        _emit(text, out)
+        content = ("\ufeff" + text).encode("utf-8")
     else:
-        import pandas as pd
-
-        assert out is not None
-        with pd.ExcelWriter(out) as writer:
-            result.to_frame().to_excel(writer, sheet_name="indices", index=False)
-            result.comparisons_frame().to_excel(writer, sheet_name="comparisons", index=False)
+        content = indices_csv(result, lang=lang or "vi", dialect=dialect)  # type: ignore[arg-type]
+    _emit(content if out else content.decode("utf-8-sig"), out)
 
 
 @click.command("estimate")

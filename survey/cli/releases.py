@@ -158,9 +158,16 @@ def releases_group() -> None:
 @click.option("--title", default=None, help=_("Tiêu đề bản kết quả."))
 @click.option("--supersedes", "supersedes_id", type=int, default=None, help=_("Số hiệu bản kết quả được thay thế (đính chính)."))
 @click.option("--publish", is_flag=True, help=_("Công bố ngay sau khi tính."))
+@click.option("--domain-df", type=click.Choice(["domain", "design"]), default="domain", show_default=True,
+              help=_("Bậc tự do của khoảng tin cậy từng đơn vị: 'domain' = số PSU có phiếu của đơn vị trừ số tầng "
+                     "(như R, thận trọng với đơn vị ít PSU); 'design' = của cả thiết kế (như Stata subpop)."))
+@click.option("--adjust-domain-lonely", is_flag=True,
+              help=_("Áp dụng quy tắc PSU đơn lẻ cho tầng chỉ có một PSU trong đơn vị "
+                     "(như R survey.adjust.domain.lonely)."))
 @with_appcontext
 def releases_compute(round_code: str, weight_set_id: int | None, ci_method: str, level: float,
-                     title: str | None, supersedes_id: int | None, publish: bool) -> None:
+                     title: str | None, supersedes_id: int | None, publish: bool, domain_df: str,
+                     adjust_domain_lonely: bool) -> None:
     from survey.domain.jobs import text_progress
     from survey.domain.releases import ReleaseError, compute_release, publish_release
     from survey.models import Release, WeightSet
@@ -176,7 +183,8 @@ def releases_compute(round_code: str, weight_set_id: int | None, ci_method: str,
     try:
         with text_progress() as progress:
             release = compute_release(
-                session, survey_round, weight_set=weight_set, parameters={"ci_method": ci_method, "level": level},
+                session, survey_round, weight_set=weight_set, parameters={"ci_method": ci_method, "level": level, "domain_df": domain_df,
+                                                            "adjust_domain_lonely": adjust_domain_lonely},
                 progress=progress, supersedes=supersedes, title=title,
             )
         if publish:
@@ -238,8 +246,12 @@ def releases_publish(release_id: int) -> None:
 @click.option("--unit", "unit_code", default=None, help=_("Mã đơn vị (báo cáo in; chỉ các đơn vị trực thuộc với các định dạng khác)."))
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help=_("Ngôn ngữ nhãn."))
 @click.option("--decimal-comma", is_flag=True, help=_("CSV: dấu phẩy thập phân và dấu chấm phẩy giữa các cột."))
+@click.option("--csv-dialect", type=click.Choice(["standard", "excel-vn"]), default=None,
+              help=_("Kiểu CSV: 'standard' (dấu phẩy, dấu chấm thập phân) hoặc 'excel-vn' (dấu chấm phẩy, dấu phẩy "
+                     "thập phân, như Excel tiếng Việt mở)."))
 @with_appcontext
-def releases_export(release_id: int, fmt: str, out: str, unit_code: str | None, lang: str, decimal_comma: bool) -> None:
+def releases_export(release_id: int, fmt: str, out: str, unit_code: str | None, lang: str, decimal_comma: bool,
+                    csv_dialect: str | None) -> None:
     from survey.domain.exports import ExportError, export_release
     from survey.domain.units import descendant_ids
     from survey.models import Release, Unit
@@ -257,7 +269,7 @@ def releases_export(release_id: int, fmt: str, out: str, unit_code: str | None, 
         unit_ids = descendant_ids(session, unit)
     try:
         exported = export_release(session, release, fmt, unit_ids=unit_ids, unit=unit, lang=lang,
-                                  decimal_comma=decimal_comma)
+                                  decimal_comma=decimal_comma, dialect=csv_dialect)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     Path(out).write_bytes(exported.getvalue())

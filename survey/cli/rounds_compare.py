@@ -32,8 +32,10 @@ def read_records(path: str) -> dict[tuple[str, str, str], IndexRecord]:
     import numpy as np
 
     from analysis.indices import IndexRecord
+    from survey.domain.handover import header_keys
 
     frame = read_table(path)
+    frame = frame.rename(columns=header_keys())  # files written with --lang vi|en
     require_columns(frame, path, *COLUMNS)
     if "statistic" in frame.columns:
         frame = frame[frame["statistic"].fillna("index") == "index"].reset_index(drop=True)

@@ -35,7 +35,7 @@ def read_table(path: str) -> pd.DataFrame:
         if file.suffix.lower() in (".xlsx", ".xlsm"):
             frame = pd.read_excel(file)
         else:
-            frame = pd.read_csv(file, encoding="utf-8-sig")
+            frame = pd.read_csv(file, encoding="utf-8-sig", **csv_dialect_of(file))
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise click.ClickException(
             _("Không đọc được tệp %(path)s (cần CSV UTF-8 hoặc XLSX): %(error)s", path=path, error=exc)
@@ -44,6 +44,13 @@ def read_table(path: str) -> pd.DataFrame:
         raise click.ClickException(_("Tệp %(path)s không có dòng dữ liệu nào.", path=path))
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def csv_dialect_of(file: Path) -> dict[str, str]:
+    """``pandas.read_csv`` options of a CSV: ``;`` and a decimal comma when its header is split by ``;``."""
+    with open(file, encoding="utf-8-sig", errors="replace") as fh:
+        header = fh.readline()
+    return {"sep": ";", "decimal": ","} if header.count(";") > header.count(",") else {}
 
 
 def require_columns(frame: pd.DataFrame, path: str, *columns: str) -> None:

@@ -5,11 +5,17 @@
   the format ``0.00" %"``, which Excel shows as 90,29 % under Vietnamese
   regional settings (and 90.29 % under English ones).
 * ``csv``: the same table, UTF-8 with a byte-order mark so that Excel shows
-  the Vietnamese diacritics; plain numbers with a decimal point (or, with
-  ``decimal_comma=True``, a decimal comma and ``;`` between fields).
+  the Vietnamese diacritics; in the ``standard`` dialect plain numbers with a
+  decimal point, in ``excel-vn`` a decimal comma and ``;`` between fields
+  (:mod:`survey.domain.handover`).
 * ``sav``/``dta``: the answers behind the release (one row per response, with
-  unit, province, weight, stratum and PSU), item labels and value labels; refused when the
-  data no longer match the release's fingerprint.
+  unit, province, weight, stratum and PSU), item labels and value labels; the
+  "not experienced" answer 9 is declared user-missing (SPSS missing value 9,
+  Stata extended missing ``.a``), so both programs leave it out of means and
+  percentages as the release does. Refused when the data no longer match the
+  release's fingerprint.
+
+Headers and labels are written in ``lang`` (:func:`survey.domain.handover.export_language`).
 * ``html``: a printable report for one unit (or the nation) with print CSS; print
   it to PDF from the browser. Server-side PDF would need Pango (WeasyPrint),
   a system library the project does not install.
@@ -17,10 +23,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +34,12 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.domain.releases import OTHER_ITEMS_GROUP, ReleaseError, UnitTree, _, load_round_data
+from survey.domain.handover import _, check_dialect, csv_bytes, export_language, set_column_widths
+from survey.domain.questionnaires.builtin import NOT_EXPERIENCED_CODE
+from survey.domain.releases import OTHER_ITEMS_GROUP, ReleaseError, UnitTree, load_round_data
 from survey.domain.releases.records import index_record
-from survey.domain.spreadsheet_cells import append_row, csv_cell
+from survey.domain.spreadsheet_cells import append_row
+from survey.i18n import local_time
 from survey.models import Release, ReleaseIndex, ReleaseStatus, Unit, UnitKind
 
 FORMATS = ("xlsx", "csv", "sav", "dta", "html")
@@ -44,6 +53,7 @@ MIMETYPES = {
 PERCENT_FORMAT = '0.00" %"'  # 90.29 -> "90,29 %" in Vietnamese Excel
 POINTS_FORMAT = "0.00"
 COUNT_FORMAT = "#,##0"
+DATE_FORMAT = "dd/mm/yyyy"  # 03/12/2026, as Vietnamese readers write a day
 P_FORMAT = "0.0000"
 LEVELS = ("overall", "group", "item")
 
@@ -204,7 +214,9 @@ def _about_rows(release: Release) -> list[tuple[str, Any]]:
         (_("Bản kết quả số"), release.number),
         (_("Tiêu đề"), release.title),
         (_("Trạng thái"), _("Đã công bố") if release.status == ReleaseStatus.PUBLISHED else _("Bản nháp")),
-        (_("Ngày công bố"), release.published_at.isoformat() if release.published_at else ""),
+        (_("Kỳ khảo sát"), f"{release.round.starts_on:%d/%m/%Y} – {release.round.ends_on:%d/%m/%Y}"),
+        (_("Ngày tính"), local_time(release.created_at).date() if release.created_at else ""),
+        (_("Ngày công bố"), local_time(release.published_at).date() if release.published_at else ""),
         (_("Bảng hỏi"), f"{release.questionnaire_version.code} v{release.questionnaire_version.version}"),
         (_("Số phiếu"), release.n_responses),
         (_("Bộ trọng số"), release.weight_set_id or _("trọng số bằng nhau")),
@@ -219,8 +231,6 @@ def release_xlsx(session: Session, release: Release, *, unit_ids: set[int] | Non
     """The release as an Excel workbook: one sheet per level and an "about" sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     table = release_table(session, release, unit_ids=unit_ids, lang=lang)
     columns = _columns()
     workbook = Workbook()
@@ -231,13 +241,11 @@ def release_xlsx(session: Session, release: Release, *, unit_ids: set[int] | Non
         append_row(sheet, [header for _key, header, _fmt in columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in table:
-            if row["level"] != level:
-                continue
-            append_row(sheet, [row[key] for key, _header, _fmt in columns])
-        for j, (_key, header, fmt) in enumerate(columns, start=1):
-            letter = get_column_letter(j)
-            sheet.column_dimensions[letter].width = max(10, min(45, len(header) + 2))
+        rows = [[row[key] for key, _header, _fmt in columns] for row in table if row["level"] == level]
+        for values in rows:
+            append_row(sheet, values)
+        set_column_widths(sheet, [header for _key, header, _fmt in columns], rows)
+        for j, (_key, _header, fmt) in enumerate(columns, start=1):
             if fmt:
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
                     cell.number_format = fmt
@@ -245,20 +253,13 @@ def release_xlsx(session: Session, release: Release, *, unit_ids: set[int] | Non
     about = workbook.create_sheet(_("Thông tin")[:31])
     for label, value in _about_rows(release):
         append_row(about, [label, value])
+        if isinstance(value, date):
+            about.cell(about.max_row, 2).number_format = DATE_FORMAT
     about.column_dimensions["A"].width = 32
     about.column_dimensions["B"].width = 70
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def _csv_number(value: Any, decimal_comma: bool) -> Any:
-    if isinstance(value, float):
-        if not np.isfinite(value):
-            return ""
-        text = f"{value:.6f}".rstrip("0").rstrip(".")
-        return text.replace(".", ",") if decimal_comma else text
-    return "" if value is None else csv_cell(value)
 
 
 def release_csv(
@@ -267,18 +268,15 @@ def release_csv(
     *,
     unit_ids: set[int] | None = None,
     lang: str = "vi",
-    decimal_comma: bool = False,
+    dialect: str = "standard",
 ) -> bytes:
     """The release as CSV, UTF-8 with BOM; a ``level`` column tells overall, group and item rows apart."""
     table = release_table(session, release, unit_ids=unit_ids, lang=lang)
     columns = _columns()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if decimal_comma else ",", lineterminator="\r\n")
-    writer.writerow([_("Cấp chỉ số")] + [csv_cell(header) for _key, header, _fmt in columns])
     names = _level_names()
-    for row in table:
-        writer.writerow([csv_cell(names.get(row["level"], row["level"]))] + [_csv_number(row[key], decimal_comma) for key, _h, _f in columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    header = [_("Cấp chỉ số")] + [header for _key, header, _fmt in columns]
+    rows = [[names.get(row["level"], row["level"])] + [row[key] for key, _h, _f in columns] for row in table]
+    return csv_bytes([(header, rows)], check_dialect(dialect))
 
 
 # --------------------------------------------------------------------------- microdata
@@ -301,10 +299,11 @@ def release_microdata(
 ) -> bytes:
     """The answers behind the release as SPSS (``sav``) or Stata (``dta``), with value labels."""
     import pandas as pd
-    import pyreadstat
 
     try:
-        data = load_round_data(session, release.round, release.weight_set)
+        # answers that arrived after the release (an open round) are not part of it
+        snapshot = (release.parameters or {}).get("snapshot") or {}
+        data = load_round_data(session, release.round, release.weight_set, snapshot.get("last_response_id"))
     except ReleaseError as exc:
         raise ExportError(str(exc)) from exc
     if data.fingerprint() != release.data_fingerprint:
@@ -340,7 +339,8 @@ def release_microdata(
 
     questionnaire = questionnaire_for(release.questionnaire_version)
     taken = set(frame)
-    value_labels: dict[str, dict[float, str]] = {}
+    value_labels: dict[str, dict[Any, str]] = {}
+    not_experienced: list[str] = []  # items whose 9 is "not experienced": user-missing
     for j, code in enumerate(data.items):
         name = _stata_name(code, taken)
         frame[name] = data.scores[keep, j].astype(np.float64)
@@ -352,13 +352,31 @@ def release_microdata(
                 options[float(option)] = item.option_label(option, lang)[:80]
         if options:
             value_labels[name] = options
-    table = pd.DataFrame(frame)
+        if item.not_experienced and NOT_EXPERIENCED_CODE in (item.option_codes or []):
+            not_experienced.append(name)
+    return _write_microdata(fmt, pd.DataFrame(frame), labels, value_labels, not_experienced)
+
+
+def _write_microdata(
+    fmt: str, table: Any, labels: dict[str, str], value_labels: dict[str, dict[Any, str]], not_experienced: list[str]
+) -> bytes:
+    """SPSS or Stata bytes; 9 of the ``not_experienced`` columns declared user-missing (Stata: ``.a``)."""
+    import pyreadstat
+
+    code = float(NOT_EXPERIENCED_CODE)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"data.{fmt}"
         if fmt == "sav":
-            pyreadstat.write_sav(table, str(path), column_labels=labels, variable_value_labels=value_labels)
+            pyreadstat.write_sav(table, str(path), column_labels=labels, variable_value_labels=value_labels,
+                                 missing_ranges={name: [code] for name in not_experienced})
         else:
-            pyreadstat.write_dta(table, str(path), column_labels=labels, variable_value_labels=value_labels)
+            for name in not_experienced:  # Stata keeps user-missing codes as extended missing values
+                column = table[name].astype(object)
+                column[table[name] == code] = "a"
+                table[name] = column
+                value_labels[name] = {("a" if k == code else k): v for k, v in value_labels[name].items()}
+            pyreadstat.write_dta(table, str(path), column_labels=labels, variable_value_labels=value_labels,
+                                 missing_user_values={name: ["a"] for name in not_experienced})
         return path.read_bytes()
 
 
@@ -457,18 +475,33 @@ def export_release(
     unit: Unit | None = None,
     lang: str = "vi",
     decimal_comma: bool = False,
+    dialect: str | None = None,
 ) -> Export:
     """Export a release in one of :data:`FORMATS`; ``unit_ids`` limits the units (a manager's scope).
 
-    ``html`` is the report of ``unit`` (default: the nation).
+    ``html`` is the report of ``unit`` (default: the nation). ``dialect`` is the CSV's
+    (``standard`` or ``excel-vn``; ``decimal_comma=True`` is ``excel-vn``). Headers
+    and labels are in ``lang``.
     """
+    with export_language(lang):
+        return _export(session, release, fmt, unit_ids=unit_ids, unit=unit, lang=lang,
+                       dialect=dialect or ("excel-vn" if decimal_comma else "standard"))
+
+
+def _export(
+    session: Session, release: Release, fmt: str, *, unit_ids: set[int] | None, unit: Unit | None, lang: str,
+    dialect: str,
+) -> Export:
     if fmt not in FORMATS:
         raise ExportError(_("Định dạng không hỗ trợ: %(fmt)s (chọn %(choices)s).", fmt=fmt, choices=", ".join(FORMATS)))
     stem = f"{release.round.code}-ban-{release.number}"
     if fmt == "xlsx":
         content = release_xlsx(session, release, unit_ids=unit_ids, lang=lang)
     elif fmt == "csv":
-        content = release_csv(session, release, unit_ids=unit_ids, lang=lang, decimal_comma=decimal_comma)
+        try:
+            content = release_csv(session, release, unit_ids=unit_ids, lang=lang, dialect=dialect)
+        except ValueError as exc:
+            raise ExportError(str(exc)) from exc
     elif fmt in ("sav", "dta"):
         content = release_microdata(session, release, fmt, unit_ids=unit_ids, lang=lang)
     else:

@@ -91,6 +91,14 @@ def test_a_margin_file_without_total_is_a_clear_error(tmp_path):
     res = _run([DATA, "--items", "G=a1", *DESIGN, "--rake", f"channel={bad}"])
     assert res.exit_code == 2
     assert "total" in res.stderr and "bad.csv" in res.stderr
+    assert "cần các cột channel và cột total" in res.stderr
+    english = CliRunner().invoke(indices_command, [str(a) for a in [DATA, "--items", "G=a1", *DESIGN, "--rake",
+                                                                  f"channel={bad}"]], env={"SIPAS_LANG": "en"})
+    assert english.exit_code == 2 and "needs the columns channel and a total column" in english.stderr
+    negative = tmp_path / "negative.csv"
+    pd.DataFrame({"channel": ["kiosk", "paper"], "total": [5, -1]}).to_csv(negative, index=False)
+    res = _run([DATA, "--items", "G=a1", *DESIGN, "--rake", f"channel={negative}"])
+    assert res.exit_code == 2 and "dòng 3: tổng không hợp lệ" in res.stderr
 
 
 def test_a_category_missing_from_the_margin_file_names_it(tmp_path):

@@ -54,7 +54,7 @@ def test_a_real_indices_run_loads_no_web_stack_and_no_scipy_stats(tmp_path):
             "--psu", "commune", "--by", "province", "--format", "csv", "--out", str(out)]
     code, modules = _loaded(args)
     assert code in (0, None)
-    assert out.read_text(encoding="utf-8").startswith("index,level,domain,estimate")
+    assert out.read_text(encoding="utf-8-sig").startswith("index,level,domain,estimate")
     assert _present(modules, (*WEB_STACK, "scipy.stats", "scipy.optimize")) == []
     assert "analysis.indices" in modules  # the probe did run the command
 

@@ -163,8 +163,8 @@ def test_indices_xlsx(tmp_path):
     )
     assert res.exit_code == 0, res.output
     sheets = pd.read_excel(out, sheet_name=None)
-    assert set(sheets) == {"indices", "comparisons"}
-    assert len(sheets["indices"]) == 4 and len(sheets["comparisons"]) == 4
+    assert list(sheets) == ["Chỉ số", "So sánh", "Thông tin"]  # Vietnamese unless --lang en
+    assert len(sheets["Chỉ số"]) == 4 and len(sheets["So sánh"]) == 4
 
 
 @pytest.mark.parametrize(

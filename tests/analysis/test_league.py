@@ -212,5 +212,9 @@ def test_errors_are_clear() -> None:
         league_table([1.0, 2.0], 0.0, cov=np.eye(3), reference_se=1.0)
     with pytest.raises(AnalysisError, match="df must be positive"):
         league_table([1.0, 2.0], 0.0, se=[1.0, 1.0], df=0)
+    with pytest.raises(AnalysisError, match="unit 'Huế' has df 1: .*not estimable"):
+        league_table([1.0, 2.0], 0.0, se=[1.0, 1.0], df=[5, 1], units=["Hà Nội", "Huế"])
+    with pytest.raises(AnalysisError, match="has df 0.5"):
+        league_table([1.0, 2.0], 0.0, se=[1.0, 1.0], df=0.5)
     with pytest.raises(AnalysisError, match="unknown rank interval method"):
         rank_intervals([1.0, 2.0], se=[1.0, 1.0], method="bootstrap")  # type: ignore[arg-type]

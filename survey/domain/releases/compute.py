@@ -351,6 +351,8 @@ def compute_release_from_data(
         "domains": "each unit with answers and its ancestors; estimated on the full design",
         "league": "unit vs parent (top level vs nation), Holm across siblings, Cov = share * Var(unit)",
         "previous": previous_info,
+        # the responses of the release: the round's up to this id (answers only ever arrive after it)
+        "snapshot": {"last_response_id": None if data.response_ids is None else int(data.response_ids.max())},
     }
     release = Release(
         round_id=survey_round.id,

@@ -105,18 +105,25 @@ def _match_by_id(ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndar
     return order[pos], found
 
 
-def load_round_data(session: Session, survey_round: SurveyRound, weight_set: WeightSet | None = None) -> RoundData:
+def load_round_data(
+    session: Session, survey_round: SurveyRound, weight_set: WeightSet | None = None,
+    last_response_id: int | None = None,
+) -> RoundData:
     """Load a round's answers, weights and design variables.
 
     Weights: the weight set's, else every response's ``ResponseDesign.base_weight``
     when all have one, else 1 (simple random sampling). Strata and PSUs: from
     ``ResponseDesign``, filled in from the weight set's sample frame (per unit);
     a response without a PSU is its own PSU, one without a stratum falls in a
-    stratum of its own kind ("?").
+    stratum of its own kind ("?"). ``last_response_id`` leaves out later answers.
     """
     from survey.domain.responses import load_response_arrays
 
     response_ids, uuids, unit_ids, scores, items = load_response_arrays(session, survey_round.id)
+    if last_response_id is not None:  # a release's snapshot: answers that came later are not in it
+        keep = np.asarray(response_ids) <= last_response_id
+        response_ids, unit_ids, scores = response_ids[keep], unit_ids[keep], scores[keep]
+        uuids = None if uuids is None else uuids[keep]
     n = len(response_ids)
     if n == 0:
         raise ReleaseError(_("Đợt khảo sát %(code)s chưa có phiếu trả lời nào.", code=survey_round.code))
