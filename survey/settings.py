@@ -65,7 +65,7 @@ class DefaultConfig:
     # Dossiers of Decision 766 (survey.domain.dossiers): ratings identify a case, so they are kept only this long
     DOSSIER_RETENTION_DAYS: int = 730  # uncertain: no legal period is published; a province sets its own
     DOSSIER_BATCH_MAX_EVENTS: int = 10_000  # most events in one intake batch (API or file)
-    DOSSIER_API_MAX_BYTES: int = 8 * 1024 * 1024  # largest body of POST /api/dossiers/v1/events
+    DOSSIER_API_MAX_BYTES: int = 8 * 1024 * 1024  # largest body of POST /api/v1/dossiers/events
 
     # Serving and background jobs
     # Where background jobs wait for `sipas worker` (survey.serving.queue): None is an SQLite

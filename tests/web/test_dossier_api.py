@@ -1,4 +1,4 @@
-"""POST /api/dossiers/v1/events: a one-stop-shop system's batch, authenticated, one result per event."""
+"""POST /api/v1/dossiers/events: a one-stop-shop system's batch, authenticated, one result per event."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from survey.domain.dossiers import add_credential, revoke_credential
 from survey.models import Dossier, DossierEvent
 from tests.dossier_fixtures import portal_units
 
-URL = "/api/dossiers/v1/events"
+URL = "/api/v1/dossiers/events"
 
 
 @pytest.fixture
@@ -72,8 +72,8 @@ def test_a_revoked_secret_is_refused(client, db_session, system):
     assert post(client, system, {"events": [sync("A-1")]}).status_code == 401
 
 
-@pytest.mark.parametrize(("body", "code"), [(b"{not json", "bad_json"), ({"events": {}}, "bad_request"),
-                                             ([sync("A-1")], "bad_request")])
+@pytest.mark.parametrize(("body", "code"), [(b"{not json", "invalid_json"), ({"events": {}}, "wrong_type"),
+                                             ({}, "required"), ([sync("A-1")], "not_an_object")])
 def test_a_body_that_is_not_a_batch_is_refused(client, db_session, system, body, code):
     answer = post(client, system, body)
     assert answer.status_code == 400 and answer.get_json()["errors"][0]["code"] == code
@@ -89,3 +89,20 @@ def test_too_many_events_or_too_many_bytes(app, client, db_session, system):
     answer = post(client, system, {"events": [sync("A-1")]})
     assert answer.status_code == 413 and answer.get_json()["errors"][0]["code"] == "too_large"
     assert count(db_session, DossierEvent) == 0
+
+
+def test_the_documented_example_is_stored_as_the_document_says(client, db_session, system):
+    """The OpenAPI example of POST /api/v1/dossiers/events, posted as written: both events stored, then duplicates."""
+    import yaml
+
+    from survey.web.api.views import OPENAPI_FILE
+
+    operation = yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))["paths"]["/dossiers/events"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["examples"]["received"]["value"]
+    first = post(client, system, body)
+    assert first.status_code == 200, first.get_json()
+    assert [r["status"] for r in first.get_json()["results"]] == ["stored", "stored"]
+    again = post(client, system, body).get_json()
+    assert (again["stored"], again["duplicates"], again["refused"]) == (0, 2, 0)
+    dossier = db_session.scalar(select(Dossier).where(Dossier.code == "H26.189-261103-0001"))
+    assert dossier is not None and dossier.returned_at is not None

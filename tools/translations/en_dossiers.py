@@ -77,7 +77,7 @@ EN = {
     "hồ sơ %(code)s đã có sự kiện %(kind)s lúc %(value)s với nội dung khác; sự kiện đã nhận được giữ nguyên.": "dossier %(code)s already has a %(kind)s event at %(value)s with different content; the event received first is kept.",
     "Sự kiện %(index)d: %(problem)s": "Event %(index)d: %(problem)s",
     "Sự kiện %(index)d, trường %(field)s: %(problem)s": "Event %(index)d, field %(field)s: %(problem)s",
-    # POST /api/dossiers/v1/events
+    # POST /api/v1/dossiers/events
     "Thiếu hoặc sai khóa kết nối của hệ thống một cửa (Authorization: Bearer …), hoặc khóa đã bị thu hồi.": "The one-stop-shop system's key is missing or wrong (Authorization: Bearer …), or it was revoked.",
     "Nội dung yêu cầu không phải là JSON hợp lệ.": "The request body is not valid JSON.",
     'Nội dung phải là {"events": [ … ]}.': 'The body must be {"events": [ … ]}.',

@@ -2,4 +2,4 @@
 
 from flask import Blueprint
 
-bp = Blueprint("dossiers", __name__, url_prefix="/api/dossiers/v1")
+bp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers")

@@ -1,4 +1,4 @@
-"""``POST /api/dossiers/v1/events``: a one-stop-shop system posts a batch of dossier events.
+"""``POST /api/v1/dossiers/events``: a one-stop-shop system posts a batch of dossier events.
 
 Authentication: ``Authorization: Bearer <secret>`` of an integration credential
 (``sipas integrations add``); the system may post only for its unit and the
@@ -41,9 +41,12 @@ def _events() -> list:
     try:
         body = json.loads(request.get_data(cache=False))
     except (ValueError, UnicodeDecodeError):
-        raise refusal(400, "bad_json", _("Nội dung yêu cầu không phải là JSON hợp lệ.")) from None
-    if not isinstance(body, dict) or not isinstance(body.get("events"), list):
-        raise refusal(400, "bad_request", _("Nội dung phải là {\"events\": [ … ]}."), field="events")
+        raise refusal(400, "invalid_json", _("Nội dung yêu cầu không phải là JSON hợp lệ.")) from None
+    if not isinstance(body, dict):
+        raise refusal(400, "not_an_object", _("Nội dung phải là {\"events\": [ … ]}."))
+    if not isinstance(body.get("events"), list):
+        code = "required" if body.get("events") is None else "wrong_type"
+        raise refusal(400, code, _("Nội dung phải là {\"events\": [ … ]}."), field="events")
     return body["events"]
 
 

@@ -2,8 +2,9 @@
 
 The app runs in-process (WSGI, the submission lane included) on the demo data,
 with a tablet's device token put into the generated submissions that the
-document calls valid, and a national statistician's staff token in the
-``Authorization`` header. Any check that fails fails the test; at the end the
+document calls valid, a national statistician's staff token in the
+``Authorization`` header, and for dossier events a one-stop-shop system's
+credential over ward 00004 (portal code H01.4). Any check that fails fails the test; at the end the
 stored responses must be the demo's plus valid ones only.
 
 Bounded for a loaded 2-core machine: few examples per operation, derandomized.
@@ -21,9 +22,11 @@ from sqlalchemy import func, select
 
 from survey.domain.api_tokens import create_token
 from survey.domain.demo import seed_demo
+from survey.domain.dossiers import add_credential
 from survey.domain.responses import questionnaire_for
 from survey.domain.staff import find_user
-from survey.models import Response
+from survey.domain.units import find_unit
+from survey.models import PortalUnitCode, Response
 from survey.web.api.views import OPENAPI_FILE
 
 PLACEHOLDER_TOKEN = "<the tablet's token>"  # the document's tablet example names no real token
@@ -50,11 +53,15 @@ def world(app, db_session):
     app.extensions.pop("sipas_api", None)
     seed_demo(db_session, Path(app.instance_path), scale=0.1)
     _token, staff_secret = create_token(db_session, find_user(db_session, "thongke"), "schemathesis")
+    ward = find_unit(db_session, "00004")
+    db_session.add(PortalUnitCode(portal_code="H01.4", unit_id=ward.id))
+    _credential, system_secret = add_credential(db_session, "Một cửa thử", ward)
     db_session.commit()
     urls = (Path(app.instance_path) / "demo-urls.txt").read_text(encoding="utf-8")
     device_tokens = [line.split("/k/")[1].split()[0] for line in urls.splitlines() if "/k/" in line]
     before = db_session.scalar(select(func.max(Response.id))) or 0
-    yield {"staff": staff_secret, "device": device_tokens[2], "before": before}  # 00004 · Quầy 1
+    yield {"staff": staff_secret, "system": system_secret, "device": device_tokens[2],
+           "before": before}  # 00004 · Quầy 1
     db_session.rollback()
     db_session.expire_all()
     rows = db_session.scalars(select(Response).where(Response.id > before)).all()
@@ -66,6 +73,12 @@ def world(app, db_session):
 # The served document is this file (tests/web/api/test_api_openapi.py); the app is given per call, since each
 # test has its own database (schemathesis.pytest.from_fixture needs a pytest internal that pytest 9.2 removed).
 schema = schemathesis.openapi.from_path(OPENAPI_FILE)
+
+
+def _headers(case, world) -> dict[str, str]:
+    """The credential the operation asks for: a one-stop-shop system's for dossiers, else the staff token."""
+    secret = world["system"] if case.operation.path.startswith("/dossiers/") else world["staff"]
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def _with_real_token(case, token: str) -> None:
@@ -83,13 +96,12 @@ def _with_real_token(case, token: str) -> None:
 def test_every_operation_conforms_to_the_document(case, app, world):
     case.operation.schema.app = app  # this test's app (the auth probes send through the schema's transport)
     _with_real_token(case, world["device"])
-    case.call_and_validate(app=app, headers={"Authorization": f"Bearer {world['staff']}"}, checks=CHECKS)
+    case.call_and_validate(app=app, headers=_headers(case, world), checks=CHECKS)
 
 
 def test_stateful_links_conform(app, world):
     """List releases → their indices; submit → the same body again answers 200 duplicate."""
     machine = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app).as_state_machine()
-    staff = {"Authorization": f"Bearer {world['staff']}"}
     seen: set[tuple[str, int]] = set()
 
     class Machine(machine):  # type: ignore[misc, valid-type]
@@ -97,11 +109,11 @@ def test_stateful_links_conform(app, world):
             _with_real_token(case, world["device"])
 
         def get_call_kwargs(self, case):
-            return {"headers": staff}
+            return {"headers": _headers(case, world)}
 
         def validate_response(self, response, case, **kwargs):
             seen.add((case.operation.label, response.status_code))
-            case.validate_response(response, checks=CHECKS, headers=staff)
+            case.validate_response(response, checks=CHECKS, headers=_headers(case, world))
 
     Machine.run(settings=settings(max_examples=15, stateful_step_count=4, derandomize=True, deadline=None,
                                   database=None, suppress_health_check=list(HealthCheck)))
