@@ -27,6 +27,7 @@
   var renderCount = 0;
   var idleTimer = null, countdownTimer = null, thanksTimer = null;
   var pointerChoiceAt = 0;
+  var focusBeforeCountdown = null;  // given back when the respondent stays
 
   // ------------------------------------------------------------- the outbox
 
@@ -361,12 +362,12 @@
     document.documentElement.lang = lang;
     markLanguage();
     if (phase === "closed") {
-      root.appendChild(el("div", { "class": "thanks" }, [el("p", { text: text("closed") })]));
+      root.appendChild(el("div", { "class": "thanks" }, [el("h1", { text: config.device.unit }), el("p", { text: text("closed") })]));
       return;
     }
     if (phase === "thanks") {
       root.appendChild(el("div", { "class": "thanks", role: "status" },
-        [el("p", { "class": "big", text: text("thanks") }), el("p", { "class": "muted", text: text("thanks_note") })]));
+        [el("h1", { "class": "big", text: text("thanks") }), el("p", { "class": "muted", text: text("thanks_note") })]));
       return;
     }
     root.appendChild(header());
@@ -479,8 +480,10 @@
     if (box) box.hidden = true;
   }
 
+  /* WCAG 2.2.1: an alert dialog that takes the focus, so it is announced once; its
+   * seconds change on screen only (no live region re-announcing every second). */
   function countdownBox() {
-    var box = el("div", { id: "k-countdown", "class": "k-countdown", role: "alertdialog", "aria-live": "assertive",
+    var box = el("div", { id: "k-countdown", "class": "k-countdown", role: "alertdialog",
       "aria-labelledby": "k-countdown-text" }, [
       el("p", { id: "k-countdown-text" }),
       el("button", { type: "button", "data-action": "stay", text: text("still_here") })
@@ -495,9 +498,14 @@
     clearInterval(countdownTimer);
     countdownTimer = null;
     var box = document.getElementById("k-countdown");
-    if (box) box.hidden = true;
+    if (box && !box.hidden) {
+      box.hidden = true;
+      if (focusBeforeCountdown && document.contains(focusBeforeCountdown)) focusBeforeCountdown.focus({ preventScroll: true });
+    }
+    focusBeforeCountdown = null;
     if (pristine()) return;
-    idleTimer = setTimeout(startCountdown, (config.idle_seconds - config.countdown_seconds) * 1000);
+    var quiet = Math.max(config.idle_seconds - config.countdown_seconds, 10);
+    idleTimer = setTimeout(startCountdown, quiet * 1000);
   }
 
   function startCountdown() {
@@ -510,6 +518,8 @@
     }
     tick();
     box.hidden = false;
+    focusBeforeCountdown = document.activeElement;
+    box.querySelector("button").focus({ preventScroll: true });
     countdownTimer = setInterval(function () {
       remaining -= 1;
       if (remaining <= 0) { timedOut(); return; }

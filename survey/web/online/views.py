@@ -204,7 +204,7 @@ def _already_used(unit):
         _("Thư mời đã được sử dụng"),
         _(
             "Thư mời này đã được dùng để trả lời phiếu khảo sát. Mỗi thư mời chỉ dùng được một lần. "
-            "Cảm ơn bạn đã tham gia!"
+            "Cảm ơn Ông/Bà đã tham gia!"
         ),
         410,
     )
