@@ -17,29 +17,12 @@ from tests.browser.axe_rules import (
     focus_ring_contrast,
     page_scrolls_sideways,
 )
+from tests.browser.test_invitations_browser import _issue_invitation
 
 pytestmark = pytest.mark.browser
 
 FORM = "/s/00004"
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-def _issue_invitation(live_server) -> str:
-    from datetime import date
-
-    from sqlalchemy import select
-
-    from survey.domain.invitations import issue_invitations
-    from survey.domain.units import find_unit
-    from survey.models import SurveyRound
-
-    def issue(session):
-        survey_round = session.scalar(select(SurveyRound).where(SurveyRound.code == f"sipas-{date.today().year}"))
-        token = issue_invitations(session, survey_round, find_unit(session, "00004"), 1)[0]
-        session.commit()
-        return token
-
-    return live_server.query(issue)
 
 
 @pytest.fixture(params=["phone", "desktop"])
@@ -177,32 +160,29 @@ def test_no_page_level_sideways_scroll_at_320_px(page, kiosk_url, path, screensh
     screenshot(page, f"citizen-320-{'kiosk' if path == 'kiosk' else path.strip('/').replace('/', '-')}")
 
 
-def test_kiosk_screenshots_on_a_portrait_tablet(page, kiosk_url, screenshot):
-    """Faces as big rows aligned one above the other, using the screen down to its lower half."""
-    page.set_viewport_size(PORTRAIT_TABLET)
-    page.goto(kiosk_url)
+def _face_boxes(page, viewport) -> tuple[list[dict], list[dict]]:
+    """The kiosk's rating cards and their faces, as laid out at ``viewport``."""
+    page.set_viewport_size(viewport)
     faces = page.locator("#kiosk-app .faces label")
     expect(faces.first).to_be_visible()
-    boxes = [faces.nth(i).bounding_box() for i in range(faces.count())]
-    # One column of rows on a portrait tablet: the same size, the faces one above the other.
-    assert len({round(b["x"]) for b in boxes}) == 1 and len({round(b["height"]) for b in boxes}) == 1
-    face_x = {round(page.locator("#kiosk-app .faces svg").nth(i).bounding_box()["x"]) for i in range(faces.count())}
-    assert len(face_x) == 1
-    svg = page.locator("#kiosk-app .faces svg").first.bounding_box()
-    assert svg["width"] >= 96  # big enough for elderly eyes
-    assert boxes[-1]["y"] + boxes[-1]["height"] > PORTRAIT_TABLET["height"] * 0.6
+    svgs = page.locator("#kiosk-app .faces svg")
+    return [faces.nth(i).bounding_box() for i in range(faces.count())], [svgs.nth(i).bounding_box() for i in range(svgs.count())]
+
+
+def test_kiosk_faces_fill_a_portrait_tablet(page, kiosk_url, screenshot):
+    """One big row per face, aligned one above the other, using the screen down to its lower half."""
+    page.goto(kiosk_url)
+    cards, faces = _face_boxes(page, PORTRAIT_TABLET)
+    assert len(cards) == 5 and len({round(b["x"]) for b in cards}) == 1 and len({round(b["height"]) for b in cards}) == 1
+    assert len({round(b["x"]) for b in faces}) == 1 and faces[0]["width"] >= 96  # big enough for elderly eyes
+    assert cards[-1]["y"] + cards[-1]["height"] > PORTRAIT_TABLET["height"] * 0.6
     screenshot(page, "citizen-kiosk-start-portrait")
 
 
 def test_kiosk_faces_fill_a_landscape_tablet(page, kiosk_url, screenshot):
-    page.set_viewport_size(DESKTOP)
     page.goto(kiosk_url)
-    faces = page.locator("#kiosk-app .faces label")
-    expect(faces.first).to_be_visible()
-    boxes = [faces.nth(i).bounding_box() for i in range(faces.count())]
-    assert len({round(b["y"]) for b in boxes}) == 1 and len({round(b["height"]) for b in boxes}) == 1
-    face_y = {round(page.locator("#kiosk-app .faces svg").nth(i).bounding_box()["y"]) for i in range(faces.count())}
-    assert len(face_y) == 1  # the faces on one line whatever the length of their labels
-    assert page.locator("#kiosk-app .faces svg").first.bounding_box()["width"] >= 120
-    assert boxes[0]["y"] + boxes[0]["height"] > DESKTOP["height"] * 0.6
+    cards, faces = _face_boxes(page, DESKTOP)
+    assert len(cards) == 5 and len({round(b["y"]) for b in cards}) == 1 and len({round(b["height"]) for b in cards}) == 1
+    assert len({round(b["y"]) for b in faces}) == 1 and faces[0]["width"] >= 120  # one line whatever the labels
+    assert cards[0]["y"] + cards[0]["height"] > DESKTOP["height"] * 0.6
     screenshot(page, "citizen-kiosk-start-landscape")

@@ -30,7 +30,16 @@ from survey.extensions import csrf, db, limiter
 from survey.models import Channel
 from survey.web.answer_forms import attach_errors, build_answer_form, collect_answers, response_uuid
 from survey.web.online.blueprint import bp
-from survey.web.online.paging import GO_BACK, GO_NEXT, GO_SEND, PageState, first_page, minutes_needed, move, review_page
+from survey.web.online.paging import (
+    GO_BACK,
+    GO_NEXT,
+    GO_SEND,
+    PageState,
+    first_page,
+    minutes_needed,
+    move,
+    review_page,
+)
 
 
 # The answer forms are anonymous and carry no CSRF token (survey.web.answer_forms):
