@@ -444,7 +444,9 @@
     var error = document.getElementById("k-error");
     if (error) error.hidden = true;
     refreshNavButton();
-    activity();
+    // The countdown taking the focus makes a text field fire "change": that is not the respondent back.
+    var box = document.getElementById("k-countdown");
+    if (!box || box.hidden) activity();
     // A tap on a single choice moves on by itself; keyboard users confirm with Enter.
     if (CHOICE_TYPES[item.type] && Date.now() - pointerChoiceAt < 1500 && nextIndex(current) !== -1) {
       var shown = current;
