@@ -129,25 +129,28 @@ def test_a_failed_submit_moves_the_focus_to_the_error_summary_without_javascript
         context.close()
 
 
-def test_focus_ring_and_borders_reach_3_to_1(page, kiosk_url):
+def test_focus_ring_and_borders_reach_3_to_1(page, kiosk_url, artifacts):
+    measured = {}
     page.goto(FORM)
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
     page.locator("#q-gender input").first.focus()
     page.keyboard.press("ArrowDown")  # keyboard focus: :focus-visible
     label = "#q-gender label:has(input:focus-visible)"
     assert page.locator(label).count() == 1
-    assert focus_ring_contrast(page, label) >= 3
-    assert contrast(page, "#q-gender label", "borderTopColor") >= 3
+    measured["online focus ring on a choice"] = focus_ring_contrast(page, label)
+    measured["online choice border"] = contrast(page, "#q-gender label", "borderTopColor")
     page.locator("#go-forward").focus()
-    assert focus_ring_contrast(page, "#go-forward") >= 3
+    measured["online focus ring on the button"] = focus_ring_contrast(page, "#go-forward")
     page.goto(kiosk_url)
     expect(page.locator("#kiosk-app label[data-code='5']")).to_be_visible()
     page.keyboard.press("Tab")
-    assert focus_ring_contrast(page, ":focus-visible") >= 3
+    measured["kiosk focus ring"] = focus_ring_contrast(page, ":focus-visible")
+    measured["kiosk face card border"] = contrast(page, "#kiosk-app .faces label", "borderTopColor")
     page.locator("#kiosk-app label[data-code='2']").click()
-    assert contrast(page, "#kiosk-app .choices.many label", "borderTopColor") >= 3
+    expect(page.locator("#kiosk-app .choices.many")).to_be_visible()
+    measured["kiosk choice border"] = contrast(page, "#kiosk-app .choices.many label", "borderTopColor")
+    (artifacts / "citizen-contrast.txt").write_text(
+        "".join(f"{ratio:5.2f}:1  {what}\n" for what, ratio in measured.items()), encoding="utf-8")
+    assert all(ratio >= 3 for ratio in measured.values()), measured
 
 
 @pytest.mark.parametrize("path", [FORM, "/s/00004/thanks", "kiosk"])
