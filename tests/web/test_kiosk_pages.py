@@ -94,3 +94,13 @@ def test_the_plain_thank_you_page_waits_for_the_next_person(client, demo):
     assert "<h1" in html and "Cảm ơn Ông/Bà đã đánh giá!" in html
     assert 'http-equiv="refresh"' not in html
     assert f'href="{kiosk}?lang=vi">Bắt đầu lượt đánh giá mới</a>' in html
+
+
+def test_the_plain_kiosk_form_explains_a_refused_rating(client, demo):
+    """Without JavaScript: one alert (the summary, focused), the message tied to the faces, the title says so."""
+    page = client.post(demo["kiosks"][1], data={"response_uuid": "6a1b2c3d-0000-4000-8000-000000000001"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert html.count('role="alert"') == 1 and "Có 1 câu cần xem lại" in html
+    assert '<title>Lỗi:' in html and 'href="#q-rating"' in html
+    assert 'aria-describedby="q-rating-error"' in html and 'aria-invalid="true"' in html

@@ -426,6 +426,7 @@
       var error = document.getElementById("k-error");
       error.textContent = text("required");
       error.hidden = false;
+      markInvalid(true);
       document.getElementById("k-question").focus();
       return;
     }
@@ -433,6 +434,14 @@
     if (next === -1) { finish(); return; }
     visited.push(current);
     show(next);
+  }
+
+  /* The message tied to the answers it is about (WCAG 3.3.1). */
+  function markInvalid(invalid) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-answer]"), function (input) {
+      if (invalid) { input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", "k-error"); }
+      else { input.removeAttribute("aria-invalid"); input.removeAttribute("aria-describedby"); }
+    });
   }
 
   function onChange(event) {
@@ -443,6 +452,7 @@
     answers[item.code] = readAnswer(item, form);
     var error = document.getElementById("k-error");
     if (error) error.hidden = true;
+    markInvalid(false);
     refreshNavButton();
     // The countdown taking the focus makes a text field fire "change": that is not the respondent back.
     var box = document.getElementById("k-countdown");
