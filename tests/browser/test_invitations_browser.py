@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from survey.models import Channel, Invitation, Response, SurveyRound
+from tests.browser.axe_rules import assert_wcag_aa
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +71,7 @@ def test_an_invitation_answers_once_and_is_refused_the_second_time(page, browser
         expect(second.get_by_text("Mỗi thư mời chỉ dùng được một lần.")).to_be_visible()
         expect(second.get_by_role("button", name="Gửi phiếu")).to_have_count(0)
         screenshot(second, "invitation-used")
+        assert_wcag_aa(second, "a used invitation")
         second.get_by_role("link", name="English").click()
         expect(second.get_by_role("heading", name="This invitation has already been used")).to_be_visible()
     finally:

@@ -146,3 +146,22 @@ def test_a_refused_send_shows_every_section_with_its_errors(client, db_session, 
     assert _visible_steps(html) == [s.code for s in questionnaire.sections if s.code != "feedback"]
     assert 'name="go" value="send"' in html and re.search(r'id="go-back"[^>]*hidden', html)
     assert _online_count(db_session) == before
+
+
+def test_paging_an_invitation_neither_uses_it_nor_stores_anything(client, db_session, questionnaire):
+    from survey.domain.invitations import find_invitation, issue_invitations
+    from survey.domain.rounds import current_round
+    from survey.domain.units import find_unit
+
+    unit = find_unit(db_session, "00004")
+    [token] = issue_invitations(db_session, current_round(db_session, unit, Channel.ONLINE), unit, 1)
+    db_session.commit()
+    before = _online_count(db_session)
+    page = client.post(f"/i/{token}", data={**_answers_for(questionnaire, "respondent"), "step": "respondent", "go": "next"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and _visible_step(html) == "experience" and "Phần 2/9" in html
+    assert page.headers["Cache-Control"] == "no-store"
+    assert find_invitation(db_session, token).used is False and _online_count(db_session) == before
+    refused = client.post(f"/i/{token}", data={"step": "experience", "go": "next"})
+    assert refused.status_code == 400 and "Có 4 câu cần xem lại" in refused.get_data(as_text=True)
+    assert find_invitation(db_session, token).used is False and _online_count(db_session) == before

@@ -7,7 +7,7 @@
   "use strict";
 
   var root = document.getElementById("kiosk-app");
-  if (!root || !window.fetch || !window.Promise || !window.SipasRelevant) return;
+  if (!root || !window.fetch || !window.Promise || !window.SipasRelevant || !window.SipasOutbox) return;
 
   var R = window.SipasRelevant;
   var FACE_MOUTHS = { 1: "M14 34 Q24 24 34 34", 2: "M15 33 Q24 28 33 33", 3: "M15 31 L33 31",
@@ -29,60 +29,7 @@
   var pointerChoiceAt = 0;
   var focusBeforeCountdown = null;  // given back when the respondent stays
 
-  // ------------------------------------------------------------- the outbox
-
-  var outbox = (function () {
-    var dbPromise = null;
-    var memory = {};  // used only when IndexedDB is unavailable (e.g. a private window)
-
-    function open() {
-      if (!dbPromise) {
-        dbPromise = new Promise(function (resolve, reject) {
-          if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
-          var request = indexedDB.open("sipas-kiosk", 1);
-          request.onupgradeneeded = function () {
-            request.result.createObjectStore("outbox", { keyPath: "uuid" });
-          };
-          request.onsuccess = function () { resolve(request.result); };
-          request.onerror = function () { reject(request.error); };
-        });
-        dbPromise.catch(function (err) { console.warn("SIPAS kiosk: IndexedDB unavailable", err); });
-      }
-      return dbPromise;
-    }
-
-    function run(mode, action) {
-      return open().then(function (db) {
-        return new Promise(function (resolve, reject) {
-          var tx = db.transaction("outbox", mode);
-          var request = action(tx.objectStore("outbox"));
-          tx.oncomplete = function () { resolve(request ? request.result : undefined); };
-          tx.onerror = function () { reject(tx.error); };
-          tx.onabort = function () { reject(tx.error); };
-        });
-      });
-    }
-
-    function values() { return Object.keys(memory).map(function (k) { return memory[k]; }); }
-
-    return {
-      put: function (entry) {
-        return run("readwrite", function (s) { return s.put(entry); })
-          .catch(function () { memory[entry.uuid] = entry; });
-      },
-      remove: function (uuid) {
-        delete memory[uuid];
-        return run("readwrite", function (s) { return s["delete"](uuid); }).catch(function () {});
-      },
-      all: function () {
-        return run("readonly", function (s) { return s.getAll(); })
-          .then(function (rows) { return rows.concat(values()); }, function () { return values(); })
-          .then(function (rows) {
-            return rows.sort(function (a, b) { return a.queued_at < b.queued_at ? -1 : 1; });
-          });
-      }
-    };
-  })();
+  var outbox = window.SipasOutbox;  // kiosk/outbox.js
 
   // ------------------------------------------------------------- sending
 

@@ -16,7 +16,7 @@ from survey.models import Device, SurveyRound
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 # Files the kiosk page loads; the service worker keeps them for offline use.
-KIOSK_ASSETS = ("css/sipas.css", "css/kiosk.css", "js/relevant.js", "kiosk/kiosk.js")
+KIOSK_ASSETS = ("css/sipas.css", "css/kiosk.css", "js/relevant.js", "kiosk/outbox.js", "kiosk/kiosk.js")
 SERVICE_WORKER = STATIC_DIR / "kiosk" / "sw.js"
 COUNTDOWN_SECONDS = 20  # WCAG 2.2.1: at least 20 s to say "I am still here"
 CONFIG_REFRESH_SECONDS = 300
