@@ -44,7 +44,7 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED: bool = True  # X-RateLimit-* headers on limited routes
 
     # Kiosk (counter tablets)
-    KIOSK_IDLE_SECONDS: int = 30  # an untouched kiosk starts over after this
+    KIOSK_IDLE_SECONDS: int = 60  # an untouched kiosk starts over after this (the last 20 s counted down on screen)
     KIOSK_MIN_INTERVAL_SECONDS: float = 5  # two new responses of one tablet at least this far apart (0: off)
     KIOSK_KEEP_PARTIAL_WITH_MAIN_RATING: bool = True  # an abandoned kiosk form with its main rating is sent
 

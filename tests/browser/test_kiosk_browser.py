@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from survey.models import Channel, Device, Response
+from tests.browser.axe_rules import assert_wcag_aa
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +52,7 @@ def test_kiosk_full_flow_stores_one_response_and_returns_to_the_start(kiosk_url,
     page.get_by_role("button", name="Tiếp tục").click()
     page.get_by_role("textbox").fill("Cần thêm ghế chờ")
     page.get_by_role("button", name="Gửi đánh giá").click()
-    expect(page.get_by_text("Cảm ơn ông/bà đã đánh giá!")).to_be_visible()
+    expect(page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!")).to_be_visible()
     screenshot(page, "kiosk-thanks")
     stored = _wait_stored(page, live_server, since, 1)
     expect(page.locator("#kiosk-pending")).to_be_hidden()  # acknowledged by the server
@@ -151,18 +152,23 @@ def test_idle_countdown_keeps_a_partial_answer_that_has_the_main_rating(kiosk_ur
     _rate(page, 4)  # no problems question for a good rating: the comment comes next
     expect(page.get_by_text("Ông/Bà có muốn góp ý thêm không?", exact=False)).to_be_visible()
     page.get_by_role("textbox").fill("đang gõ dở")
-    page.clock.pause_at(datetime.fromtimestamp(page.evaluate("Date.now()") / 1000 + 0.05, UTC))  # time now moves only when told
-    page.clock.run_for(19_000)
+    page.clock.pause_at(datetime.fromtimestamp(page.evaluate("Date.now()") / 1000 + 0.5, UTC))  # time now moves only when told
+    page.clock.run_for(39_000)
     expect(page.locator("#k-countdown")).to_be_hidden()
-    page.clock.run_for(1_500)  # 20.5 s idle: the last 10 s are counted down on screen
+    page.clock.run_for(1_500)  # 40.5 s idle: the last 20 s (WCAG 2.2.1) are counted down on screen
     countdown = page.locator("#k-countdown")
     expect(countdown).to_be_visible()
-    expect(countdown).to_contain_text(re.compile(r"Màn hình sẽ trở về đầu sau (10|9) giây"))
+    expect(countdown).to_contain_text(re.compile(r"Màn hình sẽ trở về đầu sau (20|19) giây"))
+    # The focus is on the way out of the countdown, and no live region repeats every second.
+    expect(page.get_by_role("button", name="Tôi vẫn đang trả lời")).to_be_focused()
+    assert page.locator("#k-countdown [aria-live], #k-countdown[aria-live]").count() == 0
+    assert page.get_by_role("alertdialog").count() == 1
     page.clock.run_for(4_000)
-    expect(countdown).to_contain_text(re.compile(r"sau (6|5) giây"))
+    expect(countdown).to_contain_text(re.compile(r"sau (16|15) giây"))
     page.clock.resume()  # axe-core needs running timers
     axe_check(page, "the idle countdown")
-    page.clock.run_for(7_000)
+    assert_wcag_aa(page, "the idle countdown")
+    page.clock.run_for(17_000)
     _start_screen(page)
     expect(page.get_by_role("textbox")).to_have_count(0)
     stored = _wait_stored(page, live_server, since, 1)
@@ -175,7 +181,7 @@ def test_touching_the_screen_stops_the_countdown(kiosk_url, page, live_server):
     page.clock.install()
     page.goto(kiosk_url)
     _rate(page, 1)
-    page.clock.run_for(25_000)
+    page.clock.run_for(45_000)
     expect(page.locator("#k-countdown")).to_be_visible()
     page.get_by_role("button", name="Tôi vẫn đang trả lời").click()
     expect(page.locator("#k-countdown")).to_be_hidden()
@@ -189,7 +195,7 @@ def test_idle_reset_discards_an_answer_without_the_main_rating(kiosk_url, page, 
     page.goto(kiosk_url)
     page.locator("nav.lang").get_by_text("English").click()
     expect(page.get_by_role("heading", name="Quick counter rating")).to_be_visible()
-    page.clock.run_for(31_000)
+    page.clock.run_for(61_000)
     expect(page.get_by_role("heading", name="Đánh giá nhanh tại quầy")).to_be_visible()
     page.wait_for_timeout(500)  # time enough for a wrongly kept answer to arrive
     assert _outbox_uuids(page) == [] and _stored(live_server, since) == []
@@ -203,7 +209,7 @@ def test_keep_partial_can_be_switched_off(kiosk_url, page, live_server):
         page.goto(kiosk_url)
         _rate(page, 2)
         expect(page.get_by_text("Điều gì khiến Ông/Bà chưa hài lòng?")).to_be_visible()
-        page.clock.run_for(31_000)
+        page.clock.run_for(61_000)
         _start_screen(page)
     finally:
         live_server.app.config["KIOSK_KEEP_PARTIAL_WITH_MAIN_RATING"] = True
@@ -228,7 +234,7 @@ def test_offline_answers_wait_on_the_tablet_and_are_sent_exactly_once(kiosk_url,
         if rating == 3:
             _continue_after_problems(page)
         page.get_by_role("button", name="Gửi đánh giá").click()
-        expect(page.get_by_text("Cảm ơn ông/bà đã đánh giá!")).to_be_visible()
+        expect(page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!")).to_be_visible()
         page.clock.run_for(7_000)
         _start_screen(page)
     pending = page.locator("#kiosk-pending")
@@ -318,7 +324,7 @@ def test_server_errors_are_retried_with_back_off_and_refusals_dropped(kiosk_url,
         _rate(page, 3)
         _continue_after_problems(page)
         page.get_by_role("button", name="Gửi đánh giá").click()
-        expect(page.get_by_text("Cảm ơn ông/bà đã đánh giá!")).to_be_visible()
+        expect(page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!")).to_be_visible()
         _wait_for(page, lambda: any("refused" in w and "422" in w for w in warnings))
         expect(page.locator("#kiosk-pending")).to_be_hidden()
         assert _outbox_uuids(page) == []
@@ -386,7 +392,7 @@ def test_kiosk_can_be_answered_with_the_keyboard_only(kiosk_url, page, live_serv
     page.keyboard.press("Tab")  # past "Back" to "Send"
     assert page.evaluate("document.activeElement.textContent") == "Gửi đánh giá"
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Cảm ơn ông/bà đã đánh giá!")).to_be_visible()
+    expect(page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!")).to_be_visible()
     assert [r["answers"] for r in _wait_stored(page, live_server, since, 1)] == [
         {"rating": 2, "problems": ["waiting"], "comment": "Nhanh hơn"}]
     expect(page.locator("#kiosk-pending")).to_be_hidden()
@@ -401,7 +407,7 @@ def test_kiosk_without_javascript_keeps_the_plain_form(kiosk_url, browser, live_
         page.get_by_text("Rất hài lòng", exact=True).click()
         screenshot(page, "kiosk-no-js")
         page.get_by_role("button", name="Gửi đánh giá").click()
-        expect(page.get_by_text("Cảm ơn ông/bà đã đánh giá!")).to_be_visible()
+        expect(page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!")).to_be_visible()
     finally:
         context.close()
     assert [r["answers"] for r in _stored(live_server, since)] == [{"rating": 5}]

@@ -21,7 +21,7 @@ def test_config_carries_the_questionnaire_and_texts_in_both_languages(client, db
     assert config["open"] is True and config["device"] == {"unit": "Phường Ba Đình", "counter": "Quầy 1"}
     assert config["questionnaire"]["id"] == "counter-quick" and config["questionnaire"]["version"] == "1"
     assert config["main_item"] == "rating"
-    assert (config["idle_seconds"], config["countdown_seconds"], config["keep_partial_with_main_rating"]) == (30, 10, True)
+    assert (config["idle_seconds"], config["countdown_seconds"], config["keep_partial_with_main_rating"]) == (60, 20, True)
     assert config["thanks_seconds"] > config["min_interval_seconds"]
     assert config["api_url"] == "/api/v1/responses" and config["device_token"] == kiosk.rsplit("/", 1)[1]
     problems = config["questionnaire"]["items"][1]
@@ -54,7 +54,9 @@ def test_kiosk_page_is_never_cached_and_has_its_plain_form(client, demo):
     html = page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
     assert 'id="kiosk-app"' in html and 'id="kiosk-fallback"' in html
-    assert '<form method="post" autocomplete="off"' in html and "<noscript><meta http-equiv=\"refresh\"" in html
+    assert '<form method="post" autocomplete="off"' in html
+    assert 'http-equiv="refresh"' not in html  # no timed reload (WCAG 2.2.1); a "start again" link instead
+    assert "Làm lại từ đầu" in html
     assert "http://" not in html and "https://" not in html  # nothing from elsewhere
 
 
@@ -83,3 +85,22 @@ def test_a_closed_round_shows_the_closed_message(client, db_session, demo):
 def test_english_kiosk_page(client, demo):
     html = client.get(demo["kiosks"][2] + "?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in html and "Send rating" in html and "Quick counter rating" in html
+
+
+def test_the_plain_thank_you_page_waits_for_the_next_person(client, demo):
+    """Without JavaScript: a heading, and a button back to the start instead of a timed redirect (WCAG 2.2.1)."""
+    kiosk = demo["kiosks"][1]
+    html = client.get(kiosk + "/thanks").get_data(as_text=True)
+    assert "<h1" in html and "Cảm ơn Ông/Bà đã đánh giá!" in html
+    assert 'http-equiv="refresh"' not in html
+    assert f'href="{kiosk}?lang=vi">Bắt đầu lượt đánh giá mới</a>' in html
+
+
+def test_the_plain_kiosk_form_explains_a_refused_rating(client, demo):
+    """Without JavaScript: one alert (the summary, focused), the message tied to the faces, the title says so."""
+    page = client.post(demo["kiosks"][1], data={"response_uuid": "6a1b2c3d-0000-4000-8000-000000000001"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert html.count('role="alert"') == 1 and "Có 1 câu cần xem lại" in html
+    assert '<title>Lỗi:' in html and 'href="#q-rating"' in html
+    assert 'aria-describedby="q-rating-error"' in html and 'aria-invalid="true"' in html

@@ -7,7 +7,7 @@
   "use strict";
 
   var root = document.getElementById("kiosk-app");
-  if (!root || !window.fetch || !window.Promise || !window.SipasRelevant) return;
+  if (!root || !window.fetch || !window.Promise || !window.SipasRelevant || !window.SipasOutbox) return;
 
   var R = window.SipasRelevant;
   var FACE_MOUTHS = { 1: "M14 34 Q24 24 34 34", 2: "M15 33 Q24 28 33 33", 3: "M15 31 L33 31",
@@ -27,61 +27,9 @@
   var renderCount = 0;
   var idleTimer = null, countdownTimer = null, thanksTimer = null;
   var pointerChoiceAt = 0;
+  var focusBeforeCountdown = null;  // given back when the respondent stays
 
-  // ------------------------------------------------------------- the outbox
-
-  var outbox = (function () {
-    var dbPromise = null;
-    var memory = {};  // used only when IndexedDB is unavailable (e.g. a private window)
-
-    function open() {
-      if (!dbPromise) {
-        dbPromise = new Promise(function (resolve, reject) {
-          if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
-          var request = indexedDB.open("sipas-kiosk", 1);
-          request.onupgradeneeded = function () {
-            request.result.createObjectStore("outbox", { keyPath: "uuid" });
-          };
-          request.onsuccess = function () { resolve(request.result); };
-          request.onerror = function () { reject(request.error); };
-        });
-        dbPromise.catch(function (err) { console.warn("SIPAS kiosk: IndexedDB unavailable", err); });
-      }
-      return dbPromise;
-    }
-
-    function run(mode, action) {
-      return open().then(function (db) {
-        return new Promise(function (resolve, reject) {
-          var tx = db.transaction("outbox", mode);
-          var request = action(tx.objectStore("outbox"));
-          tx.oncomplete = function () { resolve(request ? request.result : undefined); };
-          tx.onerror = function () { reject(tx.error); };
-          tx.onabort = function () { reject(tx.error); };
-        });
-      });
-    }
-
-    function values() { return Object.keys(memory).map(function (k) { return memory[k]; }); }
-
-    return {
-      put: function (entry) {
-        return run("readwrite", function (s) { return s.put(entry); })
-          .catch(function () { memory[entry.uuid] = entry; });
-      },
-      remove: function (uuid) {
-        delete memory[uuid];
-        return run("readwrite", function (s) { return s["delete"](uuid); }).catch(function () {});
-      },
-      all: function () {
-        return run("readonly", function (s) { return s.getAll(); })
-          .then(function (rows) { return rows.concat(values()); }, function () { return values(); })
-          .then(function (rows) {
-            return rows.sort(function (a, b) { return a.queued_at < b.queued_at ? -1 : 1; });
-          });
-      }
-    };
-  })();
+  var outbox = window.SipasOutbox;  // kiosk/outbox.js
 
   // ------------------------------------------------------------- sending
 
@@ -361,12 +309,12 @@
     document.documentElement.lang = lang;
     markLanguage();
     if (phase === "closed") {
-      root.appendChild(el("div", { "class": "thanks" }, [el("p", { text: text("closed") })]));
+      root.appendChild(el("div", { "class": "thanks" }, [el("h1", { text: config.device.unit }), el("p", { text: text("closed") })]));
       return;
     }
     if (phase === "thanks") {
       root.appendChild(el("div", { "class": "thanks", role: "status" },
-        [el("p", { "class": "big", text: text("thanks") }), el("p", { "class": "muted", text: text("thanks_note") })]));
+        [el("h1", { "class": "big", text: text("thanks") }), el("p", { "class": "muted", text: text("thanks_note") })]));
       return;
     }
     root.appendChild(header());
@@ -425,6 +373,7 @@
       var error = document.getElementById("k-error");
       error.textContent = text("required");
       error.hidden = false;
+      markInvalid(true);
       document.getElementById("k-question").focus();
       return;
     }
@@ -432,6 +381,14 @@
     if (next === -1) { finish(); return; }
     visited.push(current);
     show(next);
+  }
+
+  /* The message tied to the answers it is about (WCAG 3.3.1). */
+  function markInvalid(invalid) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-answer]"), function (input) {
+      if (invalid) { input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", "k-error"); }
+      else { input.removeAttribute("aria-invalid"); input.removeAttribute("aria-describedby"); }
+    });
   }
 
   function onChange(event) {
@@ -442,8 +399,11 @@
     answers[item.code] = readAnswer(item, form);
     var error = document.getElementById("k-error");
     if (error) error.hidden = true;
+    markInvalid(false);
     refreshNavButton();
-    activity();
+    // The countdown taking the focus makes a text field fire "change": that is not the respondent back.
+    var box = document.getElementById("k-countdown");
+    if (!box || box.hidden) activity();
     // A tap on a single choice moves on by itself; keyboard users confirm with Enter.
     if (CHOICE_TYPES[item.type] && Date.now() - pointerChoiceAt < 1500 && nextIndex(current) !== -1) {
       var shown = current;
@@ -479,8 +439,10 @@
     if (box) box.hidden = true;
   }
 
+  /* WCAG 2.2.1: an alert dialog that takes the focus, so it is announced once; its
+   * seconds change on screen only (no live region re-announcing every second). */
   function countdownBox() {
-    var box = el("div", { id: "k-countdown", "class": "k-countdown", role: "alertdialog", "aria-live": "assertive",
+    var box = el("div", { id: "k-countdown", "class": "k-countdown", role: "alertdialog",
       "aria-labelledby": "k-countdown-text" }, [
       el("p", { id: "k-countdown-text" }),
       el("button", { type: "button", "data-action": "stay", text: text("still_here") })
@@ -495,9 +457,14 @@
     clearInterval(countdownTimer);
     countdownTimer = null;
     var box = document.getElementById("k-countdown");
-    if (box) box.hidden = true;
+    if (box && !box.hidden) {
+      box.hidden = true;
+      if (focusBeforeCountdown && document.contains(focusBeforeCountdown)) focusBeforeCountdown.focus({ preventScroll: true });
+    }
+    focusBeforeCountdown = null;
     if (pristine()) return;
-    idleTimer = setTimeout(startCountdown, (config.idle_seconds - config.countdown_seconds) * 1000);
+    var quiet = Math.max(config.idle_seconds - config.countdown_seconds, 10);
+    idleTimer = setTimeout(startCountdown, quiet * 1000);
   }
 
   function startCountdown() {
@@ -510,6 +477,8 @@
     }
     tick();
     box.hidden = false;
+    focusBeforeCountdown = document.activeElement;
+    box.querySelector("button").focus({ preventScroll: true });
     countdownTimer = setInterval(function () {
       remaining -= 1;
       if (remaining <= 0) { timedOut(); return; }

@@ -16,9 +16,9 @@ from survey.models import Device, SurveyRound
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 # Files the kiosk page loads; the service worker keeps them for offline use.
-KIOSK_ASSETS = ("css/sipas.css", "css/kiosk.css", "js/relevant.js", "kiosk/kiosk.js")
+KIOSK_ASSETS = ("css/sipas.css", "css/kiosk.css", "js/relevant.js", "kiosk/outbox.js", "kiosk/kiosk.js")
 SERVICE_WORKER = STATIC_DIR / "kiosk" / "sw.js"
-COUNTDOWN_SECONDS = 10
+COUNTDOWN_SECONDS = 20  # WCAG 2.2.1: at least 20 s to say "I am still here"
 CONFIG_REFRESH_SECONDS = 300
 
 _ITEM_FIELDS = (
@@ -97,9 +97,9 @@ def _texts() -> dict[str, str]:
         "next": _("Tiếp tục"),
         "back": _("Quay lại"),
         "required": _("Vui lòng trả lời câu hỏi này."),
-        "thanks": _("Cảm ơn ông/bà đã đánh giá!"),
-        "thanks_note": _("Ý kiến của ông/bà giúp chúng tôi phục vụ tốt hơn."),
-        "countdown": _("Không thấy ông/bà trả lời. Màn hình sẽ trở về đầu sau %(seconds)s giây.", seconds="{n}"),
+        "thanks": _("Cảm ơn Ông/Bà đã đánh giá!"),
+        "thanks_note": _("Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn."),
+        "countdown": _("Không thấy Ông/Bà trả lời. Màn hình sẽ trở về đầu sau %(seconds)s giây.", seconds="{n}"),
         "still_here": _("Tôi vẫn đang trả lời"),
         "pending": _("Chờ gửi: %(n)s", n="{n}"),
         "offline": _("Mất kết nối: đánh giá được lưu trên máy và sẽ tự gửi khi có mạng."),
@@ -131,7 +131,7 @@ def kiosk_config(
         "languages": languages,
         "default_language": "vi",
         "idle_seconds": idle,
-        "countdown_seconds": min(COUNTDOWN_SECONDS, max(1, idle // 2)),
+        "countdown_seconds": COUNTDOWN_SECONDS,
         "min_interval_seconds": int(cfg["KIOSK_MIN_INTERVAL_SECONDS"]),
         # The thank-you screen outlasts the API's minimum interval between two
         # responses of one tablet, so the next respondent is never refused.

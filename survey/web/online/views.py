@@ -30,6 +30,16 @@ from survey.extensions import csrf, db, limiter
 from survey.models import Channel
 from survey.web.answer_forms import attach_errors, build_answer_form, collect_answers, response_uuid
 from survey.web.online.blueprint import bp
+from survey.web.online.paging import (
+    GO_BACK,
+    GO_NEXT,
+    GO_SEND,
+    PageState,
+    first_page,
+    minutes_needed,
+    move,
+    review_page,
+)
 
 
 # The answer forms are anonymous and carry no CSRF token (survey.web.answer_forms):
@@ -50,27 +60,47 @@ def unit_survey(unit_code: str):
     questionnaire = questionnaire_for(survey_round.questionnaire_version)
     lang = str(get_locale())
     form = build_answer_form(questionnaire, lang)()
-    if request.method == "POST" and form.validate():
-        if form.website.data:  # honeypot filled: a bot; say thanks, store nothing
+    page = first_page(questionnaire)
+    if request.method == "POST":
+        page, sending = _page_after_post(form, questionnaire)
+        if sending and form.website.data:  # honeypot filled: a bot; say thanks, store nothing
             return redirect(url_for("online.thanks", unit_code=unit.code))
-        answers = collect_answers(form, questionnaire)
-        try:
-            record_response(
-                db.session,
-                survey_round=survey_round,
-                unit=unit,
-                channel=Channel.ONLINE,
-                answers=answers,
-                response_uuid=response_uuid(form),
-            )
-            db.session.commit()
-            return redirect(url_for("online.thanks", unit_code=unit.code))
-        except SubmissionError as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
+        if sending:
+            try:
+                record_response(
+                    db.session,
+                    survey_round=survey_round,
+                    unit=unit,
+                    channel=Channel.ONLINE,
+                    answers=collect_answers(form, questionnaire),
+                    response_uuid=response_uuid(form),
+                )
+                db.session.commit()
+                return redirect(url_for("online.thanks", unit_code=unit.code))
+            except SubmissionError as exc:
+                db.session.rollback()
+                attach_errors(form, exc.errors)
     if not form.response_uuid.data:
         form.response_uuid.data = str(uuid_module.uuid4())
-    return _form_page(form, unit, survey_round, questionnaire, lang)
+    return _form_page(form, unit, survey_round, questionnaire, lang, page)
+
+
+def _page_after_post(form, questionnaire) -> tuple[PageState, bool]:
+    """The page a POST leads to, and whether it is the final send (nothing is stored before it).
+
+    "Next" and "back" move between sections with every answer carried in the form;
+    a send that the questionnaire refuses shows every section with its errors.
+    """
+    go, step = request.form.get("go", GO_SEND), request.form.get("step")
+    readable = form.validate()  # WTForms: a number that is not a number, an unknown option
+    answers = collect_answers(form, questionnaire)
+    if go in (GO_NEXT, GO_BACK):
+        page, errors = move(questionnaire, answers, step, go)
+        if not readable and go == GO_NEXT and step in page.steps:  # stay where the unreadable answer is
+            page = PageState(step, page.steps)
+        attach_errors(form, errors)
+        return page, False
+    return review_page(questionnaire, answers), readable
 
 
 @bp.route("/s/<unit_code>/thanks")
@@ -139,21 +169,24 @@ def invitation(token: str):
     questionnaire = questionnaire_for(survey_round.questionnaire_version)
     lang = str(get_locale())
     form = build_answer_form(questionnaire, lang)()
-    if request.method == "POST" and form.validate():
-        if form.website.data:  # honeypot filled: a bot; say thanks, store nothing, keep the invitation
+    page = first_page(questionnaire)
+    if request.method == "POST":
+        page, sending = _page_after_post(form, questionnaire)
+        if sending and form.website.data:  # honeypot filled: a bot; say thanks, store nothing, keep the invitation
             return redirect(url_for("online.thanks", unit_code=unit.code))
-        try:
-            _answer_invitation(invitation.id, invitation_response(invitation, collect_answers(form, questionnaire)))
-            return redirect(url_for("online.thanks", unit_code=unit.code))
-        except SubmissionError as exc:
-            attach_errors(form, exc.errors)
-        except InvitationAlreadyUsed:
-            db.session.rollback()  # a concurrent request used it a moment ago
-            return _already_used(unit)
+        if sending:
+            try:
+                _answer_invitation(invitation.id, invitation_response(invitation, collect_answers(form, questionnaire)))
+                return redirect(url_for("online.thanks", unit_code=unit.code))
+            except SubmissionError as exc:
+                attach_errors(form, exc.errors)
+            except InvitationAlreadyUsed:
+                db.session.rollback()  # a concurrent request used it a moment ago
+                return _already_used(unit)
     # The form's UUID is not used for invitation answers (the token makes them
     # idempotent); the template expects the field, so it gets a fresh value.
     form.response_uuid.data = str(uuid_module.uuid4())
-    return _private(*_form_page(form, unit, survey_round, questionnaire, lang))
+    return _private(*_form_page(form, unit, survey_round, questionnaire, lang, page))
 
 
 def _answer_invitation(invitation_id: int, row) -> None:
@@ -180,15 +213,17 @@ def _already_used(unit):
         _("Thư mời đã được sử dụng"),
         _(
             "Thư mời này đã được dùng để trả lời phiếu khảo sát. Mỗi thư mời chỉ dùng được một lần. "
-            "Cảm ơn bạn đã tham gia!"
+            "Cảm ơn Ông/Bà đã tham gia!"
         ),
         410,
     )
 
 
-def _form_page(form, unit, survey_round, questionnaire, lang: str) -> tuple[str, int]:
-    """The questionnaire page; 400 when it comes back from a refused POST."""
-    page = render_template(
-        "online/form.html", form=form, unit=unit, survey_round=survey_round, questionnaire=questionnaire, lang=lang
+def _form_page(form, unit, survey_round, questionnaire, lang: str, page: PageState) -> tuple[str, int]:
+    """The questionnaire page at ``page``; 400 when a POST was refused (errors on the page)."""
+    errors = [item for item in questionnaire.items if form[item.code].errors]
+    body = render_template(
+        "online/form.html", form=form, unit=unit, survey_round=survey_round, questionnaire=questionnaire,
+        lang=lang, page=page, errors=errors, minutes=minutes_needed(questionnaire),
     )
-    return page, 400 if request.method == "POST" else 200
+    return body, 400 if errors else 200
