@@ -12,6 +12,7 @@ from survey.i18n import LOCAL_TZ
 from survey.models import AuditEntry, StaffUser
 from survey.web.admin.blueprint import bp
 from survey.web.auth import role_required
+from survey.web.labels import action_name, audit_sentence
 from survey.web.routing import page_number
 
 PAGE_SIZE = 100
@@ -57,6 +58,8 @@ def audit_log():
         pages=max(1, -(-total // PAGE_SIZE)),
         actions=actions,
         users=users,
+        action_name=action_name,
+        audit_sentence=audit_sentence,
         filters={"action": action, "user": login, "target": target,
                  "from": day_from.isoformat() if day_from else "", "to": day_to.isoformat() if day_to else ""},
     )
