@@ -157,3 +157,12 @@ def test_job_status_is_written_once_in_the_chosen_language_without_meta_refresh(
     finished = client.get(f"/staff/jobs/{done.id}?lang=en").get_data(as_text=True)
     assert ">Done.</p>" in finished and "Đã tính xong" not in finished and "<noscript>" not in finished
     client.get("/staff/?lang=vi")
+
+
+def test_units_filter_takes_the_day_as_users_write_it(staff_app):
+    client = _client(staff_app, "admin")
+    before = client.get("/admin/units?on=01/06/2024&level=province").get_data(as_text=True)
+    assert ">Tỉnh Hà Giang</a>" in before and 'value="01/06/2024"' in before
+    wrong = client.get("/admin/units?on=32/13/2024")
+    html = wrong.get_data(as_text=True)
+    assert wrong.status_code == 200 and "Có hiệu lực ngày: “32/13/2024” không phải là một ngày" in html
