@@ -151,7 +151,7 @@ def test_job_status_is_written_once_in_the_chosen_language_without_meta_refresh(
     status = re.search(r'<p id="job-status" role="status" aria-live="polite">(.*?)</p>', html).group(1)
     assert status == "Đang so sánh các đơn vị (bảng xếp hạng)…" and html.count(status) == 1
     assert '<span id="job-percent">60 %</span>' in html
-    assert re.search(r"<noscript><p>[^<]*<a href=\"/staff/jobs/%d\">Tải lại</a>" % job.id, html)
+    assert re.search(rf'<noscript><p>[^<]*<a href="/staff/jobs/{job.id}">Tải lại</a>', html)
     english = client.get(f"/staff/jobs/{job.id}.json?lang=en").json
     assert english["text"] == "Comparing units (league tables)…" and english["percent"] == "60%"
     finished = client.get(f"/staff/jobs/{done.id}?lang=en").get_data(as_text=True)

@@ -8,8 +8,8 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from survey.extensions import db
 from survey.domain.rounds import parse_day
+from survey.extensions import db
 from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import AuditEntry, StaffUser
 from survey.web.admin.blueprint import bp

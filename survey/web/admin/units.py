@@ -29,9 +29,9 @@ from survey.domain.lineage import (
     successor_for,
     unit_before,
 )
+from survey.domain.rounds import parse_day
 from survey.domain.unit_import import import_units, parse_kind
 from survey.domain.unit_kinds import KIND_LABELS
-from survey.domain.rounds import parse_day
 from survey.domain.units import find_unit, units_query
 from survey.extensions import db
 from survey.i18n import format_local_date
