@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
+from flask_babel import format_decimal, get_locale, refresh
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from survey.i18n import LANGUAGES, set_request_language
+from survey.i18n import LANGUAGES, format_local_date, local_time, set_request_language
+from survey.web.labels import code_label
 
 # Parsed once: Babel's Locale.parse looks for the locale's data file on disk
 # every time, which cost more CPU than the rest of a submission's locale handling.
@@ -51,6 +53,22 @@ def format_percent(value: float | None, digits: int = 2) -> str:
     return f"{number} %" if get_locale().language == "vi" else f"{number}%"
 
 
+def format_day(value: date | datetime | None, _format: str | None = None) -> str:
+    """A day as 03/12/2026 in both languages (a time first taken to Asia/Ho_Chi_Minh); "–" for none.
+
+    The one date filter of the templates (``|format_date``); a format some template still
+    passes is ignored, so every page writes days the same way.
+    """
+    return "–" if value is None else format_local_date(value)
+
+
+def format_moment(value: datetime | None, _format: str | None = None) -> str:
+    """A moment as 03/12/2026 14:05 in Asia/Ho_Chi_Minh, in both languages; "–" for none (``|format_datetime``)."""
+    if value is None:
+        return "–"
+    return f"{format_local_date(value)} {local_time(value):%H:%M}"
+
+
 def init_i18n(app: Flask) -> None:
     from survey.extensions import babel
 
@@ -61,8 +79,9 @@ def init_i18n(app: Flask) -> None:
     )
     set_request_language(lambda: current_language() if has_request_context() else None)
     app.jinja_env.filters["pct"] = format_percent
-    app.jinja_env.filters["format_date"] = format_date
-    app.jinja_env.filters["format_datetime"] = format_datetime
+    app.jinja_env.filters["format_date"] = format_day
+    app.jinja_env.filters["format_datetime"] = format_moment
+    app.jinja_env.filters["label"] = code_label
     app.jinja_env.filters["number"] = lambda v, d=0: format_decimal(v, format="#,##0" + ("." + "0" * d if d else ""))
 
     @app.context_processor

@@ -1,4 +1,6 @@
-// Job progress: poll the job's JSON and move the bar; without JavaScript the page refreshes itself.
+// Job progress: poll the job's JSON, move the bar and write the state once (#job-status, aria-live
+// polite, so a screen reader hears each new step once). The page never reloads itself; without
+// JavaScript it offers a "reload" link instead.
 (function () {
   "use strict";
   var box = document.getElementById("job");
@@ -6,21 +8,15 @@
   var url = box.getAttribute("data-status-url");
   var bar = document.getElementById("job-progress");
   var percent = document.getElementById("job-percent");
-  var message = document.getElementById("job-message");
   var status = document.getElementById("job-status");
   var result = document.getElementById("job-result");
 
   function show(state) {
     bar.value = state.progress;
-    bar.textContent = Math.round(state.progress * 100) + " %";
-    percent.textContent = Math.round(state.progress * 100);
-    message.textContent = state.message || "";
-    if (state.status === "done") {
-      status.textContent = box.getAttribute("data-done-label");
-    } else if (state.status === "failed") {
-      status.textContent = box.getAttribute("data-failed-label");
-      status.className = "error";
-    }
+    bar.textContent = state.percent;
+    percent.textContent = state.percent;
+    if (status.textContent !== state.text) { status.textContent = state.text; }
+    status.className = state.status === "failed" ? "error" : "";
     if (state.result_url) {
       result.querySelector("a").href = state.result_url;
       result.hidden = false;
@@ -36,5 +32,5 @@
       })
       .catch(function () { window.setTimeout(poll, 3000); });
   }
-  poll();
+  if (!box.hasAttribute("data-done")) { poll(); }
 })();

@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from survey.domain.rounds import parse_day
 from survey.extensions import db
-from survey.i18n import LOCAL_TZ
+from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import AuditEntry, StaffUser
 from survey.web.admin.blueprint import bp
 from survey.web.auth import role_required
+from survey.web.labels import action_name, audit_sentence
 from survey.web.routing import page_number
 
 PAGE_SIZE = 100
 
 
-def _day(value: str | None):
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return None
+def _day(name: str, label: str, errors: list[str]) -> date | None:
+    """The day typed in filter ``name`` (dd/mm/yyyy, or yyyy-mm-dd from old links); an error names a bad one."""
+    text = request.args.get(name, "").strip()[:32]
+    day = parse_day(text)
+    if text and day is None:
+        errors.append(_("%(field)s: “%(value)s” không phải là một ngày; hãy ghi dd/mm/yyyy, ví dụ 03/12/2026.",
+                        field=label, value=text))
+    return day
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight of ``day`` in Hà Nội, in UTC: SQLite keeps times without their zone, as UTC."""
+    return datetime.combine(day, time.min, LOCAL_TZ).astimezone(UTC)
 
 
 @bp.route("/audit")
@@ -30,7 +41,8 @@ def audit_log():
     action = request.args.get("action", "").strip()
     login = request.args.get("user", "").strip()
     target = request.args.get("target", "").strip()[:100]
-    day_from, day_to = _day(request.args.get("from")), _day(request.args.get("to"))
+    errors: list[str] = []
+    day_from, day_to = _day("from", _("Từ ngày"), errors), _day("to", _("Đến ngày"), errors)
     page = page_number()
     query = select(AuditEntry, StaffUser.login).outerjoin(StaffUser, StaffUser.id == AuditEntry.user_id)
     if action:
@@ -40,9 +52,9 @@ def audit_log():
     if target:
         query = query.where(AuditEntry.target.contains(target, autoescape=True))
     if day_from:
-        query = query.where(AuditEntry.at >= datetime.combine(day_from, time.min, LOCAL_TZ))
+        query = query.where(AuditEntry.at >= _start_of(day_from))
     if day_to:
-        query = query.where(AuditEntry.at < datetime.combine(day_to + timedelta(days=1), time.min, LOCAL_TZ))
+        query = query.where(AuditEntry.at < _start_of(day_to + timedelta(days=1)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     entries = db.session.execute(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
@@ -57,6 +69,9 @@ def audit_log():
         pages=max(1, -(-total // PAGE_SIZE)),
         actions=actions,
         users=users,
+        action_name=action_name,
+        audit_sentence=audit_sentence,
         filters={"action": action, "user": login, "target": target,
-                 "from": day_from.isoformat() if day_from else "", "to": day_to.isoformat() if day_to else ""},
+                 "from": format_local_date(day_from) if day_from else "", "to": format_local_date(day_to) if day_to else ""},
+        errors=errors,
     )

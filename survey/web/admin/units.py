@@ -29,10 +29,12 @@ from survey.domain.lineage import (
     successor_for,
     unit_before,
 )
+from survey.domain.rounds import parse_day
 from survey.domain.unit_import import import_units, parse_kind
 from survey.domain.unit_kinds import KIND_LABELS
 from survey.domain.units import find_unit, units_query
 from survey.extensions import db
+from survey.i18n import format_local_date
 from survey.models import Unit, utcnow
 from survey.web.admin.blueprint import bp
 from survey.web.admin.forms import (
@@ -57,11 +59,14 @@ def _unit_or_404(unit_id: int) -> Unit:
     return unit
 
 
-def _day_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+def _day_arg(name: str, errors: list[str] | None = None) -> date | None:
+    """The day in argument ``name`` (dd/mm/yyyy or yyyy-mm-dd); a bad one is named in ``errors``."""
+    text = request.args.get(name, "").strip()[:32]
+    day = parse_day(text)
+    if text and day is None and errors is not None:
+        errors.append(_("%(field)s: “%(value)s” không phải là một ngày; hãy ghi dd/mm/yyyy, ví dụ 03/12/2026.",
+                        field=_("Có hiệu lực ngày"), value=text))
+    return day
 
 
 @bp.route("/units")
@@ -69,7 +74,8 @@ def _day_arg(name: str) -> date | None:
 def units():
     """Units of every level: by level, parent and day of validity (default: today), or by code or name."""
     kind = parse_kind(request.args.get("level", "")) if request.args.get("level") else None
-    on = None if request.args.get("on") == "all" else (_day_arg("on") or date.today())
+    errors: list[str] = []
+    on = None if request.args.get("on") == "all" else (_day_arg("on", errors) or date.today())
     search = request.args.get("q", "").strip()[:100]
     parent_code = request.args.get("parent", "").strip()[:32]
     parent = find_unit(db.session, parent_code, on) if parent_code else None
@@ -81,9 +87,9 @@ def units():
     page = min(max(1, request.args.get("page", 1, type=int)), pages)
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     filters = {"level": kind.value if kind else "", "parent": parent_code, "q": search,
-               "on": "all" if on is None else on.isoformat()}
+               "on": "all" if on is None else format_local_date(on)}
     return render_template("admin/units.html", units=rows, total=total, page=page, pages=pages, filters=filters,
-                           kinds=KIND_LABELS)
+                           kinds=KIND_LABELS, errors=errors)
 
 
 @bp.route("/units/<int:unit_id>")

@@ -3,6 +3,7 @@
 from survey.web.staff import (
     account,  # noqa: F401  (registers its routes)
     imports,  # noqa: F401  (registers its routes)
+    menu,  # noqa: F401  (gives templates the staff menu)
     questionnaires,  # noqa: F401  (registers its routes)
     releases,  # noqa: F401  (registers its routes)
     results,  # noqa: F401  (registers its routes)

@@ -16,6 +16,7 @@ from survey.extensions import db
 from survey.i18n import current_language
 from survey.models import Job, JobStatus, ReleaseStatus, Role, SurveyRound
 from survey.web.auth import audit, role_required, staff_required
+from survey.web.i18n import format_percent
 from survey.web.loaders import get_release_or_404, get_unit_or_404, scope_of
 from survey.web.staff.blueprint import bp
 from survey.web.staff.forms import ComputeForm, ConfirmForm
@@ -87,12 +88,26 @@ def _job_or_404(job_id: int) -> Job:
     return job
 
 
+def _job_text(job: Job) -> str:
+    """The job's state in one sentence, in the request's language (steps are stored in Vietnamese)."""
+    step = _(job.message) if job.message else ""  # a step's stored text is its own msgid
+    if job.status == JobStatus.DONE:
+        return _("Đã xong.")
+    if job.status == JobStatus.FAILED:
+        return _("Tính toán không thành công: %(reason)s", reason=step) if step else _("Tính toán không thành công.")
+    if job.status == JobStatus.QUEUED or not step:
+        return _("Đang chờ đến lượt tính…")
+    return step
+
+
 def _job_state(job: Job) -> dict:
     release_id = (job.result or {}).get("release_id")
     return {
         "id": job.id,
         "status": job.status.value,
         "progress": round(float(job.progress or 0.0), 4),
+        "percent": format_percent(100 * float(job.progress or 0.0), 0),
+        "text": _job_text(job),
         "message": job.message,
         "done": job.status in (JobStatus.DONE, JobStatus.FAILED),
         "result_url": url_for("staff.release_review", release_id=release_id) if release_id else None,
