@@ -98,9 +98,10 @@ def _period_start(day: date, by: Grouping) -> date | None:
     return None
 
 
-def _version_reasons(session: Session, version_ids: set[int]) -> dict[int, tuple[QuestionnaireDefinition, Item]]:
+def _version_reasons(session: Session) -> dict[int, tuple[QuestionnaireDefinition, Item]]:
+    """Questionnaire versions that ask reasons for low ratings (a small table: responses are not read)."""
     found = {}
-    for version in session.scalars(select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(version_ids))):
+    for version in session.scalars(select(QuestionnaireVersion)):
         questionnaire = questionnaire_for(version)
         items = reason_items(questionnaire)
         if items is not None:
@@ -118,7 +119,8 @@ def reason_breakdown(
 ) -> ReasonBreakdown:
     """Reasons cited by the low ratings given from ``start`` to ``end`` (local days, inclusive) in the scope.
 
-    ``unit_ids`` None means every unit; ``counter_id`` keeps one counter's tablet only.
+    ``unit_ids`` None means every unit; ``counter_id`` keeps one counter's tablet only. Only the
+    responses of questionnaire versions that ask reasons are read (not a survey round's answers).
     """
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}; use one of {', '.join(GROUPINGS)}")
@@ -134,8 +136,7 @@ def reason_breakdown(
         query = query.where(Response.unit_id.in_(unit_ids))
     if counter_id is not None:
         query = query.where(Response.device_id == counter_id)
-    version_ids = set(session.scalars(query.with_only_columns(Response.questionnaire_version_id).distinct()))
-    versions = _version_reasons(session, version_ids)
+    versions = _version_reasons(session)
     reasons: dict[str, Reason] = {}
     for _questionnaire, item in versions.values():
         for code, labels in item.options:

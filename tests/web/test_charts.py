@@ -73,7 +73,7 @@ def test_heat_map_colours_and_empty_cells(vi):
     assert len(cell_groups) == 7 * 11
     fills = {g.find(f"{SVG}title").text: g.find(f"{SVG}rect").get("fill") for g in cell_groups}
     assert fills["T2 8h: 90 % (9/10)"] != fills["T2 9h: 10 % (1/10)"]
-    assert fills["T3 8h: –"] == "#eef1f5"
+    assert fills["T3 8h: —"] == "#eef1f5"
     green, red = int(fills["T2 8h: 90 % (9/10)"][3:5], 16), int(fills["T2 9h: 10 % (1/10)"][3:5], 16)
     assert green > red  # more green in the satisfied cell
 

@@ -199,7 +199,8 @@ GROUPING_LABELS = {
     "week": lambda: _("Theo tuần"),
     "month": lambda: _("Theo tháng"),
 }
-MAX_REASON_DAYS = 400  # a longer period is refused: the page reads every answer of it
+MAX_REASON_DAYS = 400
+bp.add_app_template_filter(format_local_date, "local_date")  # a longer period is refused: the page reads every answer of it
 
 
 @dataclass

@@ -147,6 +147,9 @@ def _trend(unit: Unit | None, release: Release, overall: ReleaseIndex | None):
             previous.round.ends_on,
             charts.Estimate(previous.round.name, overall.previous_estimate, low, high, note=note),
         )
+    elif former and previous is not None:
+        note = _("Từ đợt %(round)s, đơn vị gồm %(units)s (sáp nhập); bản kết quả này không có ước lượng của đợt "
+                 "trước trên địa bàn hiện nay, nên không so sánh được.", round=release.round.name, units=", ".join(former))
     order = sorted(by_round, key=lambda rid: by_round[rid][0])
     points = [by_round[rid][1] for rid in order]
     national: list[charts.Estimate] = []
@@ -270,6 +273,7 @@ def _dashboard(unit: Unit | None):
         national=national,
         alpha=alpha,
         reasons=dashboard_reasons(unit, release),
+        min_ratings=int(current_app.config["COUNTER_MIN_RATINGS"]),
         item_chart=item_chart,
         flag_labels=flag_labels,
         export_formats=_export_formats(),
