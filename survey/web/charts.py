@@ -333,7 +333,8 @@ def _reference_series(points: Sequence[Estimate], x, y, label: str, fmt: Formatt
         out.append(f'<g><title>{escape(label)} – {escape(p.label)}: {escape(fmt(p.estimate))}</title>'
                    f'<rect x="{_f(px - 4)}" y="{_f(py - 4)}" width="8" height="8" fill="#ffffff" stroke="{INK}"/></g>')
     px, py, p = path[-1]
-    out.append(f'<text x="{_f(px + 8)}" y="{_f(py + 16)}" fill="{INK}">{escape(label)} {escape(fmt(p.estimate))}</text>')
+    out.append(f'<text x="{_f(px - 8)}" y="{_f(py + 18)}" text-anchor="end" fill="{INK}">'
+               f"{escape(label)} {escape(fmt(p.estimate))}</text>")
     out.append("</g>")
     return "".join(out)
 

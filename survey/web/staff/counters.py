@@ -30,7 +30,7 @@ from survey.domain.reasons import (
 from survey.domain.rounds import parse_day
 from survey.domain.units import descendant_ids
 from survey.extensions import db
-from survey.i18n import LOCAL_TZ, current_language, format_local_date, format_local_datetime
+from survey.i18n import LOCAL_TZ, current_language, format_local_date
 from survey.models import Channel, Device, QuestionnaireVersion, Unit, utcnow
 from survey.models import Response as StoredResponse
 from survey.web import charts
@@ -340,7 +340,7 @@ def _counters(unit: Unit | None):
     status = 400 if chosen.errors else 200
     return render_template("staff/counters.html", unit=unit, board=board, heat=heat, weekdays=weekdays,
                            min_ratings=min_ratings, heat_percent=charts.heat_percent,
-                           refreshed=format_local_datetime(now), **context), status
+                           refreshed=f"{format_local_date(now)} {_local(now):%H:%M}", **context), status
 
 
 @bp.route("/counters/reasons.<fmt>")
