@@ -16,16 +16,11 @@ from tests.browser.axe_dash import (
     page_scrolls_sideways,
     wide_elements,
 )
+from tests.browser.test_staff_browser import (
+    _login,  # the staff login form, filled in as a person would
+)
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, login: str) -> None:
-    page.goto("/staff/login")
-    page.get_by_label("Tên đăng nhập").fill(login)
-    page.get_by_label("Mật khẩu").fill("sipas-demo")
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(re.compile(r"/staff/$"))
 
 
 def _counter_release(live_server) -> int:
