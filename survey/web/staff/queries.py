@@ -307,25 +307,29 @@ def comments(
     cutoff = (now or datetime.now(UTC)) - rule.min_age
     arrived_after: Counter[int] = Counter()  # per unit: responses that arrived after the current row
     found: list[tuple[date, str, Comment]] = []
-    for unit_id, received_at, response_uuid, unit_name, answers, device_id in session.execute(query):
-        later = arrived_after[unit_id]
-        arrived_after[unit_id] += 1
-        if later < rule.min_later_responses or local_time(received_at) > cutoff:
-            continue
-        day = local_time(received_at).date()
-        if (len(found) >= limit and day < found[-1][2].day) or (only.start is not None and day < only.start):
-            break  # the days already found are complete, or the period is over
-        answers = answers or {}
-        rating = answers.get(rating_code) if rating_code else None
-        chosen = answers.get(reasons_code) if reasons_code else None
-        reasons = [str(c) for c in chosen] if isinstance(chosen, list) else []
-        if not only.keeps(day, rating, reasons, device_id):
-            continue
-        for code in text_items:
-            text = answers.get(code)
-            if isinstance(text, str) and text.strip() and (not needle or needle in text.casefold()):
-                order = hmac.new(rule.key, f"{response_uuid}:{code}".encode(), hashlib.sha256).hexdigest()
-                found.append((day, order, Comment(day, unit_name, text.strip(),
-                                                  rating if isinstance(rating, int) else None, tuple(reasons))))
+    result = session.execute(query)
+    try:  # the loop may stop early: the server-side cursor (yield_per) is closed in any case
+        for unit_id, received_at, response_uuid, unit_name, answers, device_id in result:
+            later = arrived_after[unit_id]
+            arrived_after[unit_id] += 1
+            if later < rule.min_later_responses or local_time(received_at) > cutoff:
+                continue
+            day = local_time(received_at).date()
+            if (len(found) >= limit and day < found[-1][2].day) or (only.start is not None and day < only.start):
+                break  # the days already found are complete, or the period is over
+            answers = answers or {}
+            rating = answers.get(rating_code) if rating_code else None
+            chosen = answers.get(reasons_code) if reasons_code else None
+            reasons = [str(c) for c in chosen] if isinstance(chosen, list) else []
+            if not only.keeps(day, rating, reasons, device_id):
+                continue
+            for code in text_items:
+                text = answers.get(code)
+                if isinstance(text, str) and text.strip() and (not needle or needle in text.casefold()):
+                    order = hmac.new(rule.key, f"{response_uuid}:{code}".encode(), hashlib.sha256).hexdigest()
+                    found.append((day, order, Comment(day, unit_name, text.strip(),
+                                                      rating if isinstance(rating, int) else None, tuple(reasons))))
+    finally:
+        result.close()
     found.sort(key=lambda entry: (-entry[0].toordinal(), entry[1]))
     return [comment for _day, _order, comment in found[:limit]]
