@@ -113,7 +113,31 @@ def test_counters_refresh_every_minute_and_can_be_paused(page, screenshot):
     expect(page.locator("#refresh-status")).to_have_text(re.compile(r"Số liệu lúc"))
 
 
-def test_reasons_filter_and_comments_filter_by_keyboard(page, pages, screenshot):
+def _two_counter_comments(session) -> None:
+    """A rating-1 and a rating-5 comment at Phường Ba Đình's first tablet on 10/02/2026 (old enough to show)."""
+    import uuid
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from survey.domain.responses import build_response
+    from survey.domain.units import find_unit
+    from survey.i18n import LOCAL_TZ
+    from survey.models import Channel, Device, SurveyRound
+
+    ba_dinh = find_unit(session, "00004")
+    device = session.scalar(select(Device).where(Device.unit_id == ba_dinh.id).order_by(Device.id))
+    counter_round = session.scalar(select(SurveyRound).where(SurveyRound.code.like("counter-%")))
+    moment = datetime(2026, 2, 10, 9, 0, tzinfo=LOCAL_TZ)
+    for rating, extra in ((1, {"problems": ["waiting"], "comment": "Chờ lâu quá (thử)"}), (5, {"comment": "Rất tốt (thử)"})):
+        session.add(build_response(survey_round=counter_round, unit=ba_dinh, channel=Channel.COUNTER,
+                                   answers={"rating": rating, **extra}, response_uuid=uuid.uuid4(), device=device,
+                                   submitted_at=moment, now=moment))
+    session.commit()
+
+
+def test_reasons_filter_and_comments_filter_by_keyboard(page, pages, live_server, screenshot):
+    live_server.query(_two_counter_comments)
     _login(page, "quanly.hanoi")
     page.goto("/staff/counters/00004")
     page.locator("#reasons-by").select_option(label="Theo tuần")
@@ -126,9 +150,15 @@ def test_reasons_filter_and_comments_filter_by_keyboard(page, pages, screenshot)
     assert_no_axe_violations(page, "the counters page with a bad date")
     screenshot(page, "dash-counters-bad-date")
     page.goto(pages["comments"])
+    page.locator("#f-from").fill("10/02/2026")
+    page.locator("#f-to").fill("10/02/2026")
     page.locator("#f-rating").select_option("1")
-    page.get_by_role("button", name="Lọc").click()
+    page.keyboard.press("Enter")  # the form sends from any field, as forms do
     expect(page).to_have_url(re.compile(r"rating=1"))
-    for item in page.locator("blockquote.comment").all():
-        expect(item).to_contain_text("Rất không hài lòng")
+    comments = page.locator("blockquote.comment")
+    expect(comments).to_have_count(1)
+    expect(comments).to_contain_text("Chờ lâu quá (thử)")
+    expect(comments).to_contain_text("Rất không hài lòng · Lý do: Phải chờ quá lâu")
+    expect(page.get_by_role("heading", name="10/02/2026")).to_be_visible()
+    assert_no_axe_violations(page, "the filtered comments page")
     screenshot(page, "dash-comments-rating-1")
