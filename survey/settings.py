@@ -52,6 +52,7 @@ class DefaultConfig:
     COUNTER_ALERT_MINUTES: int = 15  # window of the unhappy-counter alert
     COUNTER_ALERT_MIN_RATINGS: int = 4  # ratings in the window before an alert can fire
     COUNTER_ALERT_UNHAPPY_SHARE: float = 0.5  # share of unhappy ratings that fires it
+    COUNTER_MIN_RATINGS: int = 5  # fewer ratings than this in a cell of the counter page: grey "—", no share
     OPENING_DAYS: str = "0,1,2,3,4"  # weekdays the counters open (0 = Monday), for silent-tablet checks
     OPENING_HOURS: str = "07:30-17:00"  # local opening hours of the counters
     # A free-text comment is shown to managers (staff comments page) only once it is this old and this many

@@ -28,8 +28,16 @@ from sqlalchemy.orm import Session
 from survey.domain.unit_kinds import ALLOWED_PARENTS, lineage_kind
 from survey.domain.units import find_unit, units_on
 from survey.i18n import _, format_local_date
-from survey.models import (AuditEntry, Device, LineageKind, RoundStatus, StaffUser, SurveyRound, Unit,
-                           UnitLineage)
+from survey.models import (
+    AuditEntry,
+    Device,
+    LineageKind,
+    RoundStatus,
+    StaffUser,
+    SurveyRound,
+    Unit,
+    UnitLineage,
+)
 
 
 class LineageError(ValueError):

@@ -26,6 +26,8 @@ GRID = "#d5dbe3"
 ABOVE = "#1d7a46"
 BELOW = "#b42318"
 NEUTRAL = "#0b5cad"
+UNRELIABLE = "#5b6675"
+NOT_ESTIMABLE = "not_estimable"
 FONT = 'font-family="Noto Sans, Segoe UI, Roboto, Arial, sans-serif"'
 
 
@@ -65,9 +67,18 @@ class Estimate:
     estimate: float | None
     ci_low: float | None = None
     ci_high: float | None = None
-    flag: str | None = None  # above | below | none
+    flag: str | None = None  # above | below | none | not_estimable
     n: int | None = None
     highlight: bool = False
+    # The interval whose overlap with the reference line is the Holm decision (forest plot), see
+    # survey.web.staff.results.decision_interval; None where the unit was not tested.
+    decision_low: float | None = None
+    decision_high: float | None = None
+    note: str = ""  # e.g. the lineage of a merged unit's earlier estimate; shown in the tooltip
+
+    @property
+    def estimable(self) -> bool:
+        return self.flag != NOT_ESTIMABLE
 
 
 def _num(value: float | None) -> bool:
@@ -130,13 +141,17 @@ def forest_plot(
     reference: float | None = None,
     reference_label: str = "",
     flag_labels: dict[str, str] | None = None,
+    legend: tuple[str, str] | None = None,
     fmt: Formatter | None = None,
     width: int = 720,
 ) -> Markup:
-    """Estimates with their confidence intervals, one row each, and a vertical reference line."""
+    """Estimates with their confidence intervals, one row each, and a vertical reference line.
+
+    Rows with a decision interval get it drawn thick (``legend``: its name, then the CI's)."""
     fmt = fmt or _default_pct
     flag_labels = flag_labels or {}
-    row_h, top, bottom = 24, 34, 30
+    row_h, bottom = 24, 30
+    top = 60 if legend and any(_num(r.decision_low) for r in rows) else 34
     label_w, value_w = 230, 170
     height = top + bottom + row_h * max(1, len(rows))
     x0, x1 = label_w, width - value_w
@@ -163,9 +178,12 @@ def forest_plot(
             f'<text x="{_f(rx)}" y="{top - 14}" text-anchor="middle" fill="{INK}">'
             f"{escape(reference_label)} {escape(fmt(reference))}</text>"
         )
+    decisions = any(_num(r.decision_low) and _num(r.decision_high) for r in rows)
+    if decisions and legend:
+        out.append(_forest_legend(label_w, top, legend))
     for i, row in enumerate(rows):
         cy = top + row_h * i + row_h / 2
-        colour = _flag_colour(row.flag)
+        colour = _flag_colour(row.flag) if row.estimable else UNRELIABLE
         weight = ' font-weight="700"' if row.highlight else ""
         flag_text = flag_labels.get(row.flag or "", "")
         out.append(f'<g class="row" data-flag="{escape(row.flag or "none")}">')
@@ -174,16 +192,28 @@ def forest_plot(
             f'<text x="{label_w - 8}" y="{_f(cy + 4)}" text-anchor="end" fill="{INK}"{weight}>'
             f"{escape(_truncate(row.label, 32))}</text>"
         )
-        if _num(row.ci_low) and _num(row.ci_high):
-            out.append(_line(x(row.ci_low), x(row.ci_high), cy, cy, colour, 2.5))  # type: ignore[arg-type]
-        if _num(row.estimate):
+        if row.estimable and _num(row.ci_low) and _num(row.ci_high):
+            # the unit's own 95 % interval, thin; the Holm decision interval, thick, over it
+            thin = decisions and _num(row.decision_low)
+            out.append(_line(x(row.ci_low), x(row.ci_high), cy + (4 if thin else 0), cy + (4 if thin else 0),
+                             MUTED if thin else colour, 1.5 if thin else 2.5, "ci"))  # type: ignore[arg-type]
+        if row.estimable and _num(row.decision_low) and _num(row.decision_high):
+            out.append(_line(x(max(low, row.decision_low)), x(min(high, row.decision_high)), cy, cy,  # type: ignore[arg-type]
+                             colour, 3.5, "decision"))
+        if _num(row.estimate) and not row.estimable:
+            # not estimable: a hollow grey mark, no interval, no rank (drawn as not exact)
+            out.append(
+                f'<circle class="not-estimable" cx="{_f(x(row.estimate))}" cy="{_f(cy)}" r="5" fill="#ffffff" '  # type: ignore[arg-type]
+                f'stroke="{UNRELIABLE}" stroke-width="1.5" stroke-dasharray="2 2"/>'
+            )
+        elif _num(row.estimate):
             shape = (
                 f'<rect x="{_f(x(row.estimate) - 5)}" y="{_f(cy - 5)}" width="10" height="10" fill="{colour}"/>'  # type: ignore[arg-type]
                 if row.highlight
                 else f'<circle cx="{_f(x(row.estimate))}" cy="{_f(cy)}" r="5" fill="{colour}"/>'  # type: ignore[arg-type]
             )
             out.append(shape)
-        marker = "▲ " if row.flag == "above" else "▼ " if row.flag == "below" else ""
+        marker = "▲ " if row.flag == "above" else "▼ " if row.flag == "below" else "⚠ " if not row.estimable else ""
         out.append(
             f'<text x="{x1 + 10}" y="{_f(cy + 4)}" fill="{colour if marker else INK}"{weight}>'
             f"{escape(marker)}{escape(fmt(row.estimate))}</text>"
@@ -193,18 +223,32 @@ def forest_plot(
     return Markup("".join(out))
 
 
+def _forest_legend(x: float, top: float, legend: tuple[str, str]) -> str:
+    """Which bar is which: the thick one decides above/below (Holm), the thin one is the unit's 95 % CI."""
+    decision, ci = legend
+    y = top - 26
+    return (
+        f'<g class="legend">{_line(x - 220, x - 196, y, y, NEUTRAL, 3.5)}'
+        f'<text x="{_f(x - 190)}" y="{_f(y + 4)}" fill="{INK}" font-size="12">{escape(decision)}</text>'
+        f'{_line(x + 150, x + 174, y, y, MUTED, 1.5)}'
+        f'<text x="{_f(x + 180)}" y="{_f(y + 4)}" fill="{INK}" font-size="12">{escape(ci)}</text></g>'
+    )
+
+
 def _tooltip(point, fmt: Formatter, extra: str = "") -> str:
     """The hover text of an estimate: label, value and interval."""
     return (
         f"<title>{escape(point.label)}: {escape(fmt(point.estimate))} "
-        f"({escape(fmt(point.ci_low))} – {escape(fmt(point.ci_high))}){escape(extra)}</title>"
+        f"({escape(fmt(point.ci_low))} – {escape(fmt(point.ci_high))}){escape(extra)}"
+        f"{escape(' · ' + point.note) if point.note else ''}</title>"
     )
 
 
-def _line(x1: float, x2: float, y1: float, y2: float, colour: str, stroke_width: float) -> str:
+def _line(x1: float, x2: float, y1: float, y2: float, colour: str, stroke_width: float, kind: str = "") -> str:
     """An interval bar."""
+    kind_attr = f' class="{kind}"' if kind else ""
     return (
-        f'<line x1="{_f(x1)}" x2="{_f(x2)}" y1="{_f(y1)}" y2="{_f(y2)}" '
+        f'<line{kind_attr} x1="{_f(x1)}" x2="{_f(x2)}" y1="{_f(y1)}" y2="{_f(y2)}" '
         f'stroke="{colour}" stroke-width="{stroke_width}"/>'
     )
 
@@ -215,14 +259,20 @@ def trend_chart(
     chart_id: str,
     title: str,
     desc: str,
+    reference: Sequence[Estimate] = (),
+    reference_label: str = "",
     fmt: Formatter | None = None,
     width: int = 720,
     height: int = 260,
 ) -> Markup:
-    """An index across rounds: a line through the estimates with interval bars and value labels."""
+    """An index across rounds: a line through the estimates with interval bars and value labels.
+
+    ``reference``: a comparison series on the same rounds (e.g. the nation), drawn dashed and named
+    ``reference_label``. A point with a ``note`` (an earlier territory, after a merger) is marked "*".
+    """
     fmt = fmt or _default_pct
     left, right, top, bottom = 56, 24, 24, 44
-    values = [v for p in points for v in (p.ci_low, p.ci_high, p.estimate) if _num(v)]
+    values = [v for p in [*points, *reference] for v in (p.ci_low, p.ci_high, p.estimate) if _num(v)]
     low, high = _axis_range(values)
     n = len(points)
 
@@ -238,6 +288,8 @@ def trend_chart(
             f'<line x1="{left}" x2="{width - right}" y1="{_f(y(tick))}" y2="{_f(y(tick))}" stroke="{GRID}"/>'
             f'<text x="{left - 6}" y="{_f(y(tick) + 4)}" text-anchor="end" fill="{MUTED}">{_f(tick)}</text>'
         )
+    if reference:
+        out.append(_reference_series(reference, x, y, reference_label, fmt))
     path = [(x(i), y(p.estimate)) for i, p in enumerate(points) if _num(p.estimate)]  # type: ignore[arg-type]
     if len(path) > 1:
         d = " ".join(f"{'M' if k == 0 else 'L'}{_f(px)},{_f(py)}" for k, (px, py) in enumerate(path))
@@ -245,21 +297,46 @@ def trend_chart(
     for i, p in enumerate(points):
         out.append('<g class="point">')
         out.append(_tooltip(p, fmt))
-        if _num(p.ci_low) and _num(p.ci_high):
-            out.append(_line(x(i), x(i), y(p.ci_low), y(p.ci_high), NEUTRAL, 1.5))  # type: ignore[arg-type]
+        if p.estimable and _num(p.ci_low) and _num(p.ci_high):
+            out.append(_line(x(i), x(i), y(p.ci_low), y(p.ci_high), NEUTRAL, 1.5, "ci"))  # type: ignore[arg-type]
         if _num(p.estimate):
             py = y(p.estimate)  # type: ignore[arg-type]
-            out.append(f'<circle cx="{_f(x(i))}" cy="{_f(py)}" r="5" fill="{NEUTRAL}"/>')
+            if p.estimable:
+                out.append(f'<circle cx="{_f(x(i))}" cy="{_f(py)}" r="5" fill="{NEUTRAL}"/>')
+            else:
+                out.append(f'<circle class="not-estimable" cx="{_f(x(i))}" cy="{_f(py)}" r="5" fill="#ffffff" '
+                           f'stroke="{UNRELIABLE}" stroke-width="1.5" stroke-dasharray="2 2"/>')
+            mark = "" if p.estimable else "⚠ "
             out.append(
-                f'<text x="{_f(x(i) + 8)}" y="{_f(py - 8)}" fill="{INK}" font-weight="600">{escape(fmt(p.estimate))}</text>'
+                f'<text x="{_f(x(i) + 8)}" y="{_f(py - 8)}" fill="{INK}" font-weight="600">'
+                f"{escape(mark + fmt(p.estimate))}</text>"
             )
         out.append(
             f'<text x="{_f(x(i))}" y="{height - bottom + 20}" text-anchor="middle" fill="{INK}">'
-            f"{escape(_truncate(p.label, 22))}</text>"
+            f"{escape(_truncate(p.label, 22))}{'*' if p.note else ''}</text>"
         )
         out.append("</g>")
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _reference_series(points: Sequence[Estimate], x, y, label: str, fmt: Formatter) -> str:
+    """A dashed comparison line (e.g. the nation) with its name at its last point."""
+    path = [(x(i), y(p.estimate), p) for i, p in enumerate(points) if _num(p.estimate)]
+    if not path:
+        return ""
+    out = ['<g class="reference-series">']
+    if len(path) > 1:
+        d = " ".join(f"{'M' if k == 0 else 'L'}{_f(px)},{_f(py)}" for k, (px, py, _p) in enumerate(path))
+        out.append(f'<path d="{d}" fill="none" stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 4"/>')
+    for px, py, p in path:
+        out.append(f'<g><title>{escape(label)} – {escape(p.label)}: {escape(fmt(p.estimate))}</title>'
+                   f'<rect x="{_f(px - 4)}" y="{_f(py - 4)}" width="8" height="8" fill="#ffffff" stroke="{INK}"/></g>')
+    px, py, p = path[-1]
+    out.append(f'<text x="{_f(px - 8)}" y="{_f(py + 18)}" text-anchor="end" fill="{INK}">'
+               f"{escape(label)} {escape(fmt(p.estimate))}</text>")
+    out.append("</g>")
+    return "".join(out)
 
 
 def _heat_colour(share: float) -> str:
@@ -274,6 +351,28 @@ def _heat_colour(share: float) -> str:
     return "#1d7a46"
 
 
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_colour_on(fill: str) -> str:
+    """The text colour with the most contrast on ``fill``: white or near-black ink (always at least 4.5:1)."""
+    candidates = ("#ffffff", INK, "#000000")
+    return max(candidates, key=lambda c: (contrast_ratio(fill, c), c == INK))
+
+
+EMPTY_FILL = "#eef1f5"
+
+
 def heat_map(
     cells: dict[tuple[int, int], tuple[int, int]],
     *,
@@ -282,15 +381,19 @@ def heat_map(
     desc: str,
     weekday_labels: Sequence[str],
     hours: Sequence[int],
-    empty_label: str = "–",
+    empty_label: str = "—",
+    min_total: int = 1,
+    few_label: str = "",
     fmt: Formatter | None = None,
     width: int = 760,
 ) -> Markup:
     """Share satisfied by hour (columns) and weekday (rows).
 
-    ``cells`` maps (weekday 0 = Monday, hour) to (satisfied, total).
+    ``cells`` maps (weekday 0 = Monday, hour) to (satisfied, total). A cell with fewer than
+    ``min_total`` ratings is grey with ``empty_label`` (a share of 2 ratings says nothing);
+    its tooltip says ``few_label`` and the count. Each cell's text colour is chosen by contrast.
     """
-    fmt = fmt or (lambda v: _default_pct(v).replace(",0 ", " ").replace(".0%", "%"))
+    fmt = fmt or heat_percent
     left, top = 64, 26
     cell_w = (width - left - 8) / max(1, len(hours))
     cell_h = 30
@@ -308,20 +411,26 @@ def heat_map(
         for j, hour in enumerate(hours):
             satisfied, total = cells.get((day, hour), (0, 0))
             x = left + cell_w * j
-            if total:
+            if total and total >= min_total:
                 share = satisfied / total
                 fill, text = _heat_colour(share), fmt(100.0 * share)
                 tip = f"{label} {hour}h: {text} ({satisfied}/{total})"
             else:
-                fill, text, tip = "#eef1f5", empty_label, f"{label} {hour}h: {empty_label}"
+                fill, text = EMPTY_FILL, empty_label
+                tip = f"{label} {hour}h: {empty_label}" + (f" ({few_label}: {total})" if total and few_label else "")
             out.append(
                 f'<g class="cell"><title>{escape(tip)}</title>'
                 f'<rect x="{_f(x + 1)}" y="{_f(y + 1)}" width="{_f(cell_w - 2)}" height="{cell_h - 2}" rx="3" fill="{fill}"/>'
                 f'<text x="{_f(x + cell_w / 2)}" y="{_f(y + cell_h / 2 + 4)}" text-anchor="middle" font-size="11" '
-                f'fill="{"#ffffff" if total else MUTED}">{escape(text)}</text></g>'
+                f'fill="{text_colour_on(fill)}">{escape(text)}</text></g>'
             )
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def heat_percent(value: float | None) -> str:
+    """A heat-map cell's share without decimals (90 %)."""
+    return _default_pct(value).replace(",0 ", " ").replace(".0%", "%")
 
 
 def item_bars(
@@ -353,17 +462,24 @@ def item_bars(
             f"{escape(_truncate(row.label, 46))}</text>"
         )
         out.append(f'<rect x="{x0}" y="{_f(y + 4)}" width="{_f(x1 - x0)}" height="{row_h - 8}" fill="#eef1f5"/>')
-        if _num(row.estimate):
+        if _num(row.estimate) and not row.estimable:
+            # not estimable: an outline, no interval; not a bar read as exact
+            out.append(
+                f'<rect class="not-estimable" x="{x0}" y="{_f(y + 4)}" width="{_f(x(row.estimate) - x0)}" '  # type: ignore[arg-type]
+                f'height="{row_h - 8}" fill="none" stroke="{UNRELIABLE}" stroke-dasharray="3 2"/>'
+            )
+        elif _num(row.estimate):
             out.append(
                 f'<rect x="{x0}" y="{_f(y + 4)}" width="{_f(x(row.estimate) - x0)}" height="{row_h - 8}" fill="{colour}"/>'  # type: ignore[arg-type]
             )
-        if _num(row.ci_low) and _num(row.ci_high):
+        if row.estimable and _num(row.ci_low) and _num(row.ci_high):
             out.append(
                 f'<line x1="{_f(x(row.ci_low))}" x2="{_f(x(row.ci_high))}" y1="{_f(y + row_h / 2)}" '  # type: ignore[arg-type]
                 f'y2="{_f(y + row_h / 2)}" stroke="{INK}" stroke-width="1.5"/>'
             )
         out.append(
-            f'<text x="{x1 + 8}" y="{_f(y + row_h / 2 + 4)}" fill="{INK}">{escape(fmt(row.estimate))}</text></g>'
+            f'<text x="{x1 + 8}" y="{_f(y + row_h / 2 + 4)}" fill="{INK}">'
+            f'{"" if row.estimable else "⚠ "}{escape(fmt(row.estimate))}</text></g>'
         )
     out.append("</svg>")
     return Markup("".join(out))

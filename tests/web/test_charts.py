@@ -73,7 +73,7 @@ def test_heat_map_colours_and_empty_cells(vi):
     assert len(cell_groups) == 7 * 11
     fills = {g.find(f"{SVG}title").text: g.find(f"{SVG}rect").get("fill") for g in cell_groups}
     assert fills["T2 8h: 90 % (9/10)"] != fills["T2 9h: 10 % (1/10)"]
-    assert fills["T3 8h: –"] == "#eef1f5"
+    assert fills["T3 8h: —"] == "#eef1f5"
     green, red = int(fills["T2 8h: 90 % (9/10)"][3:5], 16), int(fills["T2 9h: 10 % (1/10)"][3:5], 16)
     assert green > red  # more green in the satisfied cell
 
@@ -117,3 +117,35 @@ def test_fast_percent_matches_the_pct_filter(app, lang):
         for digits in (0, 1, 2):
             for value in values:
                 assert charts.fast_percent(value, digits) == format_percent(value, digits), (value, digits)
+
+
+def test_heat_map_text_is_readable_on_every_colour_and_few_ratings_are_grey(vi):
+    # every share the palette can draw: the chosen text colour has at least 4.5:1 (WCAG 1.4.3)
+    worst = min(charts.contrast_ratio(charts._heat_colour(k / 200), charts.text_colour_on(charts._heat_colour(k / 200)))
+                for k in range(201))
+    assert worst >= 4.5
+    assert round(charts.contrast_ratio("#ffffff", "#000000"), 2) == 21.0
+    cells = {(0, 8): (2, 4), (0, 9): (4, 5)}
+    root = _parse(charts.heat_map(cells, chart_id="h", title="h", desc="d", weekday_labels=["T2"] * 7,
+                                  hours=range(7, 18), min_total=5, few_label="quá ít lượt"))
+    groups = {g.find(f"{SVG}title").text: g for g in root.iter(f"{SVG}g") if g.get("class") == "cell"}
+    few = groups["T2 8h: — (quá ít lượt: 4)"]  # 4 ratings: no 50 %, a grey "—"
+    assert few.find(f"{SVG}rect").get("fill") == charts.EMPTY_FILL and "".join(few.itertext()).endswith("—")
+    enough = groups["T2 9h: 80 % (4/5)"]
+    fill, ink = enough.find(f"{SVG}rect").get("fill"), enough.find(f"{SVG}text").get("fill")
+    assert charts.contrast_ratio(fill, ink) >= 4.5
+
+
+def test_forest_plot_legend_and_not_estimable_rows(vi):
+    rows = [
+        charts.Estimate("A", 90.0, 88.0, 92.0, "above", decision_low=86.5, decision_high=93.5),
+        charts.Estimate("B", 80.0, 70.0, 90.0, "not_estimable"),
+    ]
+    root = _parse(charts.forest_plot(rows, chart_id="f", title="t", desc="d", reference=85.0,
+                                     legend=("Khoảng kết luận", "KTC 95 %")))
+    legend = [g for g in root.iter(f"{SVG}g") if g.get("class") == "legend"]
+    assert len(legend) == 1 and "Khoảng kết luận" in "".join(legend[0].itertext())
+    a, b = (g for g in root.iter(f"{SVG}g") if g.get("class") == "row")
+    assert sorted(line.get("class") for line in a.iter(f"{SVG}line")) == ["ci", "decision"]
+    assert not list(b.iter(f"{SVG}line")) and b.find(f"{SVG}circle").get("class") == "not-estimable"
+    assert "⚠ 80,0 %" in _texts(root)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timezone
 from collections.abc import Callable
+from datetime import UTC, timezone
 from functools import wraps
 from typing import Any
 
@@ -91,7 +91,7 @@ def valid_api_token(session: Session, secret: str) -> ApiToken | None:
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     expires = token.expires_at
-    if expires is not None and expires.replace(tzinfo=expires.tzinfo or timezone.utc) <= utcnow():
+    if expires is not None and expires.replace(tzinfo=expires.tzinfo or UTC) <= utcnow():
         return None  # SQLite hands back naive UTC times
     return token
 

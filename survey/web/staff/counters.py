@@ -1,4 +1,4 @@
-"""Live counter ratings: share satisfied today and this week, hour × weekday, unhappy spikes.
+"""Live counter ratings: share satisfied today and this week, hour × weekday, unhappy spikes, reasons.
 
 Counter ratings are the first satisfaction item of a counter questionnaire
 (1–5): 4–5 count as satisfied, 1–2 as unhappy. These are raw shares of the
@@ -11,15 +11,32 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from flask import Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.i18n import LOCAL_TZ
-from survey.models import Channel, Device, QuestionnaireVersion, Response, Unit
+from survey.domain.reasons import (
+    GROUPINGS,
+    Grouping,
+    breakdown_csv,
+    breakdown_xlsx,
+    reason_breakdown,
+)
+from survey.domain.rounds import parse_day
+from survey.domain.units import descendant_ids
+from survey.extensions import db
+from survey.i18n import LOCAL_TZ, current_language, format_local_date
+from survey.models import Channel, Device, QuestionnaireVersion, Unit, utcnow
+from survey.models import Response as StoredResponse
+from survey.web import charts
+from survey.web.auth import staff_required
+from survey.web.loaders import get_unit_or_404, scope_of
+from survey.web.staff.blueprint import bp
 
 SATISFIED = (4, 5)
 UNHAPPY = (1, 2)
@@ -112,13 +129,13 @@ def counter_board(
     week_start = today - timedelta(days=today.weekday())
     since = datetime.combine(min(week_start, today - timedelta(weeks=weeks)), datetime.min.time(), LOCAL_TZ)
     query = (
-        select(Response.unit_id, Response.device_id, Response.submitted_at, Response.scores,
-               Response.questionnaire_version_id)
-        .where(Response.channel == Channel.COUNTER, Response.submitted_at >= since.astimezone(UTC))
+        select(StoredResponse.unit_id, StoredResponse.device_id, StoredResponse.submitted_at, StoredResponse.scores,
+               StoredResponse.questionnaire_version_id)
+        .where(StoredResponse.channel == Channel.COUNTER, StoredResponse.submitted_at >= since.astimezone(UTC))
         .execution_options(yield_per=5000)
     )
     if unit_ids is not None:
-        query = query.where(Response.unit_id.in_(unit_ids))
+        query = query.where(StoredResponse.unit_id.in_(unit_ids))
     rows = session.execute(query).all()
     positions = _rating_positions(session, {r.questionnaire_version_id for r in rows})
     unit_ids_seen = {r.unit_id for r in rows}
@@ -171,3 +188,182 @@ def counter_board(
         alerts=sorted(alerts, key=lambda a: -a.unhappy / a.total),
         weeks=weeks,
     )
+
+
+# --- the pages: live counter ratings, reasons behind low ratings, their download ----------------
+
+GROUPING_LABELS = {
+    "total": lambda: _("Tổng cộng"),
+    "unit": lambda: _("Theo đơn vị"),
+    "counter": lambda: _("Theo quầy"),
+    "week": lambda: _("Theo tuần"),
+    "month": lambda: _("Theo tháng"),
+}
+MAX_REASON_DAYS = 400
+bp.add_app_template_filter(format_local_date, "local_date")  # a longer period is refused: the page reads every answer of it
+
+
+@dataclass
+class ReasonFilter:
+    """The reasons form (GET): period in local days, grouping, one counter; ``errors`` by field."""
+
+    start: date
+    end: date
+    by: Grouping = "counter"
+    counter_id: int | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def query(self, **extra) -> dict[str, Any]:
+        args = {"from": self.start.strftime("%d/%m/%Y"), "to": self.end.strftime("%d/%m/%Y"), "by": self.by}
+        if self.counter_id is not None:
+            args["counter"] = self.counter_id
+        return {**args, **extra}
+
+
+def reason_filter(args: Mapping[str, str], today: date, default_start: date, default_by: Grouping) -> ReasonFilter:
+    """Read the form; a bad field is named in Vietnamese and its default used instead."""
+    found = ReasonFilter(default_start, today, default_by)
+    for name, label in (("from", _("Từ ngày")), ("to", _("Đến ngày"))):
+        text = (args.get(name) or "").strip()[:32]
+        if not text:
+            continue
+        day = parse_day(text)
+        if day is None:
+            found.errors[name] = _("%(field)s: “%(value)s” không phải là một ngày; hãy ghi dd/mm/yyyy, ví dụ 03/12/2026.",
+                                   field=label, value=text)
+        elif name == "from":
+            found.start = day
+        else:
+            found.end = day
+    if found.end < found.start:
+        found.errors["to"] = _("Đến ngày (%(end)s) phải sau hoặc bằng Từ ngày (%(start)s).",
+                               end=format_local_date(found.end), start=format_local_date(found.start))
+        found.start, found.end = default_start, today
+    elif (found.end - found.start).days > MAX_REASON_DAYS:
+        found.errors["to"] = _("Khoảng thời gian dài quá %(days)d ngày; hãy chọn khoảng ngắn hơn.", days=MAX_REASON_DAYS)
+        found.start, found.end = default_start, today
+    by = args.get("by") or default_by
+    if by in GROUPINGS:
+        found.by = by  # type: ignore[assignment]
+    else:
+        found.errors["by"] = _("Cách nhóm “%(value)s” không có; hãy chọn trong danh sách.", value=by[:32])
+    counter = (args.get("counter") or "").strip()
+    if counter:
+        if counter.isdigit():
+            found.counter_id = int(counter)
+        else:
+            found.errors["counter"] = _("Quầy “%(value)s” không có; hãy chọn trong danh sách.", value=counter[:32])
+    return found
+
+
+def scope_ids(unit: Unit | None) -> set[int] | None:
+    """The unit and its sub-units that the viewer may see (the viewer's scope without a unit)."""
+    scope = scope_of()
+    if unit is None:
+        return scope
+    unit_ids = descendant_ids(db.session, unit)
+    return unit_ids & scope if scope is not None else unit_ids
+
+
+def counters_in(unit_ids: set[int] | None) -> list[Device]:
+    """The counter tablets of the units, by unit and label."""
+    query = select(Device).join(Unit, Unit.id == Device.unit_id).order_by(Unit.name, Device.counter_label)
+    if unit_ids is not None:
+        query = query.where(Device.unit_id.in_(unit_ids))
+    return list(db.session.scalars(query))
+
+
+def _reason_context(unit: Unit | None, unit_ids: set[int] | None, chosen: ReasonFilter) -> dict[str, Any]:
+    devices = counters_in(unit_ids)
+    if chosen.counter_id is not None and chosen.counter_id not in {d.id for d in devices}:
+        chosen.errors["counter"] = _("Quầy đã chọn không thuộc phạm vi của trang này.")
+        chosen.counter_id = None
+    breakdown = reason_breakdown(db.session, unit_ids, chosen.start, chosen.end, chosen.by, chosen.counter_id)
+    download = {"unit": unit.code if unit else None, **chosen.query()}
+    return {
+        "reasons": breakdown,
+        "reason_filter": chosen,
+        "reason_devices": devices,
+        "groupings": [(code, GROUPING_LABELS[code]()) for code in GROUPINGS],
+        "reason_downloads": [
+            ("CSV", url_for("staff.reasons_download", fmt="csv", **download)),
+            (_("CSV cho Excel tiếng Việt (;)"), url_for("staff.reasons_download", fmt="csv", decimal_comma=1, **download)),
+            ("XLSX", url_for("staff.reasons_download", fmt="xlsx", **download)),
+        ],
+        "lang": current_language(),
+    }
+
+
+def dashboard_reasons(unit: Unit | None, release) -> dict[str, Any] | None:
+    """The reasons cited by the low ratings in the unit's scope during the release's round; None if none were asked."""
+    today = _local(utcnow()).date()
+    start, end = release.round.starts_on, min(release.round.ends_on, today)
+    if end < start:
+        return None
+    context = _reason_context(unit, scope_ids(unit), ReasonFilter(start, end, "total"))
+    return context if context["reasons"].reasons else None
+
+
+@bp.route("/counters/")
+@staff_required
+def counters():
+    """Live counter ratings in the viewer's whole scope."""
+    return _counters(None)
+
+
+@bp.route("/counters/<unit_code>")
+@staff_required
+def unit_counters(unit_code: str):
+    return _counters(get_unit_or_404(unit_code))
+
+
+def _counters(unit: Unit | None):
+    unit_ids = scope_ids(unit)
+    now = utcnow()
+    board = counter_board(db.session, unit_ids, now, AlertRule.from_config(current_app.config))
+    min_ratings = int(current_app.config["COUNTER_MIN_RATINGS"])
+    weekdays = [_("Thứ Hai"), _("Thứ Ba"), _("Thứ Tư"), _("Thứ Năm"), _("Thứ Sáu"), _("Thứ Bảy"), _("Chủ Nhật")]
+    heat = charts.heat_map(
+        board.heat,
+        chart_id="heat",
+        title=_("Tỷ lệ lượt chọn «Hài lòng» hoặc «Rất hài lòng» theo giờ và thứ (%(n)d tuần gần nhất)", n=board.weeks),
+        desc=_("Mỗi ô là một giờ của một ngày trong tuần; xanh là nhiều người hài lòng, đỏ là ít; "
+               "ô xám có dấu — là có dưới %(k)d lượt đánh giá. Bảng số liệu ở ngay dưới biểu đồ.", k=min_ratings),
+        weekday_labels=weekdays,
+        hours=board.hours,
+        min_total=min_ratings,
+        few_label=_("quá ít lượt"),
+    )
+    today = _local(now).date()
+    chosen = reason_filter(request.args, today, today - timedelta(weeks=board.weeks), "counter")
+    context = _reason_context(unit, unit_ids, chosen)
+    status = 400 if chosen.errors else 200
+    return render_template("staff/counters.html", unit=unit, board=board, heat=heat, weekdays=weekdays,
+                           min_ratings=min_ratings, heat_percent=charts.heat_percent,
+                           refreshed=f"{format_local_date(now)} {_local(now):%H:%M}", **context), status
+
+
+@bp.route("/counters/reasons.<fmt>")
+@staff_required
+def reasons_download(fmt: str):
+    """The reasons table of the counters page or the dashboard, as CSV (optionally ``;`` and 90,5) or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    code = request.args.get("unit")
+    unit = get_unit_or_404(code) if code else None
+    today = _local(utcnow()).date()
+    chosen = reason_filter(request.args, today, today - timedelta(weeks=8), "counter")
+    if chosen.errors:
+        return Response(" ".join(chosen.errors.values()), status=400, mimetype="text/plain; charset=utf-8")
+    context = _reason_context(unit, scope_ids(unit), chosen)
+    if chosen.errors:
+        return Response(" ".join(chosen.errors.values()), status=400, mimetype="text/plain; charset=utf-8")
+    lang = current_language()
+    name = f"ly-do-{unit.code if unit else 'toan-bo'}-{chosen.start:%Y%m%d}-{chosen.end:%Y%m%d}"
+    if fmt == "csv":
+        body = breakdown_csv(context["reasons"], lang, decimal_comma=request.args.get("decimal_comma") == "1")
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        body = breakdown_xlsx(context["reasons"], lang)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})

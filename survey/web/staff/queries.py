@@ -7,6 +7,7 @@ import hmac
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -233,10 +234,31 @@ class CommentRule:
 
 
 @dataclass(frozen=True)
+class CommentFilter:
+    """What the manager asked for on the comments page; None means any."""
+
+    start: date | None = None  # local days of arrival, inclusive
+    end: date | None = None
+    rating: int | None = None
+    reason: str | None = None
+    counter_id: int | None = None
+
+    def keeps(self, day: date, rating: Any, reasons: list[str], device_id: int | None) -> bool:
+        return (
+            (self.end is None or day <= self.end)
+            and (self.rating is None or rating == self.rating)
+            and (self.reason is None or self.reason in reasons)
+            and (self.counter_id is None or device_id == self.counter_id)
+        )
+
+
+@dataclass(frozen=True)
 class Comment:
     day: date  # the local day it arrived; never its time
     unit_name: str
     text: str
+    rating: int | None = None  # the rating given with it, when the questionnaire has one with reasons
+    reasons: tuple[str, ...] = ()  # reason codes chosen with it
 
 
 def comments(
@@ -247,6 +269,7 @@ def comments(
     search: str = "",
     limit: int = 200,
     now: datetime | None = None,
+    only: CommentFilter = CommentFilter(),
 ) -> list[Comment]:
     """Free-text answers of a round within the scope, newest day first; within a day in a keyed-hash order.
 
@@ -255,8 +278,11 @@ def comments(
     ``rule.min_age`` old and ``rule.min_later_responses`` other responses of its
     unit arrived after it; only its day is given, and the comments of a day
     are ordered by a keyed hash, not by time. Only the day, the unit and the
-    text are returned: no response id, device or time.
+    text are returned: no response id, device or time. ``only`` filters by day,
+    rating, reason and counter after that rule is applied, so filtering never
+    shows a comment earlier.
     """
+    from survey.domain.reasons import reason_items
     from survey.domain.responses import questionnaire_for
 
     survey_round = session.get(SurveyRound, round_id)
@@ -266,8 +292,10 @@ def comments(
     text_items = [item.code for item in questionnaire.items if item.type == "text"]
     if not text_items:
         return []
+    rated = reason_items(questionnaire)
+    rating_code, reasons_code = (rated[0].code, rated[1].code) if rated else (None, None)
     query = (
-        select(Response.unit_id, Response.received_at, Response.uuid, Unit.name, Response.answers)
+        select(Response.unit_id, Response.received_at, Response.uuid, Unit.name, Response.answers, Response.device_id)
         .join(Unit, Unit.id == Response.unit_id)
         .where(Response.round_id == round_id)
         .order_by(Response.received_at.desc(), Response.id.desc())
@@ -279,18 +307,29 @@ def comments(
     cutoff = (now or datetime.now(UTC)) - rule.min_age
     arrived_after: Counter[int] = Counter()  # per unit: responses that arrived after the current row
     found: list[tuple[date, str, Comment]] = []
-    for unit_id, received_at, response_uuid, unit_name, answers in session.execute(query):
-        later = arrived_after[unit_id]
-        arrived_after[unit_id] += 1
-        if later < rule.min_later_responses or local_time(received_at) > cutoff:
-            continue
-        day = local_time(received_at).date()
-        if len(found) >= limit and day < found[-1][2].day:
-            break  # the days already found are complete
-        for code in text_items:
-            text = (answers or {}).get(code)
-            if isinstance(text, str) and text.strip() and (not needle or needle in text.casefold()):
-                order = hmac.new(rule.key, f"{response_uuid}:{code}".encode(), hashlib.sha256).hexdigest()
-                found.append((day, order, Comment(day, unit_name, text.strip())))
+    result = session.execute(query)
+    try:  # the loop may stop early: the server-side cursor (yield_per) is closed in any case
+        for unit_id, received_at, response_uuid, unit_name, answers, device_id in result:
+            later = arrived_after[unit_id]
+            arrived_after[unit_id] += 1
+            if later < rule.min_later_responses or local_time(received_at) > cutoff:
+                continue
+            day = local_time(received_at).date()
+            if (len(found) >= limit and day < found[-1][2].day) or (only.start is not None and day < only.start):
+                break  # the days already found are complete, or the period is over
+            answers = answers or {}
+            rating = answers.get(rating_code) if rating_code else None
+            chosen = answers.get(reasons_code) if reasons_code else None
+            reasons = [str(c) for c in chosen] if isinstance(chosen, list) else []
+            if not only.keeps(day, rating, reasons, device_id):
+                continue
+            for code in text_items:
+                text = answers.get(code)
+                if isinstance(text, str) and text.strip() and (not needle or needle in text.casefold()):
+                    order = hmac.new(rule.key, f"{response_uuid}:{code}".encode(), hashlib.sha256).hexdigest()
+                    found.append((day, order, Comment(day, unit_name, text.strip(),
+                                                      rating if isinstance(rating, int) else None, tuple(reasons))))
+    finally:
+        result.close()
     found.sort(key=lambda entry: (-entry[0].toordinal(), entry[1]))
     return [comment for _day, _order, comment in found[:limit]]

@@ -12,7 +12,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey.domain.api_tokens import TokenError, create_token, list_tokens, parse_expiry, revoke_token, token_state
+from survey.domain.api_tokens import (
+    TokenError,
+    create_token,
+    list_tokens,
+    parse_expiry,
+    revoke_token,
+    token_state,
+)
 from survey.extensions import db
 from survey.models import ApiToken
 from survey.web.auth import staff_required
