@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, timezone
+from datetime import UTC
 from functools import wraps
 from typing import Any
 
