@@ -1,7 +1,7 @@
 """Personal one-use invitations: issuing tokens, answering once, response rates.
 
-Privacy: an invitation records only *that* it was used and on which (local)
-day; nothing stored joins it to the response it led to:
+Privacy: an invitation records only *that* it was used, not when; nothing
+stored joins it to the response it led to:
 
 - no foreign key either way, and the response UUID is made here on the server
   (never the one shown in the page, which the browser saw next to the token);
@@ -17,15 +17,14 @@ day; nothing stored joins it to the response it led to:
   even in row versions, and cannot be lined up with the order of responses;
 - the response is an ordinary online answer: its ``submitted_at`` and
   ``received_at`` are noon of its day like those of every online answer
-  (``/s/`` too, :func:`survey.domain.responses.coarse_timestamp`), the same
-  precision as ``Invitation.used_on``.
+  (``/s/`` too, :func:`survey.domain.responses.coarse_timestamp`); the
+  invitation keeps no day of use to line up with it.
 
 What this does not cover: response ids
 are sequential for every channel, so an online answer sits between kiosk
 answers with exact times and its clock time can be guessed to within those
 neighbours; that holds for ``/s/`` and ``/i/`` answers alike and joins no
-invitation, whose time of use is not stored. On a day when a unit receives a
-single online answer and a single invitation is used, the day matches them.
+invitation, whose time of use is not stored.
 Someone watching the database live, reading dead row versions from disk
 before vacuum, or a web server or proxy access log of ``/i/<token>``
 requests can still link a token to a moment; SIPAS keeps no access log
@@ -149,7 +148,7 @@ def answerable(invitation: Invitation, today: date | None = None) -> bool:
     return invitation.round.accepts(Channel.ONLINE, today or date.today())
 
 
-def mark_used(session: Session, invitation_id: int, day: date) -> None:
+def mark_used(session: Session, invitation_id: int) -> None:
     """Claim an invitation, only if nobody did before: a conditional UPDATE, not read-then-write.
 
     Two concurrent requests with one token both reach this line; the database
@@ -161,7 +160,7 @@ def mark_used(session: Session, invitation_id: int, day: date) -> None:
     claimed = session.execute(
         update(Invitation)
         .where(Invitation.id == invitation_id, Invitation.used.is_(False))
-        .values(used=True, used_on=day)
+        .values(used=True)
         .returning(Invitation.round_id, Invitation.unit_id)
         .execution_options(synchronize_session=False)
     ).one_or_none()
@@ -171,7 +170,7 @@ def mark_used(session: Session, invitation_id: int, day: date) -> None:
     session.execute(
         update(Invitation)
         .where(Invitation.round_id == round_id, Invitation.unit_id == unit_id, Invitation.used.is_(True))
-        .values(used_on=Invitation.used_on)
+        .values(used=Invitation.used)
         .execution_options(synchronize_session=False)
     )
     session.expire_all()
@@ -182,7 +181,7 @@ def release_invitation(session: Session, invitation_id: int) -> None:
     session.execute(
         update(Invitation)
         .where(Invitation.id == invitation_id)
-        .values(used=False, used_on=None)
+        .values(used=False)
         .execution_options(synchronize_session=False)
     )
     session.expire_all()

@@ -96,7 +96,7 @@ class SurveyRound(Base):
 class Invitation(Base):
     """A one-use invitation for a sampled respondent.
 
-    Only the token hash, and whether (and on which day) it was used, are kept:
+    Only the token hash, and whether it was used (not when), are kept:
     nothing links an invitation to the response it led to.
     """
 
@@ -108,7 +108,6 @@ class Invitation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
-    used_on: Mapped[date | None] = mapped_column(Date)
 
     round: Mapped[SurveyRound] = relationship()
     unit: Mapped[Unit] = relationship()

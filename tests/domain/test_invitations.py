@@ -100,7 +100,7 @@ def test_generate_writes_csv_and_letters_and_stores_only_hashes(app, db_session,
     assert len(set(tokens)) == 5
     stored = db_session.scalars(select(Invitation)).all()
     assert sorted(i.token_hash for i in stored) == sorted(hash_token(t) for t in tokens)
-    assert all(not i.used and i.used_on is None for i in stored)
+    assert not any(i.used for i in stored)
     assert {i.unit.code for i in stored} == {"00004"} and {i.round.code for i in stored} == {f"sipas-{year}"}
     assert not any(t in i.token_hash for t in tokens for i in stored)  # the token itself is never stored
     pdf = letters.read_bytes()
@@ -203,7 +203,7 @@ def test_generate_into_a_missing_folder_stores_nothing(app, db_session, demo, ou
 def test_status_prints_sent_and_used_per_unit(app, db_session, demo):
     tokens = _issue(db_session, 4)
     _issue(db_session, 2, unit_code="00070")
-    mark_used(db_session, find_invitation(db_session, tokens[0]).id, local_today())
+    mark_used(db_session, find_invitation(db_session, tokens[0]).id)
     db_session.commit()
     result = invoke(app, "invitations", "status", "--round", f"sipas-{date.today().year}")
     assert result.exit_code == 0
@@ -232,7 +232,7 @@ def test_invitation_answers_once_then_says_it_was_used(client, db_session, demo)
     assert first.status_code == 302 and first.headers["Location"].endswith("/s/00004/thanks")
     assert _count(db_session, Response, Response.channel == Channel.ONLINE) == before + 1
     invitation = find_invitation(db_session, token)
-    assert invitation.used is True and invitation.used_on == local_today()
+    assert invitation.used is True
 
     again = client.post(f"/i/{token}", data=data)
     assert again.status_code == 410
@@ -285,8 +285,8 @@ def test_no_column_joins_an_invitation_to_its_response(app, client, db_session, 
     for table, other in (("invitations", "responses"), ("responses", "invitations")):
         assert all(fk["referred_table"] != other for fk in engine_inspector.get_foreign_keys(table))
     invitation_columns = {c["name"] for c in engine_inspector.get_columns("invitations")}
-    # Nothing about the moment of use beyond its day, nothing about the response.
-    assert invitation_columns == {"id", "round_id", "unit_id", "token_hash", "created_at", "used", "used_on"}
+    # Nothing about the moment of use, not even its day, nothing about the response.
+    assert invitation_columns == {"id", "round_id", "unit_id", "token_hash", "created_at", "used"}
 
     first, second = _issue(db_session, 2)
     created = {i.id: i.created_at for i in db_session.scalars(select(Invitation))}
@@ -311,7 +311,7 @@ def test_no_column_joins_an_invitation_to_its_response(app, client, db_session, 
         assert response.device_id is None and response.channel == Channel.ONLINE
     # The two uses left identical traces: whatever column one joins on, both invitations
     # match both responses, so neither response can be told to come from either token.
-    traces = {(i.round_id, i.unit_id, i.used, i.used_on) for i in invitations}
+    traces = {(i.round_id, i.unit_id, i.used) for i in invitations}
     assert len(traces) == 1
     kept = {(r.round_id, r.unit_id, r.channel, r.device_id, r.submitted_at, r.received_at,
              r.questionnaire_version_id) for r in responses}
@@ -353,7 +353,7 @@ def test_two_simultaneous_uses_of_one_token_cannot_both_succeed(app, db_session,
                 first_updated.wait(10)
             try:
                 row = invitation_response(invitation, answers)
-                mark_used(session, invitation.id, local_today())
+                mark_used(session, invitation.id)
                 if hold:
                     first_updated.set()
                     threading.Event().wait(0.5)  # the other request now runs into the row lock
@@ -381,16 +381,16 @@ def test_two_simultaneous_uses_of_one_token_cannot_both_succeed(app, db_session,
 def test_mark_used_refuses_a_stale_invitation(app, db_session, demo):
     token = _issue(db_session)[0]
     invitation = find_invitation(db_session, token)
-    mark_used(db_session, invitation.id, local_today())
+    mark_used(db_session, invitation.id)
     with pytest.raises(InvitationAlreadyUsed):
-        mark_used(db_session, invitation.id, local_today())
+        mark_used(db_session, invitation.id)
 
 
 # --- response rates for staff ------------------------------------------------------------
 
 
 def _use(db_session, token):
-    mark_used(db_session, find_invitation(db_session, token).id, local_today())
+    mark_used(db_session, find_invitation(db_session, token).id)
     db_session.commit()
 
 

@@ -14,7 +14,6 @@ from survey.domain.invitations import (
     answerable,
     find_invitation,
     invitation_response,
-    local_today,
     mark_used,
     release_invitation,
 )
@@ -195,7 +194,7 @@ def _answer_invitation(invitation_id: int, row) -> None:
     The claim is committed first, so a token is never used twice; if the response
     cannot be stored the claim is given back and the error goes on to the error page.
     """
-    mark_used(db.session, invitation_id, local_today())
+    mark_used(db.session, invitation_id)
     db.session.commit()
     try:
         store_responses(db.session, [row])
