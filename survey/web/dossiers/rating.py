@@ -11,20 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
+from werkzeug.utils import redirect
 
 from survey.domain.dossiers import current_definition, log_dossier_access
 from survey.domain.dossiers.rating import (
