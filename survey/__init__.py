@@ -95,6 +95,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(dossier_intake.bp)
     ext.csrf.exempt(dossier_intake.bp)  # one-stop-shop systems authenticate with a bearer secret, no cookie
+    app.register_blueprint(dossier_intake.rating_bp)  # /d/<token> and the return desk's kiosk (rating.py)
 
     from survey.web.auth import init_auth
 

@@ -67,6 +67,10 @@ class DefaultConfig:
     DOSSIER_RETENTION_DAYS: int = 730  # uncertain: no legal period is published; a province sets its own
     DOSSIER_BATCH_MAX_EVENTS: int = 10_000  # most events in one intake batch (API or file)
     DOSSIER_API_MAX_BYTES: int = 8 * 1024 * 1024  # largest body of POST /api/v1/dossiers/events
+    DOSSIER_RATING_LINK_DAYS: int = 90  # a rating link (/d/<token>, QR on the slip) works this long after it was made
+    DOSSIER_RATING_CHANGE_HOURS: float = 24  # a second rating within this time of the first replaces it
+    DOSSIER_SMS_SENDER: str = "log"  # "log", "file" (writes DOSSIER_SMS_OUTBOX) or "package.module:Class"
+    DOSSIER_SMS_OUTBOX: str | None = None  # outbox file of the "file" sender
 
     # Serving and background jobs
     # Where background jobs wait for `sipas worker` (survey.serving.queue): None is an SQLite

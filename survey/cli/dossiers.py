@@ -234,3 +234,46 @@ def purge_command() -> None:
     deleted = purge_expired_ratings(db.session, days)
     db.session.commit()
     click.echo(_("Đã xóa %(n)d đánh giá hồ sơ cũ hơn %(days)d ngày.", n=deleted, days=days))
+
+
+@dossiers_group.command("rating-link", help=_(
+    "In đường dẫn đánh giá của một hồ sơ (mã hóa thành mã QR trên phiếu hẹn trả kết quả) và địa chỉ trang in phiếu; "
+    "--sms gửi đường dẫn qua bộ gửi SMS đã cấu hình (SIPAS_DOSSIER_SMS_SENDER)."))
+@click.argument("dossier_code")
+@click.option("--source", help=_("Tên hệ thống một cửa, khi nhiều hệ thống có cùng mã hồ sơ."))
+@click.option("--sms", "phone", help=_("Số điện thoại di động nhận đường dẫn (không được lưu lại)."))
+@click.option("--base-url", help=_("Địa chỉ công khai của SIPAS, ví dụ https://sipas.example.gov.vn."))
+@with_appcontext
+def rating_link_command(dossier_code: str, source: str | None, phone: str | None, base_url: str | None) -> None:
+    from flask import current_app
+
+    from survey.cli.loaders import public_base_url
+    from survey.domain.dossiers import log_dossier_access
+    from survey.domain.dossiers.rating import find_dossiers, rating_token
+    from survey.domain.dossiers.sms import SmsError, make_sender, normalise_phone, rating_sms_text
+    from survey.extensions import db
+
+    base = public_base_url(base_url).rstrip("/")
+    found = find_dossiers(db.session, dossier_code, source)
+    if not found:
+        raise click.ClickException(_("Không có hồ sơ mã %(code)s.", code=dossier_code))
+    if len(found) > 1:
+        raise click.ClickException(_("Có %(n)d hồ sơ mã %(code)s (hệ thống: %(sources)s); hãy chọn --source.",
+                                     n=len(found), code=dossier_code, sources=", ".join(d.source for d in found)))
+    dossier = found[0]
+    try:
+        outbox = current_app.config["DOSSIER_SMS_OUTBOX"]
+        sender = make_sender(current_app.config["DOSSIER_SMS_SENDER"], Path(outbox) if outbox else None) \
+            if phone else None
+        phone = normalise_phone(phone) if phone else None
+    except SmsError as exc:
+        raise click.ClickException(str(exc)) from None
+    log_dossier_access(db.session, actor="cli", action="rating_link", rows=1, dossier_code=dossier.code,
+                       details={"sms": bool(phone)})
+    db.session.commit()
+    url = f"{base}/d/{rating_token(current_app.config['SECRET_KEY'], dossier)}"
+    click.echo(url)
+    click.echo(_("Trang in phiếu có mã QR: %(url)s", url=f"{url}/slip"))
+    if sender is not None and phone:
+        sender.send(phone, rating_sms_text(url, dossier.code))  # after the commit, like every side effect
+        click.echo(_("Đã gửi đường dẫn qua SMS."))

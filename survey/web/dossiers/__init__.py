@@ -2,5 +2,6 @@
 
 from survey.web.dossiers import views  # noqa: F401  (registers its routes)
 from survey.web.dossiers.blueprint import bp
+from survey.web.dossiers.rating import rating_bp
 
-__all__ = ["bp"]
+__all__ = ["bp", "rating_bp"]

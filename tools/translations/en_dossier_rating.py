@@ -1,0 +1,53 @@
+"""English for rating a dossier: the link /d/<token>, its slip, the return desk's kiosk, `sipas dossiers rating-link`, SMS."""
+
+EN = {
+    # sipas dossiers rating-link
+    "In đường dẫn đánh giá của một hồ sơ (mã hóa thành mã QR trên phiếu hẹn trả kết quả) và địa chỉ trang in phiếu; --sms gửi đường dẫn qua bộ gửi SMS đã cấu hình (SIPAS_DOSSIER_SMS_SENDER).": "Print the rating link of a dossier (the QR code on the appointment slip) and the address of the printable slip; --sms sends the link through the configured SMS sender (SIPAS_DOSSIER_SMS_SENDER).",
+    "Tên hệ thống một cửa, khi nhiều hệ thống có cùng mã hồ sơ.": "Name of the one-stop-shop system, when several systems have the same dossier code.",
+    "Số điện thoại di động nhận đường dẫn (không được lưu lại).": "Mobile number to send the link to (not stored).",
+    "Không có hồ sơ mã %(code)s.": "No dossier with code %(code)s.",
+    "Có %(n)d hồ sơ mã %(code)s (hệ thống: %(sources)s); hãy chọn --source.": "%(n)d dossiers have code %(code)s (systems: %(sources)s); choose one with --source.",
+    "Trang in phiếu có mã QR: %(url)s": "Printable slip with the QR code: %(url)s",
+    "Đã gửi đường dẫn qua SMS.": "The link was sent by SMS.",
+    # the link
+    "Đường dẫn đánh giá không đúng. Vui lòng quét lại mã QR trên phiếu hẹn trả kết quả.": "This rating link is not valid. Please scan the QR code on your appointment slip again.",
+    "Đường dẫn đánh giá này đã hết hạn.": "This rating link has expired.",
+    "Không còn hồ sơ gắn với đường dẫn đánh giá này.": "The application this rating link belongs to no longer exists.",
+    # SMS
+    'Cần đặt DOSSIER_SMS_OUTBOX (tệp ghi tin nhắn) cho bộ gửi SMS "file".': 'The "file" SMS sender needs DOSSIER_SMS_OUTBOX (the file the messages are written to).',
+    'Không tìm thấy bộ gửi SMS "%(name)s" (DOSSIER_SMS_SENDER): hãy ghi log, file hoặc gói.mô_đun:Lớp.': 'SMS sender "%(name)s" not found (DOSSIER_SMS_SENDER): write log, file or package.module:Class.',
+    '"%(phone)s" không phải là số điện thoại di động (ví dụ 0912345678 hoặc +84912345678).': '"%(phone)s" is not a mobile number (e.g. 0912345678 or +84912345678).',
+    "Moi Ong/Ba danh gia viec giai quyet ho so %(code)s: %(url)s": "Please rate how your application %(code)s was handled: %(url)s",
+    # kiosk at the return desk
+    "Cảm ơn Ông/Bà đã đánh giá hồ sơ %(code)s.": "Thank you for rating application %(code)s.",
+    "Vui lòng nhập mã hồ sơ.": "Please enter the dossier code.",
+    "Không tìm thấy hồ sơ %(code)s trong các đơn vị Ông/Bà phụ trách.": "No dossier %(code)s in the units you are responsible for.",
+    "Có %(n)d hồ sơ mã %(code)s từ các hệ thống khác nhau; hãy liên hệ quản trị.": "%(n)d dossiers from different systems have code %(code)s; please contact the administrator.",
+    "Đánh giá hồ sơ tại quầy trả kết quả": "Rating a dossier at the return desk",
+    "Cán bộ nhập mã hồ sơ vừa trả kết quả; máy tính bảng sẽ hiện phiếu đánh giá của hồ sơ đó cho người dân.": "Enter the code of the dossier whose result you just returned; the tablet then shows that dossier's rating form to the citizen.",
+    "Mã hồ sơ (MaHoSo)": "Dossier code (MaHoSo)",
+    "Mở phiếu đánh giá": "Open the rating form",
+    "Hủy, quay lại nhập mã hồ sơ": "Cancel and go back to the dossier code",
+    "Nhập mã hồ sơ khác": "Enter another dossier code",
+    # the citizen's pages
+    "Hồ sơ đã được đánh giá": "Application already rated",
+    "Hồ sơ %(code)s đã được đánh giá": "Application %(code)s has already been rated",
+    "Hồ sơ này đã được đánh giá lúc %(when)s. Mỗi hồ sơ chỉ được đánh giá một lần; chỉ có thể thay đổi trong vòng %(hours)s giờ sau lần đánh giá đầu, nay đã quá thời hạn đó.": "This application was rated at %(when)s. Each application is rated once; a rating can be changed only within %(hours)s hours of the first one, and that time has passed.",
+    "Nếu có điều chưa hài lòng, Ông/Bà có thể gửi phản ánh, kiến nghị tới cơ quan giải quyết hồ sơ.": "If something was not right, you can send feedback or a complaint to the agency that handled the application.",
+    "Không mở được phiếu đánh giá": "The rating form cannot be opened",
+    "Ông/Bà có thể đánh giá tại quầy trả kết quả, hoặc đề nghị cán bộ in lại phiếu có mã QR.": "You can rate at the return desk, or ask the staff to print the slip with the QR code again.",
+    "Hồ sơ số %(code)s.": "Application no. %(code)s.",
+    "Thời gian giải quyết so với hạn và việc trả kết quả tại Bộ phận Một cửa được hệ thống tính từ ngày tháng của hồ sơ, Ông/Bà không cần trả lời.": "The handling time against the due date and the return of the result at the one-stop desk are worked out from the application's dates; you need not answer them.",
+    "Hồ sơ này đã được đánh giá lúc %(when)s. Gửi lại trong vòng %(hours)s giờ kể từ lần đầu sẽ thay thế đánh giá trước.": "This application was rated at %(when)s. Sending again within %(hours)s hours of the first rating replaces it.",
+    "Phiếu đánh giá hồ sơ %(code)s": "Rating slip of application %(code)s",
+    "Mời Ông/Bà đánh giá việc giải quyết hồ sơ": "Please rate how your application was handled",
+    "Mã hồ sơ:": "Application code:",
+    "Mã QR của đường dẫn đánh giá hồ sơ %(code)s": "QR code of the rating link of application %(code)s",
+    "Quét mã QR hoặc mở đường dẫn:": "Scan the QR code or open the link:",
+    "Đánh giá của Ông/Bà giúp cơ quan phục vụ tốt hơn; mỗi hồ sơ được đánh giá một lần.": "Your rating helps the agency serve you better; each application is rated once.",
+    "Đánh giá mới của Ông/Bà đã thay thế đánh giá trước của hồ sơ %(code)s.": "Your new rating has replaced the previous one of application %(code)s.",
+    "Đánh giá của Ông/Bà về hồ sơ %(code)s đã được ghi nhận.": "Your rating of application %(code)s has been recorded.",
+    "Nếu muốn đổi ý, Ông/Bà có thể mở lại đường dẫn này và gửi lại trong vòng %(hours)s giờ.": "If you change your mind, open this link again and send a new rating within %(hours)s hours.",
+    "Cảm ơn Ông/Bà đã đánh giá!": "Thank you for your rating!",
+    "Gửi đánh giá": "Send the rating",
+}
