@@ -67,6 +67,7 @@ class DefaultConfig:
     DOSSIER_RETENTION_DAYS: int = 730  # uncertain: no legal period is published; a province sets its own
     DOSSIER_BATCH_MAX_EVENTS: int = 10_000  # most events in one intake batch (API or file)
     DOSSIER_API_MAX_BYTES: int = 8 * 1024 * 1024  # largest body of POST /api/v1/dossiers/events
+    DOSSIER_MIN_RATINGS: int = 5  # fewer dossier ratings than this for a unit and month: its Circular 01 numbers hidden
 
     # Serving and background jobs
     # Where background jobs wait for `sipas worker` (survey.serving.queue): None is an SQLite
