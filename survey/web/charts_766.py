@@ -46,9 +46,9 @@ def month_bars(months: Sequence[tuple[str, float | None]], *, maximum: float, ch
                        f'height="{_f(y(0) - y(value))}" fill="{NEUTRAL}"/>')
         value_y = (y(value) if value is not None else y(0)) - 6
         out.append(f'<text x="{_f(centre)}" y="{_f(value_y)}" text-anchor="middle" fill="{INK}" '
-                   f'font-weight="600" font-size="12">{escape(text)}</text>')
+                   f'font-weight="600" font-size="14">{escape(text)}</text>')
         out.append(f'<text x="{_f(centre)}" y="{height - bottom + 18}" text-anchor="middle" fill="{INK}" '
-                   f'font-size="12">{escape(label)}</text>')
+                   f'font-size="13">{escape(label)}</text>')
         out.append("</g>")
     out.append("</svg>")
     return Markup("".join(out))
