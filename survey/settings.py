@@ -71,6 +71,7 @@ class DefaultConfig:
     DOSSIER_RATING_CHANGE_HOURS: float = 24  # a second rating within this time of the first replaces it
     DOSSIER_SMS_SENDER: str = "log"  # "log", "file" (writes DOSSIER_SMS_OUTBOX) or "package.module:Class"
     DOSSIER_SMS_OUTBOX: str | None = None  # outbox file of the "file" sender
+    DOSSIER_MIN_RATINGS: int = 5  # fewer dossier ratings than this for a unit and month: its Circular 01 numbers hidden
 
     # Serving and background jobs
     # Where background jobs wait for `sipas worker` (survey.serving.queue): None is an SQLite

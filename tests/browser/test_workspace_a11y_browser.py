@@ -27,6 +27,7 @@ MENU = {
     "/staff/": ALL,
     "/staff/dashboard/": ALL,
     "/staff/counters/": ALL,
+    "/staff/decision766/": ALL,
     "/admin/invitations": ALL,
     "/admin/rounds": {"admin", "statistician"},
     "/staff/questionnaires": {"admin", "statistician"},

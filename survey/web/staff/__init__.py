@@ -2,6 +2,7 @@
 
 from survey.web.staff import (
     account,  # noqa: F401  (registers its routes)
+    decision766,  # noqa: F401  (registers its routes)
     imports,  # noqa: F401  (registers its routes)
     menu,  # noqa: F401  (gives templates the staff menu)
     questionnaires,  # noqa: F401  (registers its routes)

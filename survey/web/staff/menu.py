@@ -33,6 +33,7 @@ MENU: tuple[tuple[object, tuple[MenuEntry, ...]], ...] = (
         MenuEntry("staff.index", _l("Tổng quan"), ALL, ("staff.round_detail",)),
         MenuEntry("staff.my_dashboard", _l("Kết quả"), ALL, ("staff.unit_dashboard", "staff.unit_comments")),
         MenuEntry("staff.counters", _l("Đánh giá tại quầy"), ALL, ("staff.unit_counters",)),
+        MenuEntry("staff.decision766", _l("Điểm hài lòng theo Quyết định 766"), ALL, ("staff.unit_decision766",)),
         MenuEntry("admin.invitation_rounds", _l("Tỉ lệ phản hồi thư mời"), ALL, ("admin.invitation_rates",)),
     )),
     (_l("Khảo sát"), (
