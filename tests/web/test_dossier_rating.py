@@ -184,3 +184,26 @@ def test_the_cli_prints_the_link_and_sends_it_by_sms_to_the_outbox(app, db_sessi
     assert bad_phone.exit_code == 1 and "không phải là số điện thoại di động" in bad_phone.output
     missing = invoke("KHONG-CO", "--base-url", "https://x.vn")
     assert missing.exit_code == 1 and "Không có hồ sơ mã KHONG-CO" in missing.output
+
+
+def test_two_first_ratings_at_the_same_moment_leave_one_row_and_no_error(client, db_session, dossier, link,
+                                                                         monkeypatch):
+    """The other request stores its rating between this one's check and its insert: this one replaces it."""
+    import survey.domain.dossiers.rating as rating_module
+
+    db_session.add(DossierRating(dossier_id=dossier.id, index_scores={"7": 2}, level="very_satisfied",
+                                 channel="kiosk", rated_at=datetime.now(UTC)))
+    db_session.commit()
+    looked = []
+    real = rating_module.existing_rating
+
+    def not_yet_seen(session, row):  # the first look misses the other request's row, as in a race
+        looked.append(row.id)
+        return None if len(looked) == 1 else real(session, row)
+
+    monkeypatch.setattr(rating_module, "existing_rating", not_yet_seen)
+    monkeypatch.setattr("survey.web.dossiers.rating.existing_rating", lambda session, row: None)
+    answer = client.post(link, data={**ANSWERS, "muc_do_hai_long": "0"})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    [rating] = ratings(db_session)
+    assert (rating.level, rating.channel) == ("not_satisfied", "link")

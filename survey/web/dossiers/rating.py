@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, flash, make_response, render_template,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 from werkzeug.utils import redirect
 
@@ -75,9 +76,7 @@ def _rating_page(dossier: Dossier, channel: str, done_url: str, kiosk: bool):
     errors, status = [], 200
     if request.method == "POST":
         try:
-            outcome = save_rating(db.session, dossier, questionnaire, collect_answers(form, questionnaire),
-                                  channel=channel, definition=current_definition(), change_hours=change_hours)
-            db.session.commit()
+            outcome = _save(dossier, questionnaire, collect_answers(form, questionnaire), channel, change_hours)
             if kiosk:
                 flash(_("Cảm ơn Ông/Bà đã đánh giá hồ sơ %(code)s.", code=dossier.code), "success")
             return redirect(done_url if not outcome.replaced or kiosk else done_url + "?changed=1")
@@ -91,6 +90,21 @@ def _rating_page(dossier: Dossier, channel: str, done_url: str, kiosk: bool):
     page = render_template("dossiers/rate.html", dossier=dossier, questionnaire=questionnaire, form=form, lang=lang,
                            errors=errors, previous=previous, kiosk=kiosk, change_hours=change_hours)
     return make_response(page, status, NO_STORE)
+
+
+def _save(dossier: Dossier, questionnaire, answers: dict, channel: str, change_hours: float):
+    """Store and commit; if a simultaneous first rating of the dossier won the race, this one replaces it."""
+    def store():
+        outcome = save_rating(db.session, dossier, questionnaire, answers, channel=channel,
+                              definition=current_definition(), change_hours=change_hours)
+        db.session.commit()
+        return outcome
+
+    try:
+        return store()
+    except IntegrityError:  # the unique dossier_id: the other request stored its row first
+        db.session.rollback()
+        return store()
 
 
 def _closed(dossier: Dossier, previous, kiosk: bool, status: int):
