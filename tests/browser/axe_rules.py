@@ -1,9 +1,10 @@
-"""Stricter accessibility checks for the citizen pages than conftest's ``axe_check``.
+"""The accessibility checks of the browser tests, for every page (docs/accessibility.md).
 
-``assert_wcag_aa`` runs axe-core with the WCAG 2.1 A and AA rules only and fails on
-any violation, whatever its impact. The other helpers measure what axe cannot:
-the contrast of focus rings and borders (WCAG 1.4.11) and sideways scrolling at
-320 px (WCAG 1.4.10).
+``assert_wcag_aa`` runs axe-core with the WCAG 2.1 A and AA rules (tags wcag2a, wcag2aa,
+wcag21a, wcag21aa) and fails on any violation, whatever its impact; conftest's
+``axe_check`` fixture is the looser check (serious and critical findings of every rule).
+The other helpers measure what axe cannot: the contrast of focus rings, borders and
+heat-map cells (WCAG 1.4.3, 1.4.11) and sideways scrolling at 320 px (WCAG 1.4.10).
 """
 
 from __future__ import annotations
@@ -82,3 +83,36 @@ def focus_ring_contrast(page, selector: str) -> float:
 
 def page_scrolls_sideways(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+
+
+HEAT_CONTRASTS = """() => {
+    const lum = (hex) => {
+        const c = [1, 3, 5].map(i => parseInt(hex.slice(i, i + 2), 16) / 255)
+            .map(v => v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    };
+    const hex = (colour) => {
+        if (colour.startsWith("#")) return colour;
+        const m = colour.match(/\\d+/g).map(Number);
+        return "#" + m.slice(0, 3).map(v => v.toString(16).padStart(2, "0")).join("");
+    };
+    return [...document.querySelectorAll("svg#heat g.cell")].map(g => {
+        const fill = hex(getComputedStyle(g.querySelector("rect")).fill);
+        const ink = hex(getComputedStyle(g.querySelector("text")).fill);
+        const [a, b] = [lum(fill), lum(ink)].sort((x, y) => y - x);
+        return {cell: g.querySelector("title").textContent, ratio: (a + 0.05) / (b + 0.05)};
+    });
+}"""
+
+
+def heat_map_contrasts(page) -> list[dict]:
+    """Each heat-map cell's text contrast against its own background, computed in the page."""
+    return page.evaluate(HEAT_CONTRASTS)
+
+
+def wide_elements(page) -> list[str]:
+    """The elements that stick out to the right of the window (for the failure message)."""
+    return page.evaluate("""() => [...document.querySelectorAll("body *")]
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .filter(e => !e.closest(".table-scroll, .chart-wrap"))
+        .slice(0, 8).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right))""")

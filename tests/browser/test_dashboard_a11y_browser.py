@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.axe_dash import (
-    assert_no_axe_violations,
+from tests.browser.axe_rules import (
+    assert_wcag_aa,
     heat_map_contrasts,
     page_scrolls_sideways,
     wide_elements,
@@ -53,7 +53,7 @@ def test_result_pages_pass_axe_and_fit_the_screen(page, pages, lang, width, scre
         if name == "counters":
             page.locator("details.chart-data summary").click()  # the heat map's table, opened
         assert not page_scrolls_sideways(page), f"{name} scrolls sideways at {width} px: {wide_elements(page)}"
-        assert_no_axe_violations(page, f"{name} at {width} px in {lang}")
+        assert_wcag_aa(page, f"{name} at {width} px in {lang}")
         screenshot(page, f"dash-{name}-{width}-{lang}")
 
 
@@ -147,7 +147,7 @@ def test_reasons_filter_and_comments_filter_by_keyboard(page, pages, live_server
     page.locator("#reasons-from").fill("31/02/2026")
     page.get_by_role("button", name="Xem").click()
     expect(page.get_by_role("alert")).to_contain_text("không phải là một ngày")
-    assert_no_axe_violations(page, "the counters page with a bad date")
+    assert_wcag_aa(page, "the counters page with a bad date")
     screenshot(page, "dash-counters-bad-date")
     page.goto(pages["comments"])
     page.locator("#f-from").fill("10/02/2026")
@@ -160,5 +160,5 @@ def test_reasons_filter_and_comments_filter_by_keyboard(page, pages, live_server
     expect(comments).to_contain_text("Chờ lâu quá (thử)")
     expect(comments).to_contain_text("Rất không hài lòng · Lý do: Phải chờ quá lâu")
     expect(page.get_by_role("heading", name="10/02/2026")).to_be_visible()
-    assert_no_axe_violations(page, "the filtered comments page")
+    assert_wcag_aa(page, "the filtered comments page")
     screenshot(page, "dash-comments-rating-1")

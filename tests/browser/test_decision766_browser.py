@@ -1,5 +1,5 @@
 """The Decision 766 score page in Chromium: a Hà Nội manager's month, WCAG 2.1 AA with no violation at all
-(tests/browser/axe_strict.py) at 390 and 1280 px, no sideways scroll, screenshots in test-artifacts/decision766-*.png.
+(tests/browser/axe_rules.py) at 390 and 1280 px, no sideways scroll, screenshots in test-artifacts/decision766-*.png.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.axe_strict import assert_wcag_aa
+from tests.browser.axe_rules import assert_wcag_aa
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """The staff and admin workspace in Chromium, checked as docs/accessibility.md says (WCAG 2.1 AA).
 
 Every staff and admin page, for each role that may open it, at 390 and 1280 px and in both
-languages: axe-core's WCAG 2.1 A/AA rules with no violation at all (tests/browser/axe_strict.py).
+languages: axe-core's WCAG 2.1 A/AA rules with no violation at all (tests/browser/axe_rules.py).
 Then what axe cannot see: the skip link is the first Tab stop and moves focus to the content,
 no page scrolls sideways at 320 px, the focus ring and input borders reach 3:1, and each role's
 menu holds exactly the pages that role may open. Screenshots in test-artifacts/workspace-*.png.
@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.axe_strict import assert_wcag_aa
+from tests.browser.axe_rules import assert_wcag_aa
 
 pytestmark = pytest.mark.browser
 
