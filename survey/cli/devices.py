@@ -9,6 +9,7 @@ import click
 
 from survey.cli.app import with_appcontext
 from survey.cli.loaders import public_base_url, unit_or_exit
+from survey.cli.output import echo_table
 from survey.i18n import _, format_local_datetime
 
 
@@ -86,8 +87,6 @@ def list_devices(silent_hours: int) -> None:
             status = _("hoạt động")
         rows.append((str(device.id), f"{device.unit.code} {device.unit.name}", device.counter_label,
                      _local(device.last_seen_at), status))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    echo_table(rows)
     if silent:
         click.echo(_("%(n)d máy không liên lạc trong %(hours)d giờ qua.", n=silent, hours=silent_hours))

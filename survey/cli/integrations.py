@@ -6,6 +6,7 @@ import click
 
 from survey.cli.app import with_appcontext
 from survey.cli.loaders import unit_or_exit
+from survey.cli.output import echo_table
 from survey.i18n import _, format_local_datetime
 
 
@@ -52,9 +53,7 @@ def list_command() -> None:
         status = _("đã thu hồi") if c.revoked_at else _("hoạt động")
         last = format_local_datetime(c.last_used_at) if c.last_used_at else _("chưa bao giờ")
         rows.append((str(c.id), c.system_name, f"{c.unit.code} {c.unit.name}", last, status))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    echo_table(rows)
 
 
 @integrations_group.command("revoke", help=_("Thu hồi thông tin kết nối của một hệ thống; khóa của nó hết hiệu lực ngay."))

@@ -9,6 +9,7 @@ import click
 
 from survey.cli.app import with_appcontext
 from survey.cli.loaders import round_or_exit
+from survey.cli.output import echo_table
 from survey.domain.rounds import (
     CHANNELS,
     RoundError,
@@ -138,6 +139,4 @@ def list_command() -> None:
             ",".join(r.channels), f"{format_local_date(r.starts_on)} – {format_local_date(r.ends_on)}",
             status_label(r.status), str(summary.responses),
         ))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    echo_table(rows)

@@ -11,6 +11,7 @@ import click
 from babel.dates import format_datetime
 
 from survey.cli.app import with_appcontext
+from survey.cli.output import echo_table
 from survey.domain import staff as accounts
 from survey.extensions import db
 from survey.i18n import _, current_language, local_time
@@ -100,9 +101,7 @@ def list_staff() -> None:
         scope = f"{user.unit.code} {user.unit.name}" if user.unit else _("toàn quốc")
         rows.append((user.login, user.display_name, accounts.role_label(user.role), scope,
                      _("hoạt động") if user.active else _("đã khóa"), _last_login(user.last_login_at)))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    echo_table(rows)
 
 
 @staff_group.command("disable", help=_("Khóa một tài khoản và đăng xuất nó khỏi mọi thiết bị."))

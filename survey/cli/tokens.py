@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from survey.cli.app import with_appcontext
+from survey.cli.output import echo_table
 from survey.domain import api_tokens
 from survey.domain.staff import find_user
 from survey.extensions import db
@@ -67,9 +68,7 @@ def list_command(login: str | None) -> None:
         rows.append((str(token.id), token.name, token.user.login, _when(token.created_at),
                      _when(token.last_used_at, _("chưa bao giờ")), _when(token.expires_at, _("không hết hạn")),
                      api_tokens.state_label(api_tokens.token_state(token))))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    echo_table(rows)
 
 
 @tokens_group.command("revoke", help=_("Thu hồi một mã theo số của nó (xem sipas tokens list)."))

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from survey.cli.app import with_appcontext
+from survey.cli.output import echo_table
 from survey.domain.lineage import (
     LineageError,
     merge_units,
@@ -124,9 +125,7 @@ def list_command(kind, parent_code: str | None, day: date | None) -> None:
         return
     rows = [(_("Mã"), _("Tên"), _("Cấp"), _("Cấp trên"), _("Hiệu lực"))]
     rows += [(u.code, u.name, kind_label(u.kind), u.parent.code if u.parent else "", _period(u)) for u in units]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    echo_table(rows)
     click.echo(_("%(n)d đơn vị.", n=len(units)))
 
 
