@@ -23,6 +23,11 @@ PUBLIC_ENDPOINTS = {
     "api.openapi_json",
     "api.openapi_yaml",
     "api.submit_response",  # devices and systems: its own validation and rate limits
+    # A citizen's dossier rating (Decision 766): the signed link on the slip is the credential.
+    "dossier_rating.rate",
+    "dossier_rating.thanks",
+    "dossier_rating.slip",
+    "dossier_rating.qr",
 }
 TOKEN_API_PREFIX = ("api.", "dossiers.")  # bearer APIs: staff tokens; one-stop-shop systems (Decision 766)
 # Arguments that name something belonging to a unit: out-of-scope managers must get 403/404.
