@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, g
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from survey.domain.rounds import parse_day
 from survey.extensions import db
 from survey.models import Release, ReleaseStatus, Role, StaffUser, Unit
 
@@ -82,3 +84,12 @@ def get_release_or_404(release_id: int, for_user: StaffUser | None = None) -> Re
     if release.status != ReleaseStatus.PUBLISHED and not may_see_drafts(for_user):
         abort(404)
     return release
+
+
+def typed_day(text: str, label: str) -> tuple[date | None, str | None]:
+    """A day typed in a filter (dd/mm/yyyy, or yyyy-mm-dd from old links), or the message naming the field."""
+    day = parse_day(text)
+    if day is None and text:
+        return None, _("%(field)s: “%(value)s” không phải là một ngày; hãy ghi dd/mm/yyyy, ví dụ 03/12/2026.",
+                       field=label, value=text)
+    return day, None

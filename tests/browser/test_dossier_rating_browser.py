@@ -52,7 +52,7 @@ def test_a_citizen_rates_a_dossier_on_a_phone(page, live_server, screenshot, lan
     assert not page_scrolls_sideways(page)
     screenshot(page, f"dossier-rating-form-{lang}-phone")
 
-    page.get_by_role("button", name="Gửi đánh giá" if lang == "vi" else "Send the rating").click()
+    page.get_by_role("button", name="Gửi đánh giá" if lang == "vi" else "Send rating").click()
     expect(page.locator("#error-summary")).to_be_visible()
     expect(page.locator("#error-summary li")).to_have_count(8)
     assert_wcag_aa(page, f"dossier rating errors ({lang})")
@@ -62,7 +62,7 @@ def test_a_citizen_rates_a_dossier_on_a_phone(page, live_server, screenshot, lan
                              ("chi_so_7", "2"), ("chi_so_8", "2"), ("truc_tuyen", "1"), ("chi_so_9", "1"),
                              ("muc_do_hai_long", "1")):
         page.locator(f"input[name={item}][value='{code_value}']").check()
-    page.get_by_role("button", name="Gửi đánh giá" if lang == "vi" else "Send the rating").click()
+    page.get_by_role("button", name="Gửi đánh giá" if lang == "vi" else "Send rating").click()
     expect(page.locator("h1")).to_contain_text("Cảm ơn" if lang == "vi" else "Thank you")
     assert_wcag_aa(page, f"dossier rating thanks ({lang})")
     screenshot(page, f"dossier-rating-thanks-{lang}-phone")

@@ -49,5 +49,4 @@ EN = {
     "Đánh giá của Ông/Bà về hồ sơ %(code)s đã được ghi nhận.": "Your rating of application %(code)s has been recorded.",
     "Nếu muốn đổi ý, Ông/Bà có thể mở lại đường dẫn này và gửi lại trong vòng %(hours)s giờ.": "If you change your mind, open this link again and send a new rating within %(hours)s hours.",
     "Cảm ơn Ông/Bà đã đánh giá!": "Thank you for your rating!",
-    "Gửi đánh giá": "Send the rating",
 }

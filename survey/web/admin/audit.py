@@ -8,13 +8,13 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from survey.domain.rounds import parse_day
 from survey.extensions import db
 from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import AuditEntry, StaffUser
 from survey.web.admin.blueprint import bp
 from survey.web.auth import role_required
 from survey.web.labels import action_name, audit_sentence
+from survey.web.loaders import typed_day
 from survey.web.routing import page_number
 
 PAGE_SIZE = 100
@@ -23,10 +23,9 @@ PAGE_SIZE = 100
 def _day(name: str, label: str, errors: list[str]) -> date | None:
     """The day typed in filter ``name`` (dd/mm/yyyy, or yyyy-mm-dd from old links); an error names a bad one."""
     text = request.args.get(name, "").strip()[:32]
-    day = parse_day(text)
-    if text and day is None:
-        errors.append(_("%(field)s: “%(value)s” không phải là một ngày; hãy ghi dd/mm/yyyy, ví dụ 03/12/2026.",
-                        field=label, value=text))
+    day, problem = typed_day(text, label)
+    if problem:
+        errors.append(problem)
     return day
 
 

@@ -29,7 +29,6 @@ from survey.domain.lineage import (
     successor_for,
     unit_before,
 )
-from survey.domain.rounds import parse_day
 from survey.domain.unit_import import import_units, parse_kind
 from survey.domain.unit_kinds import KIND_LABELS
 from survey.domain.units import find_unit, units_query
@@ -47,6 +46,7 @@ from survey.web.admin.forms import (
 from survey.web.admin.queries import DeviceState, device_rows
 from survey.web.admin.views import device_alert_settings, public_url
 from survey.web.auth import role_required
+from survey.web.loaders import typed_day
 
 PAGE_SIZE = 50
 CHANGE_FORMS = {"rename": RenameForm, "merge": MergeForm, "split": SplitForm}
@@ -62,10 +62,9 @@ def _unit_or_404(unit_id: int) -> Unit:
 def _day_arg(name: str, errors: list[str] | None = None) -> date | None:
     """The day in argument ``name`` (dd/mm/yyyy or yyyy-mm-dd); a bad one is named in ``errors``."""
     text = request.args.get(name, "").strip()[:32]
-    day = parse_day(text)
-    if text and day is None and errors is not None:
-        errors.append(_("%(field)s: “%(value)s” không phải là một ngày; hãy ghi dd/mm/yyyy, ví dụ 03/12/2026.",
-                        field=_("Có hiệu lực ngày"), value=text))
+    day, problem = typed_day(text, _("Có hiệu lực ngày"))
+    if problem and errors is not None:
+        errors.append(problem)
     return day
 
 

@@ -27,7 +27,6 @@ from survey.domain.reasons import (
     breakdown_xlsx,
     reason_breakdown,
 )
-from survey.domain.rounds import parse_day
 from survey.domain.units import descendant_ids
 from survey.extensions import db
 from survey.i18n import LOCAL_TZ, current_language, format_local_date
@@ -35,7 +34,7 @@ from survey.models import Channel, Device, QuestionnaireVersion, Unit, utcnow
 from survey.models import Response as StoredResponse
 from survey.web import charts
 from survey.web.auth import staff_required
-from survey.web.loaders import get_unit_or_404, scope_of
+from survey.web.loaders import get_unit_or_404, scope_of, typed_day
 from survey.web.staff.blueprint import bp
 
 SATISFIED = (4, 5)
@@ -227,10 +226,9 @@ def reason_filter(args: Mapping[str, str], today: date, default_start: date, def
         text = (args.get(name) or "").strip()[:32]
         if not text:
             continue
-        day = parse_day(text)
-        if day is None:
-            found.errors[name] = _("%(field)s: “%(value)s” không phải là một ngày; hãy ghi dd/mm/yyyy, ví dụ 03/12/2026.",
-                                   field=label, value=text)
+        day, problem = typed_day(text, label)
+        if problem:
+            found.errors[name] = problem
         elif name == "from":
             found.start = day
         else:

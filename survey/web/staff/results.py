@@ -18,13 +18,12 @@ from scipy import special
 
 from survey.domain.reasons import reason_items
 from survey.domain.responses import questionnaire_for
-from survey.domain.rounds import parse_day
 from survey.extensions import db
 from survey.i18n import current_language, format_local_date
 from survey.models import Release, ReleaseIndex, Unit
 from survey.web import charts
 from survey.web.auth import staff_required
-from survey.web.loaders import get_release_or_404, get_unit_or_404, in_scope, scope_of
+from survey.web.loaders import get_release_or_404, get_unit_or_404, in_scope, scope_of, typed_day
 from survey.web.staff.blueprint import bp
 from survey.web.staff.counters import counters_in, dashboard_reasons, scope_ids
 from survey.web.staff.queries import (
@@ -340,10 +339,9 @@ def _comment_filter(args, rated, devices) -> tuple[CommentFilter, dict[str, str]
     days = {}
     for name, label in (("from", _("Từ ngày")), ("to", _("Đến ngày"))):
         if form[name]:
-            days[name] = parse_day(form[name])
-            if days[name] is None:
-                errors[name] = _("%(field)s: “%(value)s” không phải là một ngày; hãy ghi dd/mm/yyyy, ví dụ 03/12/2026.",
-                                 field=label, value=form[name])
+            days[name], problem = typed_day(form[name], label)
+            if problem:
+                errors[name] = problem
     if days.get("from") and days.get("to") and days["to"] < days["from"]:
         errors["to"] = _("Đến ngày (%(end)s) phải sau hoặc bằng Từ ngày (%(start)s).",
                          end=format_local_date(days["to"]), start=format_local_date(days["from"]))
