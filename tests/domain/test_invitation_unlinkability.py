@@ -14,7 +14,7 @@ from datetime import UTC, date
 import pytest
 from sqlalchemy import func, select, text
 
-from survey.domain.invitations import find_invitation, issue_invitations
+from survey.domain.invitations import find_invitation, issue_invitations, local_today
 from survey.domain.responses import coarse_timestamp, questionnaire_for
 from survey.domain.units import find_unit
 from survey.i18n import LOCAL_TZ
@@ -78,7 +78,7 @@ def test_invitation_answers_look_like_every_other_online_answer(client, db_sessi
     tokens, _, since = _interleaved_answers(client, db_session)
     responses = _new_online(db_session, since)
     assert len(responses) == 7  # 4 public, 3 invitation answers
-    noon = coarse_timestamp(date.today())
+    noon = coarse_timestamp(local_today())  # the day in Hà Nội, not the machine's (UTC) day
     stored = {
         (r.round_id, r.unit_id, r.channel, r.device_id, r.questionnaire_version_id,
          *(t if t.tzinfo else t.replace(tzinfo=UTC) for t in (r.submitted_at, r.received_at)))
