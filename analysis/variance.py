@@ -10,9 +10,10 @@ values into variances, following R's ``svyrecvar()``:
 * stage 2 (only with both fpcs): between-SSU variance within each PSU, scaled
   by the stage-1 sampling fraction ``n_h/N_h``;
 * lonely PSUs: ``fail``, ``remove``, ``certainty`` (no contribution),
-  ``adjust`` (centred at the mean of all PSU totals of the estimate, as R
-  survey >= 4.4 ``onestage()``; zero for means and ratios, whose influence
-  values sum to zero), ``average`` (mean of the other strata);
+  ``adjust`` (centred at the estimate's total over the design PSUs of the
+  strata it touches, as R survey >= 4.4 ``arma_onestage()``; zero for means
+  and ratios, whose influence values sum to zero), ``average`` (mean of the
+  other strata);
 * post-stratification and raking: influence values are first replaced by
   their residuals within post-strata (raking: ten sweeps over the margins),
   exactly as R does;
@@ -363,7 +364,7 @@ class Presence:
     """Which PSUs and strata hold observations, per domain and estimate."""
 
     df: np.ndarray
-    n_psu: np.ndarray
+    n_psu: np.ndarray  # design PSUs of the strata present: the denominator of the adjust centre
     n_strata: np.ndarray
     n_lonely: np.ndarray
     lonely_ssu: np.ndarray
@@ -385,6 +386,8 @@ def _presence(design: SurveyDesign, cells: Cells, counts: np.ndarray) -> Presenc
     s_dom = sd_keys % d_count
     s_stratum = sd_keys // d_count
     n_str_present = rowsum(s_dom, s_present.astype(np.float64), d_count)
+    # R's adjust centre divides by the design PSUs of the strata present (arma_onestage)
+    n_psu_center = rowsum(s_dom, s_present * design.n_psu[s_stratum][:, None], d_count)
     f = _stage1_f(design)
     lonely_s = (design.n_psu[s_stratum] == 1) & (f[s_stratum] >= SELF_REPRESENTING)
     n_lonely = rowsum(s_dom, (s_present & lonely_s[:, None]).astype(np.float64), d_count)
@@ -425,7 +428,7 @@ def _presence(design: SurveyDesign, cells: Cells, counts: np.ndarray) -> Presenc
                 raise LonelyPSUError(str(design.psu_labels[keys[first] // d_count]), 2)
     return Presence(
         df=n_psu_present - n_str_present,
-        n_psu=np.full((d_count, m), float(design.n_psus)) if design.calibrated else n_psu_present,
+        n_psu=np.full((d_count, m), float(design.n_psus)) if design.calibrated else n_psu_center,
         n_strata=n_str_rule,
         n_lonely=n_lonely_rule,
         lonely_ssu=lonely_ssu,
