@@ -38,6 +38,8 @@ class Case:
     domain: Any = None
     options: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    # 0.5: the source rounds to its last printed digit; 1.0: it truncates or its digits are not all rounded
+    last_digit_units: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,11 @@ class Outcome:
         return abs(self.difference) <= limit * (1 + 1e-9)
 
 
-def printed_tolerance(text: str) -> float:
-    """Half a unit of the last digit printed in ``text`` (``"127579.8"`` gives 0.05)."""
+def printed_tolerance(text: str, units: float = 0.5) -> float:
+    """``units`` of the last digit printed in ``text`` (``"127579.8"`` gives 0.05 for half a unit)."""
     exponent = Decimal(text).as_tuple().exponent
     assert isinstance(exponent, int)
-    return 0.5 * 10.0**exponent
+    return units * 10.0**exponent
 
 
 def compute(case: Case) -> dict[str, float]:
@@ -92,7 +94,7 @@ def check(case: Case) -> list[Outcome]:
     """Compare every published quantity of ``case`` with ours."""
     ours = compute(case)
     return [
-        Outcome(quantity, text, ours[quantity], printed_tolerance(text))
+        Outcome(quantity, text, ours[quantity], printed_tolerance(text, case.last_digit_units))
         for quantity, text in case.expected.items()
     ]
 

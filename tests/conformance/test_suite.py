@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .suite import CASES, Case, check
+from .catalogue import ALL_CASES as CASES
+from .suite import Case, check
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -1,0 +1,125 @@
+"""Conformance cases from sources other than R's own saved outputs, and the whole list.
+
+:mod:`tests.conformance.suite` holds the machinery (:class:`Case`, :func:`check`)
+and the cases from R survey's saved test outputs; this module adds the values
+published in other packages' test suites (svy's R survey 4.5 targets for
+lonely PSUs within domains, samplics' targets for a stratified design with
+fpc and ``subpop``-style domains) and R's replicate-weight variances, and
+gives :data:`ALL_CASES`, the list the tests and ``docs/conformance.md`` use.
+The copied data files and their origin: ``data/copied_data.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analysis.estimators import Mean, Ratio, Statistic, Total
+
+from .suite import CASES, Case
+
+SVY = ("svy (samplics-org/svy) tests/svy/core/test_singleton_domains.py (stored version 32e555d), "
+       "R survey 4.5 targets, 12 significant digits")
+SVY_DESIGN = {"weight": "wgt", "strata": "stratum", "psu": "psu"}
+SVY_NOTE = ("options(survey.lonely.psu='{rule}', survey.adjust.domain.lonely=TRUE); strata 5 and 6 have one "
+            "PSU, stratum 2 one PSU within g1 and within g2")
+
+
+def _svy(rule: str, stat: Statistic, ses: tuple[str, ...], **extra: Any) -> tuple[Case, ...]:
+    """One case per domain ``g1``, ``g2``, ``g3`` of an ``svyby(~y, ~dom, d, ...)`` of svy's test."""
+    data = extra.pop("data", "svy_singleton_domain.csv")
+    flag = extra.pop("flag", True)
+    label = extra.pop("label", type(stat).__name__.lower())
+    note = extra.pop("note", SVY_NOTE.format(rule=rule))
+    return tuple(
+        Case(f"svy-{rule}-{'domain-lonely' if flag else 'standard'}-{label}-{g}", SVY, data, SVY_DESIGN,
+             stat, {"se": se}, by="dom", domain=g,
+             options={"lonely_psu": rule, "adjust_domain_lonely": flag}, note=note)
+        for g, se in zip(("g1", "g2", "g3"), ses, strict=True)
+    )
+
+
+NO_LONELY = "strata 1-4 only (no lonely PSU in the design); R survey 4.5 with adjust"
+SVY_CASES = (
+    *_svy("adjust", Total("y"), ("393.509424845", "325.941690928", "174.583129602")),
+    *_svy("adjust", Mean("y"), ("0.574407603207", "1.34152313442", "0.974555800635")),
+    *_svy("adjust", Ratio("y", "x"), ("0.0315571957517", "0.0665225719832", "0.0626878079167")),
+    *_svy("average", Total("y"), ("240.399022748", "331.738708366", "245.295342394")),
+    *_svy("average", Mean("y"), ("0.76067710675", "0.712412281346", "1.00925501928")),
+    *_svy("average", Ratio("y", "x"), ("0.0392813087634", "0.0270992773207", "0.0375090276583")),
+    Case("svy-adjust-domain-lonely-total-reg1", SVY, "svy_singleton_domain.csv", SVY_DESIGN, Total("y"),
+         {"se": "679.196967013"}, by="reg", domain=1, options={"lonely_psu": "adjust", "adjust_domain_lonely": True},
+         note="svytotal(~y, subset(d, reg == 1)): every stratum has one PSU within the domain"),
+    *_svy("adjust", Total("y"), ("389.641389363", "265.579019489", "173.45"), flag=False,
+          data="svy_singleton_domain_strata1to4.csv", label="total-strata1to4", note=NO_LONELY),
+    *_svy("adjust", Total("y"), ("391.734795063", "327.11788508", "173.45"),
+          data="svy_singleton_domain_strata1to4.csv", label="total-strata1to4",
+          note=NO_LONELY + " and survey.adjust.domain.lonely=TRUE"),
+)
+
+SAMPLICS = ("samplics (samplics-org/samplics) tests/estimation/test_expansion_fpc.py (stored version 15615ba), "
+            "test targets with 7 significant digits, some truncated: compared within one unit of the last")
+SAMPLICS_DESIGN = {"weight": "weight", "strata": "stratid", "psu": "psuid", "fpc": "Nh", "domain_df": "design"}
+SAMPLICS_NOTE = ("stratified cluster design, fpc 1 - nh/Nh at the one stage; domains with the design's df "
+                 "(9 = 12 PSUs - 3 strata) as samplics and Stata's subpop(), sipas --domain-df design")
+
+
+def _samplics(name: str, stat: Statistic, values: tuple[str, str, str, str], domain: Any = None) -> Case:
+    keys = ("estimate", "se", "ci_low", "ci_high")
+    by = None if domain is None else "domain"
+    return Case(name, SAMPLICS, "samplics_one_stage_fpc.csv", SAMPLICS_DESIGN, stat,
+                dict(zip(keys, values, strict=True)), by=by, domain=domain, note=SAMPLICS_NOTE,
+                last_digit_units=1.0)
+
+
+SAMPLICS_CASES = (
+    _samplics("samplics-fpc-total", Total("y"), ("853.12", "97.41386", "632.75452", "1073.48547")),
+    _samplics("samplics-fpc-mean", Mean("y"), ("10.27855", "0.7750964", "8.525164", "12.03194")),
+    _samplics("samplics-fpc-ratio", Ratio("y", "x"), ("1.892038", "0.0072954", "1.875535", "1.908542")),
+    _samplics("samplics-fpc-total-domain-1", Total("y"), ("528.52", "165.5088", "154.113", "902.927"), 1),
+    _samplics("samplics-fpc-total-domain-2", Total("y"), ("324.6", "97.16214", "104.804", "544.396"), 2),
+    _samplics("samplics-fpc-mean-domain-1", Mean("y"), ("9.972075", "1.05736", "7.580162", "12.36399"), 1),
+    _samplics("samplics-fpc-mean-domain-2", Mean("y"), ("10.82", "0.9217838", "8.73478", "12.90522"), 2),
+    _samplics("samplics-fpc-ratio-domain-1", Ratio("y", "x"), ("1.895016", "0.0106066", "1.871022", "1.91901"), 1),
+    _samplics("samplics-fpc-ratio-domain-2", Ratio("y", "x"), ("1.887209", "0.0077895", "1.869588", "1.90483"), 2),
+)
+
+R_REP = ("R survey 4.1.1 (Debian) as.svrepdesign, run here: data/replicate.R, output replicate.Rout, "
+         "15 significant digits")
+SCD = {"strata": "ESA", "psu": "ambulance"}
+SCD_NOTE = "data(scd) of ?svrepdesign: 3 strata of 2 ambulances; Fay with rho = 0.5"
+
+
+def _rep(method: str, stat: Statistic, est: str, se: str, **extra: Any) -> Case:
+    data = extra.pop("data", "scd.csv")
+    rule = extra.pop("lonely_psu", None)
+    options: dict[str, Any] = {"variance": method} if rule is None else {"lonely_psu": rule, "variance": method}
+    name = f"{method}-{type(stat).__name__.lower()}" + (f"-lonely-{rule}" if rule else "")
+    return Case(name, R_REP, data, SCD, stat, {"estimate": est, "se": se}, options=options,
+                note=extra.pop("note", SCD_NOTE))
+
+
+LONELY_SCD = "scd without its first row: stratum 1 keeps one ambulance; R < 4.4 and the stored R source agree"
+REPLICATE_CASES = (
+    _rep("brr", Mean("alive"), "46.33333333333334", "3.58236421003411"),
+    _rep("brr", Total("arrests"), "1811.00000000000", "152.35813073151"),
+    _rep("brr", Ratio("alive", "arrests"), "0.15350635008282718", "0.00941840066991849"),
+    _rep("fay", Ratio("alive", "arrests"), "0.15350635008282718", "0.00960096935781804"),
+    _rep("fay", Total("arrests"), "1811.00000000000", "152.35813073151"),
+    _rep("jkn", Mean("alive"), "46.33333333333334", "3.58236421003411"),
+    _rep("jkn", Ratio("alive", "arrests"), "0.15350635008282718", "0.00984645720399716"),
+    *(
+        _rep("jkn", stat, est, se, data="scd_lonely.csv", lonely_psu=rule, note=LONELY_SCD)
+        for rule, stat, est, se in (
+            ("remove", Total("arrests"), "1691.000000000000", "146.454771175268"),
+            ("certainty", Mean("alive"), "50.60000000000000", "4.29418211071678"),
+            ("adjust", Total("arrests"), "1691.000000000000", "538.835045878297"),
+            ("adjust", Mean("alive"), "50.60000000000000", "6.39109275997984"),
+            ("average", Total("arrests"), "1691.000000000000", "163.741411988538"),
+            ("average", Mean("alive"), "50.60000000000000", "4.80104155366312"),
+        )
+    ),
+)
+
+ALL_CASES: tuple[Case, ...] = CASES + SVY_CASES + SAMPLICS_CASES + REPLICATE_CASES
+
+__all__ = ["ALL_CASES"]
