@@ -58,6 +58,7 @@ Conventions followed (`analysis/`, `sipas estimate`, `sipas indices`, releases):
   effective sample size n(t_{n-1}/t_df)^2), `likelihood` (Rao-Scott) and `wald`
   (R's `mean`).  R 4.1.1's `beta` always takes the df of the subset, whatever
   its `df` argument; sipas's `beta` with `--domain-df design` takes the design's.
+  Within domains `beta` takes the domain's n and df (svy's R 4.5 targets).
 - **Two-stage designs with fpc at both stages**: besides R's `api` examples, a
   two-stage sample of Särndal, Swensson & Wretman's MU284 population (10 of 50
   clusters, 3 municipalities in each), drawn and estimated by `data/mu284.R`.

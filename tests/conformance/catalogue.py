@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analysis.estimators import Mean, Ratio, Statistic, Total
+from analysis.estimators import Mean, Proportion, Ratio, Statistic, Total
 
 from .suite import CASES, Case
 
@@ -120,6 +120,34 @@ REPLICATE_CASES = (
     ),
 )
 
-ALL_CASES: tuple[Case, ...] = CASES + SVY_CASES + SAMPLICS_CASES + REPLICATE_CASES
+SVY_PROP = ("svy (samplics-org/svy) tests/svy/estimation/test_prop_ci_domain.py (stored version 71e5019), "
+            "R survey 4.5 targets, 15 significant digits (exact ones such as 0.3 as R 4.1.1 prints them here); "
+            "df from R 4.1.1 run here (data/prop_ci_domain.R, output prop_ci_domain.Rout)")
+SVY_PROP_NOTE = ("svyciprop(method='beta') on subset(des, {subset}): Korn & Graubard with the subset's n and df "
+                 "(8 PSUs in 2 strata for the women); data rebuilt as svy's _frame() by data/prop_ci_domain.R")
+
+
+def _beta(y: str, by: str, domain: Any, values: tuple[str, ...], subset: str) -> Case:
+    keys = ("estimate", "se", "ci_low", "ci_high", "df")
+    name = f"svy-beta-{y.replace('_', '-')}-{subset.replace(' ', '').replace('==', '-').replace('&', '-')}"
+    return Case(name, SVY_PROP, "prop_ci_domain.csv", {"weight": "wgt", "strata": "stratum", "psu": "psu"},
+                Proportion(y, 1), dict(zip(keys, values, strict=True)), by=by, domain=domain,
+                options={"ci_method": "beta"}, note=SVY_PROP_NOTE.format(subset=subset))
+
+
+BETA_CASES = (
+    _beta("y_mid", "female", 1, ("0.366666666666667", "0.103637545034320", "0.138846801273085",
+                                 "0.649366612413814", "6"), "female == 1"),
+    _beta("y_mid", "dom", "1_1", ("0.300000000000000", "0.129099444873581", "0.026912858673537", "0.772658049163753", "3"),
+          "female == 1 & stratum == 1"),
+    _beta("y_mid", "dom", "1_2", ("0.400000000000000", "0.141421356237310", "0.056027190573667", "0.847107899229998", "3"),
+          "female == 1 & stratum == 2"),
+    _beta("y_flat", "female", 1, ("0.450000000000000", "0.037267799624996", "0.359739743149435", "0.542749458006750", "6"),
+          "female == 1"),
+    _beta("y_flat", "dom", "1_1", ("0.450000000000000", "0.0500000000000000", "0.297777350798571", "0.609395087641518", "3"),
+          "female == 1 & stratum == 1"),
+)
+
+ALL_CASES: tuple[Case, ...] = CASES + SVY_CASES + SAMPLICS_CASES + REPLICATE_CASES + BETA_CASES
 
 __all__ = ["ALL_CASES"]
