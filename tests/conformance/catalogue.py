@@ -15,7 +15,7 @@ from typing import Any
 
 from analysis.estimators import Mean, Proportion, Ratio, Statistic, Total
 
-from .suite import CASES, Case
+from .suite import CASES, Case, ReplicateColumns
 
 SVY = ("svy (samplics-org/svy) tests/svy/core/test_singleton_domains.py (stored version 32e555d), "
        "R survey 4.5 targets, 12 significant digits")
@@ -148,6 +148,47 @@ BETA_CASES = (
           "female == 1 & stratum == 1"),
 )
 
-ALL_CASES: tuple[Case, ...] = CASES + SVY_CASES + SAMPLICS_CASES + REPLICATE_CASES + BETA_CASES
+TUTORIAL = ("samplics (samplics-org/samplics) tutorial estimation.ipynb (docs/source/_build/html/_sources/"
+            "tutorial/estimation.ipynb.txt, stored version 0e08c76), printed output, 6-8 significant digits")
+TUTORIAL_NOTE = ("samplics' nhanes2 (Stata's NHANES II, 31 strata, 62 PSUs); the tutorial shows Stata's "
+                 "svy: mean zinc beside it with the same values")
+NHANES2 = {"weight": "finalwgt", "strata": "stratid", "psu": "psuid"}
+
+
+def _tutorial(name: str, data: str, design: dict[str, Any], stat: Statistic, values: tuple[str, ...],
+              note: str, **options: Any) -> Case:
+    keys = ("estimate", "se", "ci_low", "ci_high", "df")
+    return Case(name, TUTORIAL, data, design, stat, dict(zip(keys, values, strict=True)), options=options,
+                note=note)
+
+
+REPLICATE_NOTE = ("replicate weights as published in samplics' data sets (each row its own unit); "
+                  "variance {formula}, centred at the replicates' mean; the df samplics uses")
+TUTORIAL_CASES = (
+    _tutorial("samplics-nhanes2-mean-zinc", "samplics_nhanes2.csv.gz", NHANES2, Mean("zinc"),
+              ("87.182067", "0.494483", "86.173563", "88.190571", "31"), TUTORIAL_NOTE),
+    _tutorial("samplics-nhanes2-mean-zinc-unstratified", "samplics_nhanes2.csv.gz",
+              {"weight": "finalwgt", "psu": "psuid"}, Mean("zinc"),
+              ("87.182067", "0.742622", "77.746158", "96.617976", "1"),
+              "the same without strata: 2 PSUs, df 1"),
+    _tutorial("samplics-nhanes2-ratio-highbp-highlead", "samplics_nhanes2.csv.gz", NHANES2,
+              Ratio("highbp", "highlead"), ("5.93255", "0.553058", "4.80458", "7.060519", "31"),
+              "rows with highlead missing left out of both totals"),
+    _tutorial("samplics-brr-ratio-weight-height", "samplics_nhanes2brr.csv.gz", {"weight": "finalwgt"},
+              Ratio("weight", "height"), ("0.426082", "0.00273", "0.420295", "0.43187", "16"),
+              REPLICATE_NOTE.format(formula="sum (theta_r - mean)^2 / 32"),
+              replicate_columns=ReplicateColumns("brr_", "brr", 1 / 32, 1.0, 16)),
+    _tutorial("samplics-jackknife-ratio-weight-height", "samplics_nhanes2jk.csv.gz", {"weight": "finalwgt"},
+              Ratio("weight", "height"), ("0.423502", "0.003464", "0.416574", "0.430429", "61"),
+              REPLICATE_NOTE.format(formula="0.5 sum (theta_r - mean)^2 (rep_coefs 0.5: two PSUs a stratum)"),
+              replicate_columns=ReplicateColumns("jkw_", "jkn", 1.0, 0.5, 61)),
+    _tutorial("samplics-bootstrap-mean-birth-weight", "samplics_nmihs.csv.gz", {"weight": "finalwgt"},
+              Mean("birth_weight"), ("2679.127143", "31.053792", "2616.722212", "2741.532074", "49"),
+              REPLICATE_NOTE.format(formula="sum (theta_r - mean)^2 / 50 (samplics; R's bootstrap divides by 49)"),
+              replicate_columns=ReplicateColumns("bsrw", "bootstrap", 1 / 50, 1.0, 49)),
+)
+
+ALL_CASES: tuple[Case, ...] = (CASES + SVY_CASES + SAMPLICS_CASES + REPLICATE_CASES + BETA_CASES
+                               + TUTORIAL_CASES)
 
 __all__ = ["ALL_CASES"]

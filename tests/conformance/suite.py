@@ -16,10 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.design import DesignSpec
 from analysis.estimators import Mean, Proportion, Ratio, Statistic, Total, estimate
+from analysis.replicate import ReplicateDesign
 
 DATA = Path(__file__).parent / "data"
 
@@ -69,10 +71,35 @@ def printed_tolerance(text: str, units: float = 0.5) -> float:
     return units * 10.0**exponent
 
 
+@dataclass(frozen=True)
+class ReplicateColumns:
+    """Replicate weights published as columns (``prefix1``, ``prefix2``, ...) and how they combine.
+
+    The variance is ``scale * sum_r rscale * (theta_r - mean theta)^2``; ``df`` is the one the
+    source uses for its intervals.  Each row is its own unit: the columns carry the design.
+    """
+
+    prefix: str
+    method: str
+    scale: float
+    rscale: float
+    df: float
+
+    def design(self, frame: pd.DataFrame, weight: str) -> ReplicateDesign:
+        columns = [c for c in frame.columns if c.startswith(self.prefix)]
+        weights = frame[weight].to_numpy(dtype=float)
+        factors = (frame[columns].to_numpy(dtype=float) / weights[:, None]).T
+        rscales = np.full(len(columns), self.rscale)
+        return ReplicateDesign(self.method, factors, self.scale, rscales, False, self.df)
+
+
 def compute(case: Case) -> dict[str, float]:
     """Our estimate, se, variance, interval and df for the case's record."""
     frame = pd.read_csv(DATA / case.data)
     options = dict(case.options)
+    columns = options.pop("replicate_columns", None)
+    if columns is not None:
+        options.update(variance=columns.method, replicates=columns.design(frame, case.design["weight"]))
     lonely = options.pop("lonely_psu", "fail")
     domain_lonely = options.pop("adjust_domain_lonely", False)
     spec = DesignSpec(**case.design, lonely_psu=lonely, adjust_domain_lonely=domain_lonely)
@@ -279,4 +306,4 @@ MU284_CASES = tuple(
 )
 CASES = CASES + LONELY_OUT_CASES + DOMAIN_TOTAL_CASES + API_CASES + PROPORTION_CASES + MU284_CASES
 
-__all__ = ["CASES", "Case", "Mean", "Outcome", "Proportion", "Ratio", "Total", "check", "compute"]
+__all__ = ["CASES", "Case", "Mean", "Outcome", "Proportion", "Ratio", "ReplicateColumns", "Total", "check", "compute"]
