@@ -140,11 +140,13 @@ def make_replicates(
         scale = float(f[0] * (n - 1) / n)
         return ReplicateDesign("jk1", factors, scale, np.ones(n_psus), mse, df)
     if method == "jkn":
-        lonely = n_h[stratum] == 1
+        # R's jknweights(): a stratum sampled whole (f = 0) has no replicates and is never lonely
+        certain = f[stratum] < 1e-7
+        lonely = (n_h[stratum] == 1) & ~certain
         if lonely.any() and design.lonely_psu == "fail":
             bad = design.strata_labels[stratum[np.flatnonzero(lonely)[0]]]
             raise LonelyPSUError(str(bad), 1)
-        keep = np.flatnonzero(~lonely)
+        keep = np.flatnonzero((n_h[stratum] > 1) & ~certain)
         same = stratum[keep][:, None] == stratum[None, :]
         nh = n_h[stratum[keep]]
         factors = np.where(same, (nh / (nh - 1))[:, None], 1.0)
@@ -157,10 +159,12 @@ def make_replicates(
             extra = np.where(stratum[None, :] == extra_strata[:, None], 0.0, n_str / (n_str - 1))
             factors = np.vstack([factors, extra])
             rscales = np.concatenate([rscales, np.full(len(extra_strata), (n_str - 1) / n_str)])
-        elif design.lonely_psu == "average" and lonely.any():
-            scale = n_psus / len(keep)
+        elif design.lonely_psu == "average" and 0 < len(keep) < n_psus:
+            scale = n_psus / len(keep)  # R: PSUs over replicates, whole strata counted too
         if len(rscales) == 0:
-            raise DesignError("All strata have a single PSU: no jackknife replicates")
+            raise DesignError(
+                "No jackknife replicates: every stratum has a single PSU or was sampled whole"
+            )
         return ReplicateDesign("jkn", factors, scale, rscales, mse, df)
     if method == "bootstrap":
         rng = rng if rng is not None else np.random.default_rng(0)

@@ -43,11 +43,14 @@ Conventions followed (`analysis/`, `sipas estimate`, `sipas indices`, releases):
   has one PSU gets NaN when estimated beside other domains, as R, and an error
   naming a stratum when it is the only estimate.
 - **Replicate weights** as R's `as.svrepdesign`: JK1, JKn, BRR and Fay (rho 0.5)
-  checked against R 4.1.1 run here.  JKn with a lonely PSU: `remove` and
-  `certainty` drop the stratum, `average` drops it and scales up, `adjust` adds
-  one replicate that zeroes the stratum and scales the others by H/(H-1), as
-  `jknweights()` in R 4.1.1 and in the stored cran/survey `R/surveyrep.R`
-  (whether R >= 4.4 changed this rule could not be told from the stored source).
+  checked against R's saved outputs and R 4.1.1 run here.  JKn with a lonely
+  PSU: `remove` and `certainty` drop the stratum, `average` drops it and scales
+  by PSUs over replicates, `adjust` adds one replicate that zeroes the stratum
+  and scales the others by H/(H-1); a stratum sampled whole (fpc = its
+  population) has no replicate and is never lonely, so `fail` and `adjust`
+  leave it alone.  All as `jknweights()` in R's saved `lonely.psu.Rout.save`,
+  in R 4.1.1 and in the stored cran/survey `R/surveyrep.R` (whether R >= 4.4
+  changed this rule could not be told from the stored source).
   Replicate weights published as columns (samplics' NHANES II BRR and jackknife,
   NMIHS bootstrap) combine with the scale and df the source gives them.
 - **Domain degrees of freedom** (`--domain-df`): `domain` (default) counts the

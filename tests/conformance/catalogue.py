@@ -11,11 +11,12 @@ The copied data files and their origin: ``data/copied_data.md``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from analysis.estimators import Mean, Proportion, Ratio, Statistic, Total
 
-from .suite import CASES, Case, ReplicateColumns
+from .suite import CASES, CLUS1, R_LONELY_OUT, Case, ReplicateColumns
 
 SVY = ("svy (samplics-org/svy) tests/svy/core/test_singleton_domains.py (stored version 32e555d), "
        "R survey 4.5 targets, 12 significant digits")
@@ -188,7 +189,32 @@ TUTORIAL_CASES = (
               replicate_columns=ReplicateColumns("bsrw", "bootstrap", 1 / 50, 1.0, 49)),
 )
 
+JKN_NOTE = ("svymean(~api00, as.svrepdesign(ds)): JKn on apiclus1 stratified by district, stratum 413 "
+            "has one school{fpc}")
+
+
+def _jkn_api(rule: str, stat: Statistic, expected: dict[str, str], fpc: bool) -> Case:
+    design = {**CLUS1, "fpc": "fpc413"} if fpc else CLUS1
+    name = f"jkn-{'fpc-certainty' if fpc else 'lonely'}-{rule}-{type(stat).__name__.lower()}-apiclus1"
+    note = JKN_NOTE.format(fpc=" sampled whole (fpc 1, others 1000)" if fpc else "")
+    return Case(name, R_LONELY_OUT, "apiclus1.csv", design, stat, expected,
+                options={"lonely_psu": rule, "variance": "jkn"}, note=note)
+
+
+JKN_API_CASES = (
+    *(_jkn_api(rule, Mean("api00"), {"estimate": "644.17", "se": se}, False)
+      for rule, se in (("remove", "5.8058"), ("certainty", "5.8058"), ("adjust", "5.8267"),
+                       ("average", "5.8217"))),
+    *(_jkn_api(rule, Mean("api00"), {"estimate": "644.17", "se": se}, True)
+      for rule, se in (("fail", "5.7344"), ("remove", "5.7344"), ("certainty", "5.7344"),
+                       ("adjust", "5.7344"), ("average", "5.7501"))),
+    replace(_jkn_api("average", Total("api00"), {"estimate": "3989986", "se": "35616"}, True),
+            last_digit_units=1.0,
+            note="svytotal(~api00, rs): R's printCoefmat shows the total 3989985.47 as 3989986 (R 4.1.1 "
+                 "here too), so it is compared within one unit of the last digit"),
+)
+
 ALL_CASES: tuple[Case, ...] = (CASES + SVY_CASES + SAMPLICS_CASES + REPLICATE_CASES + BETA_CASES
-                               + TUTORIAL_CASES)
+                               + TUTORIAL_CASES + JKN_API_CASES)
 
 __all__ = ["ALL_CASES"]
