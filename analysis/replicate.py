@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from .design import SurveyDesign
 from .errors import DesignError, LonelyPSUError
+from .variance import SELF_REPRESENTING
 
 __all__ = ["ReplicateDesign", "make_replicates", "replicate_values", "replicate_variance"]
 
@@ -141,7 +142,7 @@ def make_replicates(
         return ReplicateDesign("jk1", factors, scale, np.ones(n_psus), mse, df)
     if method == "jkn":
         # R's jknweights(): a stratum sampled whole (f = 0) has no replicates and is never lonely
-        certain = f[stratum] < 1e-7
+        certain = f[stratum] < SELF_REPRESENTING
         lonely = (n_h[stratum] == 1) & ~certain
         if lonely.any() and design.lonely_psu == "fail":
             bad = design.strata_labels[stratum[np.flatnonzero(lonely)[0]]]
