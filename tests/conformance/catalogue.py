@@ -214,7 +214,19 @@ JKN_API_CASES = (
                  "here too), so it is compared within one unit of the last digit"),
 )
 
+R_FPC = ("R survey, tests/fpc.Rout.save (cran/survey, stored version 014e4db; example(fpc)), printed; "
+         "data(fpc) is Stata's own fpc example (stata-press.com/data/r7/fpc.dta), written by data/fpc.R")
+FPC_DESIGN = {"weight": "weight", "strata": "stratid", "psu": "psuid"}
+FPC_CASES = tuple(
+    Case(name, R_FPC, "fpc.csv", {**FPC_DESIGN, **extra}, Mean("x"), {"estimate": "5.4481", "se": se}, note=note)
+    for name, extra, se, note in (
+        ("stata-fpc-example-without-fpc", {}, "0.7413", "2 strata of 5 and 3 PSUs, with replacement"),
+        ("stata-fpc-example-fpc", {"fpc": "Nh"}, "0.616", "fpc as PSUs in the stratum's population (15, 12)"),
+        ("stata-fpc-example-fraction", {"fpc": "frac"}, "0.616", "fpc as the sampling fraction nh/Nh"),
+    )
+)
+
 ALL_CASES: tuple[Case, ...] = (CASES + SVY_CASES + SAMPLICS_CASES + REPLICATE_CASES + BETA_CASES
-                               + TUTORIAL_CASES + JKN_API_CASES)
+                               + TUTORIAL_CASES + JKN_API_CASES + FPC_CASES)
 
 __all__ = ["ALL_CASES"]
