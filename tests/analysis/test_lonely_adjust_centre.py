@@ -53,5 +53,7 @@ def test_whole_sample_centre_is_unchanged() -> None:
     (record,) = estimate(ROWS, spec, [Total("y")]).records
     a, b = np.array([4.0, 1.0, 2.0]), np.array([3.0, 5.0])
     centre = ROWS["y"].sum() / 6
-    expected = 3 / 2 * ((a - a.mean()) ** 2).sum() + 2 * ((b - b.mean()) ** 2).sum() + (7.0 - centre) ** 2
+    expected = (
+        3 / 2 * ((a - a.mean()) ** 2).sum() + 2 * ((b - b.mean()) ** 2).sum() + (7.0 - centre) ** 2
+    )
     assert record.se**2 == pytest.approx(expected, rel=1e-12)

@@ -99,7 +99,9 @@ def compute(case: Case) -> dict[str, float]:
     options = dict(case.options)
     columns = options.pop("replicate_columns", None)
     if columns is not None:
-        options.update(variance=columns.method, replicates=columns.design(frame, case.design["weight"]))
+        options.update(
+            variance=columns.method, replicates=columns.design(frame, case.design["weight"])
+        )
     lonely = options.pop("lonely_psu", "fail")
     domain_lonely = options.pop("adjust_domain_lonely", False)
     spec = DesignSpec(**case.design, lonely_psu=lonely, adjust_domain_lonely=domain_lonely)
@@ -170,8 +172,16 @@ def _lonely_mean(rule: str, se: str, **extra: Any) -> Case:
     design = {**CLUS1, **extra.pop("design", {})}
     name = extra.pop("name", f"lonely-{rule}-mean")
     options = {"lonely_psu": rule, **extra.pop("options", {})}
-    return Case(name, R_LONELY_OUT, data, design, Mean("api00"), {"estimate": "644.17", "se": se},
-                options=options, **extra)
+    return Case(
+        name,
+        R_LONELY_OUT,
+        data,
+        design,
+        Mean("api00"),
+        {"estimate": "644.17", "se": se},
+        options=options,
+        **extra,
+    )
 
 
 LONELY_OUT_CASES = (
@@ -185,9 +195,16 @@ LONELY_OUT_CASES = (
     ),
     *(
         replace(
-            _lonely_mean(rule, se, name=f"domain-lonely-{rule}-{flag}", data="apiclus1_no413.csv",
-                         options={"adjust_domain_lonely": flag}),
-            by="ds1", domain=1, expected={"estimate": "645.14", "se": se},
+            _lonely_mean(
+                rule,
+                se,
+                name=f"domain-lonely-{rule}-{flag}",
+                data="apiclus1_no413.csv",
+                options={"adjust_domain_lonely": flag},
+            ),
+            by="ds1",
+            domain=1,
+            expected={"estimate": "645.14", "se": se},
             note="ds1 <- ds[-31, ]: stratum 406 keeps one of its two schools",
         )
         for flag, rule, se in (
@@ -226,8 +243,9 @@ CLUS2_FPC = {"psu": "dnum", "ssu": "snum", "fpc": "fpc1", "fpc2": "fpc2"}
 CLUS2_WR = {"psu": "dnum", "ssu": "snum", "weight": "pw"}
 
 
-def _api(name: str, data: str, design: dict[str, Any], stat: Statistic, est: str, se: str,
-         **options: Any) -> Case:
+def _api(
+    name: str, data: str, design: dict[str, Any], stat: Statistic, est: str, se: str, **options: Any
+) -> Case:
     return Case(name, R_API, data, design, stat, {"estimate": est, "se": se}, options=options)
 
 
@@ -240,10 +258,24 @@ API_CASES = (
     _api("two-stage-fpc-total", "apiclus2.csv", CLUS2_FPC, Total("enroll"), "2639273", "799638"),
     _api("two-stage-wr-mean", "apiclus2.csv", CLUS2_WR, Mean("api00"), "670.81", "30.712"),
     _api("two-stage-wr-total", "apiclus2.csv", CLUS2_WR, Total("enroll"), "2639273", "820261"),
-    _api("jk1-cluster-mean", "apiclus1.csv", CLUS1_FPC, Mean("api00"), "644.17", "26.329",
-         variance="jk1"),
-    _api("jk1-cluster-total", "apiclus1.csv", CLUS1_FPC, Total("enroll"), "3404940", "932235",
-         variance="jk1"),
+    _api(
+        "jk1-cluster-mean",
+        "apiclus1.csv",
+        CLUS1_FPC,
+        Mean("api00"),
+        "644.17",
+        "26.329",
+        variance="jk1",
+    ),
+    _api(
+        "jk1-cluster-total",
+        "apiclus1.csv",
+        CLUS1_FPC,
+        Total("enroll"),
+        "3404940",
+        "932235",
+        variance="jk1",
+    ),
 )
 # svyglm (logit, likelihood intervals) stops iterating at a relative change of 1e-8, which leaves R's
 # estimate up to 4e-10 off, so those intervals are compared at 8 decimals, the rest at 10.
@@ -251,52 +283,122 @@ R_PROP = "R survey 4.1.1 (Debian) svyciprop, run here: data/proportions.R, outpu
 PROP_METHODS = {
     "logit": "svyciprop method 'logit': interval of the logit from svyglm, t with the design df",
     "beta": "svyciprop method 'beta': Korn & Graubard (1998), Clopper-Pearson on the effective sample size "
-            "n*(t_{n-1}/t_df)^2",
+    "n*(t_{n-1}/t_df)^2",
     "likelihood": "svyciprop method 'likelihood': Rao-Scott scaled chi-squared profile likelihood",
     "wald": "svyciprop method 'mean': estimate +/- t_df * se",
 }
 
 
-def _prop(name: str, data: str, design: dict[str, Any], method: str, values: tuple[str, ...],
-          **extra: Any) -> Case:
+def _prop(
+    name: str, data: str, design: dict[str, Any], method: str, values: tuple[str, ...], **extra: Any
+) -> Case:
     keys = ("estimate", "se", "ci_low", "ci_high", "df")
-    return Case(name, R_PROP, data, design, Proportion("sch.wide", "Yes"), dict(zip(keys, values, strict=True)),
-                options={"ci_method": method}, note=extra.pop("note", PROP_METHODS[method]), **extra)
+    return Case(
+        name,
+        R_PROP,
+        data,
+        design,
+        Proportion("sch.wide", "Yes"),
+        dict(zip(keys, values, strict=True)),
+        options={"ci_method": method},
+        note=extra.pop("note", PROP_METHODS[method]),
+        **extra,
+    )
 
 
 STRAT_PROP = {"strata": "stype", "weight": "pw", "fpc": "fpc"}
 PROPORTION_CASES = (
-    _prop("proportion-logit-cluster", "apiclus1.csv", CLUS1_FPC, "logit",
-          ("0.8743169399", "0.0203594772", "0.82379889", "0.91190008", "14")),
-    _prop("proportion-logit-stratified", "apistrat_prop.csv", STRAT_PROP, "logit",
-          ("0.8279480114", "0.0243447801", "0.77453965", "0.87081485", "197")),
-    _prop("proportion-beta-cluster", "apiclus1.csv", CLUS1_FPC, "beta",
-          ("0.8743169399", "0.0203594772", "0.8237022108", "0.9147044921", "14")),
-    _prop("proportion-beta-stratified", "apistrat_prop.csv", STRAT_PROP, "beta",
-          ("0.8279480114", "0.0243447801", "0.7741713286", "0.8734315926", "197")),
-    _prop("proportion-likelihood-cluster", "apiclus1.csv", CLUS1_FPC, "likelihood",
-          ("0.8743169399", "0.0203594772", "0.82628824", "0.91369449", "14")),
-    _prop("proportion-wald-stratified", "apistrat_prop.csv", STRAT_PROP, "wald",
-          ("0.8279480114", "0.0243447801", "0.7799381810", "0.8759578419", "197")),
-    _prop("domain-proportion-logit-domain-df", "apiclus1.csv", CLUS1_FPC, "logit",
-          ("0.7857142857", "0.0914619100", "0.50368797", "0.92981257", "7"), by="stype", domain="H",
-          note="high schools sit in 8 of the 15 sampled districts; R's default df for a domain is degf() of "
-               "the subset (PSUs with data minus strata), sipas --domain-df domain"),
-    _prop("domain-proportion-beta-domain-df", "apiclus1.csv", CLUS1_FPC, "beta",
-          ("0.7857142857", "0.0914619100", "0.5217609712", "0.9439076937", "7"), by="stype", domain="H",
-          note="R 4.1.1's beta interval always takes degf() of the subset (its df argument is not used)"),
-    _prop("domain-proportion-logit-design-df", "apiclus1.csv", {**CLUS1_FPC, "domain_df": "design"}, "logit",
-          ("0.7857142857", "0.0914619100", "0.53349330", "0.92160755", "14"), by="stype", domain="H",
-          note="svyby(~I(sch.wide == 'Yes'), ~stype, dclus1, svyciprop, method = 'logit', df = degf(dclus1)): "
-               "the whole design's df, as Stata's svy, subpop() and samplics; sipas --domain-df design"),
+    _prop(
+        "proportion-logit-cluster",
+        "apiclus1.csv",
+        CLUS1_FPC,
+        "logit",
+        ("0.8743169399", "0.0203594772", "0.82379889", "0.91190008", "14"),
+    ),
+    _prop(
+        "proportion-logit-stratified",
+        "apistrat_prop.csv",
+        STRAT_PROP,
+        "logit",
+        ("0.8279480114", "0.0243447801", "0.77453965", "0.87081485", "197"),
+    ),
+    _prop(
+        "proportion-beta-cluster",
+        "apiclus1.csv",
+        CLUS1_FPC,
+        "beta",
+        ("0.8743169399", "0.0203594772", "0.8237022108", "0.9147044921", "14"),
+    ),
+    _prop(
+        "proportion-beta-stratified",
+        "apistrat_prop.csv",
+        STRAT_PROP,
+        "beta",
+        ("0.8279480114", "0.0243447801", "0.7741713286", "0.8734315926", "197"),
+    ),
+    _prop(
+        "proportion-likelihood-cluster",
+        "apiclus1.csv",
+        CLUS1_FPC,
+        "likelihood",
+        ("0.8743169399", "0.0203594772", "0.82628824", "0.91369449", "14"),
+    ),
+    _prop(
+        "proportion-wald-stratified",
+        "apistrat_prop.csv",
+        STRAT_PROP,
+        "wald",
+        ("0.8279480114", "0.0243447801", "0.7799381810", "0.8759578419", "197"),
+    ),
+    _prop(
+        "domain-proportion-logit-domain-df",
+        "apiclus1.csv",
+        CLUS1_FPC,
+        "logit",
+        ("0.7857142857", "0.0914619100", "0.50368797", "0.92981257", "7"),
+        by="stype",
+        domain="H",
+        note="high schools sit in 8 of the 15 sampled districts; R's default df for a domain is degf() of "
+        "the subset (PSUs with data minus strata), sipas --domain-df domain",
+    ),
+    _prop(
+        "domain-proportion-beta-domain-df",
+        "apiclus1.csv",
+        CLUS1_FPC,
+        "beta",
+        ("0.7857142857", "0.0914619100", "0.5217609712", "0.9439076937", "7"),
+        by="stype",
+        domain="H",
+        note="R 4.1.1's beta interval always takes degf() of the subset (its df argument is not used)",
+    ),
+    _prop(
+        "domain-proportion-logit-design-df",
+        "apiclus1.csv",
+        {**CLUS1_FPC, "domain_df": "design"},
+        "logit",
+        ("0.7857142857", "0.0914619100", "0.53349330", "0.92160755", "14"),
+        by="stype",
+        domain="H",
+        note="svyby(~I(sch.wide == 'Yes'), ~stype, dclus1, svyciprop, method = 'logit', df = degf(dclus1)): "
+        "the whole design's df, as Stata's svy, subpop() and samplics; sipas --domain-df design",
+    ),
 )
-R_MU284 = ("Sarndal, Swensson & Wretman (1992) MU284 population (R package sampling 2.9, data(MU284)); "
-           "two-stage sample and R survey 4.1.1 values from data/mu284.R, output mu284.Rout, 9 significant digits")
+R_MU284 = (
+    "Sarndal, Swensson & Wretman (1992) MU284 population (R package sampling 2.9, data(MU284)); "
+    "two-stage sample and R survey 4.1.1 values from data/mu284.R, output mu284.Rout, 9 significant digits"
+)
 MU284 = {"psu": "CL", "ssu": "LABEL", "fpc": "N1", "fpc2": "N2"}
 MU284_NOTE = "10 of 50 clusters, then 3 municipalities per cluster (simple random sampling, fpc at both stages)"
 MU284_CASES = tuple(
-    Case(name, R_MU284, "mu284_two_stage.csv", MU284, stat, {"estimate": est, "se": se, "df": "9"},
-         note=MU284_NOTE)
+    Case(
+        name,
+        R_MU284,
+        "mu284_two_stage.csv",
+        MU284,
+        stat,
+        {"estimate": est, "se": se, "df": "9"},
+        note=MU284_NOTE,
+    )
     for name, stat, est, se in (
         ("mu284-two-stage-total", Total("RMT85"), "58715.0000", "13563.4907"),
         ("mu284-two-stage-total-me84", Total("ME84"), "430041.667", "101434.078"),
@@ -306,4 +408,15 @@ MU284_CASES = tuple(
 )
 CASES = CASES + LONELY_OUT_CASES + DOMAIN_TOTAL_CASES + API_CASES + PROPORTION_CASES + MU284_CASES
 
-__all__ = ["CASES", "Case", "Mean", "Outcome", "Proportion", "Ratio", "ReplicateColumns", "Total", "check", "compute"]
+__all__ = [
+    "CASES",
+    "Case",
+    "Mean",
+    "Outcome",
+    "Proportion",
+    "Ratio",
+    "ReplicateColumns",
+    "Total",
+    "check",
+    "compute",
+]

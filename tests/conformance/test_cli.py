@@ -35,8 +35,18 @@ def test_adjust_total_follows_current_r() -> None:
 
 def test_domain_df_design_uses_the_whole_design_and_says_so() -> None:
     res = CliRunner().invoke(
-        estimate_command, [*SINGLETON, "--mean", "Age", "--by", "Sex", "--domain-df", "design",
-         "--lonely-psu", "remove"]
+        estimate_command,
+        [
+            *SINGLETON,
+            "--mean",
+            "Age",
+            "--by",
+            "Sex",
+            "--domain-df",
+            "design",
+            "--lonely-psu",
+            "remove",
+        ],
     )
     assert res.exit_code == 0, res.output
     document = json.loads(res.output)
@@ -77,7 +87,8 @@ def test_average_without_a_stratum_to_average_names_the_stratum() -> None:
 
 def test_domain_options_with_replicate_weights_are_refused() -> None:
     res = CliRunner().invoke(
-        estimate_command, [*SINGLETON, "--mean", "Age", "--variance", "jk1", "--domain-df", "design"]
+        estimate_command,
+        [*SINGLETON, "--mean", "Age", "--variance", "jk1", "--domain-df", "design"],
     )
     assert res.exit_code == 2
     assert "--variance taylor" in res.output
@@ -87,16 +98,34 @@ def test_domain_totals_under_adjust_follow_r_4_5() -> None:
     # svy's R survey 4.5 targets (tests/conformance/catalogue.py): strata 5 and 6 have one PSU,
     # stratum 2 one PSU within g1 and within g2
     data = str(DATA / "svy_singleton_domain.csv")
-    args = [data, "--weight", "wgt", "--strata", "stratum", "--psu", "psu", "--total", "y", "--by", "dom",
-            "--lonely-psu", "adjust", "--adjust-domain-lonely"]
+    args = [
+        data,
+        "--weight",
+        "wgt",
+        "--strata",
+        "stratum",
+        "--psu",
+        "psu",
+        "--total",
+        "y",
+        "--by",
+        "dom",
+        "--lonely-psu",
+        "adjust",
+        "--adjust-domain-lonely",
+    ]
     res = CliRunner().invoke(estimate_command, args)
     assert res.exit_code == 0, res.output
     se = {r["domain"]["dom"]: r["se"] for r in json.loads(res.output)["estimates"] if r["domain"]}
-    assert se == pytest.approx({"g1": 393.509424845, "g2": 325.941690928, "g3": 174.583129602}, abs=5e-9)
+    assert se == pytest.approx(
+        {"g1": 393.509424845, "g2": 325.941690928, "g3": 174.583129602}, abs=5e-9
+    )
 
 
 def test_fail_names_the_lonely_stratum() -> None:
-    res = CliRunner().invoke(estimate_command, [*SINGLETON, "--total", "Age", "--lonely-psu", "fail"])
+    res = CliRunner().invoke(
+        estimate_command, [*SINGLETON, "--total", "Age", "--lonely-psu", "fail"]
+    )
     assert res.exit_code == 2
     assert "Stratum (3)" in res.output and "NaN" not in res.output
 
@@ -104,9 +133,21 @@ def test_fail_names_the_lonely_stratum() -> None:
 def test_stratum_without_a_psu_id_names_the_column_and_row(tmp_path) -> None:
     # stratum 2's only row has no PSU: R refuses the design ("missing values in `id'")
     data = tmp_path / "no_psu.csv"
-    data.write_text("Stratum,PSU,Design_Weight,Age\n1,1,10,30\n1,2,10,40\n2,,10,50\n3,4,10,20\n3,5,10,25\n",
-                    encoding="utf-8")
-    args = [str(data), "--weight", "Design_Weight", "--strata", "Stratum", "--psu", "PSU", "--total", "Age"]
+    data.write_text(
+        "Stratum,PSU,Design_Weight,Age\n1,1,10,30\n1,2,10,40\n2,,10,50\n3,4,10,20\n3,5,10,25\n",
+        encoding="utf-8",
+    )
+    args = [
+        str(data),
+        "--weight",
+        "Design_Weight",
+        "--strata",
+        "Stratum",
+        "--psu",
+        "PSU",
+        "--total",
+        "Age",
+    ]
     res = CliRunner().invoke(estimate_command, [*args, "--lonely-psu", "adjust"])
     assert res.exit_code == 2
     assert "'PSU'" in res.output and "row 3" in res.output and "NaN" not in res.output

@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_conformance_page_is_current() -> None:
-    spec = importlib.util.spec_from_file_location("conformance_doc", ROOT / "tools" / "conformance_doc.py")
+    spec = importlib.util.spec_from_file_location(
+        "conformance_doc", ROOT / "tools" / "conformance_doc.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
