@@ -4,12 +4,11 @@ Screenshots in test-artifacts/staff-menu-*.png."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe_rules import DESKTOP, PHONE, assert_wcag_aa
+from tests.browser.test_staff_browser import _login as staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -18,15 +17,18 @@ ADMIN_ENTRIES = 14
 
 
 def _login(page) -> None:
-    page.goto("/staff/login?lang=vi")
-    page.get_by_label("Tên đăng nhập").fill("admin")
-    page.get_by_label("Mật khẩu").fill("sipas-demo")
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(re.compile(r"/staff/$"))
+    staff_login(page, "admin")
 
 
 def _menu(page):
     return page.get_by_role("navigation", name="Menu", exact=True)
+
+
+def _shown_whole(menu) -> None:
+    """The menu as on a wide screen: no button, every entry there and visible."""
+    expect(menu.get_by_role("button")).to_have_count(0)
+    assert menu.get_by_role("link").count() == ADMIN_ENTRIES
+    expect(menu.get_by_role("link", name="Nhật ký hệ thống")).to_be_visible()
 
 
 def test_on_a_phone_the_menu_is_closed_and_the_page_starts_on_the_first_screen(page, screenshot):
@@ -79,16 +81,13 @@ def test_on_a_wide_screen_the_menu_is_open_without_a_button(page, screenshot):
     page.set_viewport_size(DESKTOP)
     _login(page)
     menu = _menu(page)
-    expect(menu.get_by_role("button")).to_have_count(0)
-    assert menu.get_by_role("link").count() == ADMIN_ENTRIES
-    expect(menu.get_by_role("link", name="Nhật ký hệ thống")).to_be_visible()
+    _shown_whole(menu)
     assert_wcag_aa(page, "staff overview at 1280 px")
     screenshot(page, "staff-menu-1280")
     page.set_viewport_size(PHONE)  # turned into a phone-sized window: folded
     expect(menu.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "false")
     page.set_viewport_size(DESKTOP)  # and back: open again
-    expect(menu.get_by_role("link", name="Nhật ký hệ thống")).to_be_visible()
-    expect(menu.get_by_role("button")).to_have_count(0)
+    _shown_whole(menu)
 
 
 def test_without_javascript_the_menu_is_simply_shown(browser, live_server, screenshot):
@@ -96,10 +95,7 @@ def test_without_javascript_the_menu_is_simply_shown(browser, live_server, scree
     try:
         page = context.new_page()
         _login(page)
-        menu = _menu(page)
-        expect(menu.get_by_role("button")).to_have_count(0)
-        assert menu.get_by_role("link").count() == ADMIN_ENTRIES
-        expect(menu.get_by_role("link", name="Nhật ký hệ thống")).to_be_visible()
+        _shown_whole(_menu(page))
         screenshot(page, "staff-menu-390-no-js")
     finally:
         context.close()
