@@ -14,6 +14,7 @@ Run ``python bench/coverage.py [n_samples]``; the slow test
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -128,8 +129,15 @@ def table(results: dict[str, dict[str, float]], n_samples: int) -> str:
     return "\n".join(lines)
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this benchmark (a test builds it without running anything)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("samples", type=int, nargs="?", default=1000, help="how many samples to draw")
+    return parser
+
+
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    n = build_parser().parse_args().samples
     t0 = time.perf_counter()
     res = run(n)
     print(table(res, n))

@@ -119,13 +119,18 @@ def build(session: Session, direct: bool, store_responses: bool) -> dict:
             "province": province.code, "children": n_children, "commune": commune.code}
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this benchmark (a test builds it without running anything)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database-url")
     parser.add_argument("--direct", action="store_true", help="write ReleaseIndex rows instead of computing")
     parser.add_argument("--store-responses", action="store_true", help="also store the million responses")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     from sqlalchemy import create_engine
 

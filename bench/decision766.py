@@ -7,8 +7,8 @@
 loading them), best of ``--repeat`` runs. Target: 5.4 for the month under 2 s.
 With ``--intake N`` it also times :func:`survey.domain.dossiers.intake_events` on N
 shuffled events (a third dossier syncs, two thirds progress) into a fresh SQLite database (or
-``--database-url``), then the month's score read back from it. Run from the project folder: ``OMP_NUM_THREADS=1 python -m bench.decision766`` (as a script,
-``bench/analysis.py`` would shadow the ``analysis`` package).
+``--database-url``), then the month's score read back from it. Run from the project folder: ``OMP_NUM_THREADS=1 python -m bench.decision766`` or
+``python bench/decision766.py``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def best_of(repeat: int, run) -> tuple[float, object]:
     return min(times), result
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this benchmark (a test builds it without running anything)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--units", type=int, default=3_000)
@@ -58,7 +59,11 @@ def main() -> None:
     parser.add_argument("--intake", type=int, default=0, help="also time the intake of this many events")
     parser.add_argument("--database-url", help="for --intake: an empty database it migrates and fills "
                         "(default: a temporary SQLite file); never a shared one")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     if args.intake:
         time_intake(args.intake, args.database_url)
     rng = np.random.default_rng(766)

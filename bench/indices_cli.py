@@ -107,12 +107,17 @@ def time_command(command: list[str], repeat: int) -> tuple[float | None, str]:
     return best, ""
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this benchmark (a test builds it without running anything)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--r-repeat", type=int, default=1)
     parser.add_argument("--svy-python", default=sys.executable, help="interpreter with svy installed")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "responses.csv"

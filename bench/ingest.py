@@ -369,7 +369,8 @@ def run_load(port: int, request_makers: list, seconds: float, warmup: float = 2.
     return asyncio.run(main())
 
 
-def main() -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this benchmark (a test builds it without running anything)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default=os.environ.get("SIPAS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
@@ -382,7 +383,11 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=None,
                         help="offered load in requests/s shared by the tablets (default: closed loop, as fast as answered)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and database")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    args = build_parser().parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="sipas-bench-"))
     instance = tmp / "instance"

@@ -89,12 +89,17 @@ def _prepare(url: str, n: int, k: int) -> tuple[int, float]:
     return round_id, time.perf_counter() - started
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this benchmark (a test builds it without running anything)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--database-url")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
 
     cleanup = None
     if args.database_url:

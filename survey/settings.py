@@ -62,6 +62,11 @@ class DefaultConfig:
     DEVICE_SILENT_MINUTES: float = 60  # a tablet without contact this long in opening hours is silent
     IMPORT_MAX_BYTES: int = 20 * 1024 * 1024  # largest paper-import file (also the CLI's limit)
     IMPORT_MAX_ROWS: int = 200_000  # most rows in a paper-import file
+    # Bounds of an uploaded XLSX (a ZIP of XML parts), checked before and while parsing (about 40 bytes of XML a cell)
+    XLSX_MAX_UNPACKED_BYTES: int = 256 * 1024 * 1024  # all parts together, unpacked
+    XLSX_MAX_SHARED_STRINGS_BYTES: int = 32 * 1024 * 1024  # xl/sharedStrings.xml is loaded whole
+    XLSX_MAX_RATIO: float = 200  # unpacked / packed of a part over 1 MB; Excel's own files stay under 50
+    XLSX_MAX_CELLS: int = 10_000_000  # cells read, empty ones up to each row's last included; e.g. 200,000 x 50
 
     # Dossiers of Decision 766 (survey.domain.dossiers): ratings identify a case, so they are kept only this long
     DOSSIER_RETENTION_DAYS: int = 730  # uncertain: no legal period is published; a province sets its own

@@ -4,7 +4,8 @@ Each area keeps its English in its own file (en_core.py, en_kiosk.py, ...), each
 defining a dict ``EN`` from Vietnamese source text to English.
 
 Usage: python tools/update_translations.py  (also run by `make translations`).
-Exits non-zero and lists the strings that still lack an English translation.
+Exits non-zero and lists the strings that still lack an English translation, or that two
+files translate differently (the catalogue would silently keep the last file's text).
 """
 
 from __future__ import annotations
@@ -22,21 +23,48 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLES = Path(__file__).resolve().parent / "translations"
 
 
-def english_table() -> dict[str, str]:
-    """All English translations, merged from tools/translations/en_*.py."""
-    merged: dict[str, str] = {}
+def _tables() -> list[tuple[str, dict[str, str]]]:
+    """(file name, its EN dict) for every tools/translations/en_*.py, in name order."""
+    tables = []
     for path in sorted(TABLES.glob("en_*.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        merged.update(module.EN)
+        tables.append((path.name, module.EN))
+    return tables
+
+
+def conflicts() -> list[str]:
+    """One line per Vietnamese string given two different English texts, naming the files of each."""
+    texts: dict[str, dict[str, list[str]]] = {}
+    for name, table in _tables():
+        for msgid, english in table.items():
+            texts.setdefault(msgid, {}).setdefault(english, []).append(name)
+    return [
+        f"{msgid!r}: " + "; ".join(f"{english!r} ({', '.join(files)})" for english, files in by_text.items())
+        for msgid, by_text in texts.items()
+        if len(by_text) > 1
+    ]
+
+
+def english_table() -> dict[str, str]:
+    """All English translations, merged from tools/translations/en_*.py."""
+    merged: dict[str, str] = {}
+    for _name, table in _tables():
+        merged.update(table)
     return merged
+
 
 POT = ROOT / "survey/translations/messages.pot"
 PO = ROOT / "survey/translations/en/LC_MESSAGES/messages.po"
 
 
 def main() -> int:
+    clashing = conflicts()
+    for line in clashing:
+        print(f"two English texts for one Vietnamese string: {line}", file=sys.stderr)
+    if clashing:
+        return 1
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
          "-k", "lazy_gettext", "--omit-header", "--no-location", "-o", str(POT), "."],

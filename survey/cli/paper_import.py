@@ -44,20 +44,26 @@ def _parse_mapping(pairs: tuple[str, ...]) -> dict[str, str]:
 @with_appcontext
 def import_command(round_code: str, sheet: str | None, pairs: tuple[str, ...], dry_run: bool, file: Path) -> None:
 
-    from survey.domain.paper_import import MAX_BYTES, ImportProblem, run_import
+    from flask import current_app
+
+    from survey.domain.paper_import import FileLimits, ImportProblem, run_import
     from survey.extensions import db
+
+    limits = FileLimits.from_config(current_app.config)
 
     mapping = _parse_mapping(pairs)
     survey_round = round_or_exit(round_code)
     name = str(file)
     size = file.stat().st_size
-    if size > MAX_BYTES:  # said before reading a huge file into memory
-        too_large = ImportProblem("too_large", {"size": f"{size / 1048576:.1f}", "max": f"{MAX_BYTES / 1048576:g}"})
+    if size > limits.max_bytes:  # said before reading a huge file into memory
+        too_large = ImportProblem("too_large", {"size": f"{size / 1048576:.1f}",
+                                                "max": f"{limits.max_bytes / 1048576:g}"})
         click.echo(too_large.line(name, _), err=True)
         sys.exit(1)
     data = file.read_bytes()
     try:
-        report = run_import(db.session, survey_round, data, file.name, mapping=mapping, sheet=sheet, dry_run=dry_run)
+        report = run_import(db.session, survey_round, data, file.name, mapping=mapping, sheet=sheet,
+                            dry_run=dry_run, limits=limits)
         if report.batch is not None:
             db.session.commit()
         else:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from survey.domain.paper_import import MESSAGES as FILE_MESSAGES
 from survey.domain.paper_import import (
+    FileLimits,
     ImportFileError,
     cell_text,
     column_letter,
@@ -444,11 +445,12 @@ def import_units(
     dry_run: bool = False,
     legal_basis: str | None = None,
     user: StaffUser | None = None,
+    limits: FileLimits | None = None,
 ) -> UnitImportReport:
     """Check a list of units and, when nothing is wrong and it is no dry run, store it (flushes only)."""
     report = UnitImportReport(filename=filename, dry_run=dry_run)
     try:
-        table = read_table(data, filename, sheet)
+        table = read_table(data, filename, sheet, limits=limits)
     except ImportFileError as exc:
         key = exc.problem.key
         report.problems.append(UnitProblem(key, exc.problem.params, row=exc.problem.row,

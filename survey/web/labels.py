@@ -103,7 +103,7 @@ def action_name(action: str) -> str:
 
 def audit_sentence(action: str, who: str | None, target: str | None) -> str:
     """What happened, as a sentence: "admin đã công bố bảng hỏi sipas-service@2."."""
-    actor = who or _("Hệ thống")
+    actor = who or _("Hệ thống SIPAS")
     if action not in _ACTIONS:
         return _("%(who)s: %(action)s %(target)s", who=actor, action=action, target=target or "").strip()
     return str(_ACTIONS[action][1]) % {"who": actor, "target": target or "–"}

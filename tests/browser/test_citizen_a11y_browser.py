@@ -189,3 +189,55 @@ def test_kiosk_faces_fill_a_landscape_tablet(page, kiosk_url, screenshot):
     assert len({round(b["y"]) for b in faces}) == 1 and faces[0]["width"] >= 120  # one line whatever the labels
     assert cards[0]["y"] + cards[0]["height"] > DESKTOP["height"] * 0.6
     screenshot(page, "citizen-kiosk-start-landscape")
+
+
+# ------------------------------------------------------------------ the online pages without a round or a unit
+
+
+@pytest.fixture
+def ended_unit(live_server):
+    """A unit whose only online round has ended (its /s/ link shows the closed page); removed afterwards."""
+    from datetime import date
+
+    from sqlalchemy import delete, select
+
+    from survey.models import RoundStatus, SurveyRound, Unit, UnitKind, round_units
+
+    def add(session):
+        model = session.scalar(select(SurveyRound).where(SurveyRound.code == "sipas-2026"))
+        unit = Unit(code="99", name="Trung tâm thử nghiệm đã khép lại", kind=UnitKind.PROVINCE,
+                    valid_from=date(2020, 1, 1))
+        session.add(SurveyRound(code="truc-tuyen-2025", name="Trực tuyến 2025", units=[unit],
+                                questionnaire_version_id=model.questionnaire_version_id, channels=["online"],
+                                starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31), status=RoundStatus.CLOSED))
+        session.commit()
+
+    def remove(session):
+        survey_round = session.scalar(select(SurveyRound).where(SurveyRound.code == "truc-tuyen-2025"))
+        session.execute(delete(round_units).where(round_units.c.round_id == survey_round.id))
+        session.delete(survey_round)
+        session.execute(delete(Unit).where(Unit.code == "99"))
+        session.commit()
+
+    live_server.query(add)
+    yield "99"
+    live_server.query(remove)
+
+
+def test_the_closed_online_page_meets_wcag_aa(page, ended_unit, size, lang, screenshot):
+    page.set_viewport_size(SIZES[size])
+    response = page.goto(f"/s/{ended_unit}?lang={lang}")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trung tâm thử nghiệm đã khép lại")
+    expect(page.locator("main .card")).to_contain_text(
+        "Hiện không có đợt khảo sát trực tuyến nào đang mở" if lang == "vi" else "No online survey is open")
+    _check(page, screenshot, f"online-closed-{lang}", size)
+
+
+def test_the_former_unit_page_meets_wcag_aa(page, size, lang, screenshot):
+    page.set_viewport_size(SIZES[size])
+    response = page.goto(f"/s/02?lang={lang}")  # Hà Giang, merged into Tuyên Quang on 1 July 2025
+    assert response.status == 200
+    expect(page.locator(".former-unit")).to_contain_text("Tỉnh Hà Giang")
+    expect(page.locator(".former-unit a.button")).to_have_attribute("href", "/s/08")
+    _check(page, screenshot, f"online-former-unit-{lang}", size)

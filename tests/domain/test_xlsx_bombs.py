@@ -156,3 +156,43 @@ def test_entities_in_the_workbook_part_are_refused_too(client, demo, db_session,
 
     with pytest.raises(ImportFileError, match="có khai báo DTD hay thực thể XML"):
         read_table(billion_laughs("xl/workbook.xml"), "so.xlsx")
+
+
+# --- the limits come from the settings (survey/settings.py), read where the file is read --------
+
+
+def _ordinary_workbook() -> bytes:
+    """Five columns, a header and five rows: 30 cells, far below the default limits."""
+    return _workbook([["Mã", "Tên", "Cấp", "Mã cấp trên", "Hiệu lực từ"]] + [[f"0{n}", "x", "tỉnh", "", ""]
+                                                                           for n in range(1, 6)])
+
+
+def test_a_lowered_cell_limit_refuses_an_ordinary_workbook_on_both_pages(app, client, demo, db_session,
+                                                                         login_as, monkeypatch):
+    survey_round = db_session.scalar(select(SurveyRound).where(SurveyRound.code == "sipas-2024"))
+    login_as("admin")
+    monkeypatch.setitem(app.config, "XLSX_MAX_CELLS", 20)
+    message = r"có hơn 20 ô \(kể cả ô trống đến cột cuối của mỗi dòng; vượt ở dòng 5\)"
+    paper = client.post("/staff/imports", data={"round_id": str(survey_round.id),
+                                                "file": (io.BytesIO(_ordinary_workbook()), "phieu.xlsx")},
+                        content_type="multipart/form-data", follow_redirects=True)
+    assert re.search(r"Tệp Excel phieu\.xlsx " + message, _text(paper))
+    units = client.post("/admin/units/import", data={"file": (io.BytesIO(_ordinary_workbook()), "phuong.xlsx")},
+                        content_type="multipart/form-data")
+    assert units.status_code in (200, 400)
+    assert re.search(r"Tệp Excel phuong\.xlsx " + message, _text(units))
+    monkeypatch.setitem(app.config, "XLSX_MAX_CELLS", 10_000_000)
+    units = client.post("/admin/units/import", data={"file": (io.BytesIO(_ordinary_workbook()), "phuong.xlsx")},
+                        content_type="multipart/form-data")
+    assert "ô (kể cả ô trống" not in _text(units)
+
+
+def test_the_import_command_reads_its_size_limit_from_the_settings(app, demo, db_session, tmp_path, monkeypatch):
+    path = tmp_path / "phieu.csv"
+    path.write_bytes(b"a" * (1536 * 1024))  # 1.5 MB
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 1024 * 1024)
+    before = db_session.scalar(select(func.count()).select_from(Response))
+    result = CliRunner().invoke(main, ["import", "--round", "sipas-2024", str(path)], obj=app)
+    assert result.exit_code == 1
+    assert "Tệp quá lớn (1.5 MB); tối đa 1 MB. Hãy chia thành nhiều tệp." in result.output
+    assert db_session.scalar(select(func.count()).select_from(Response)) == before

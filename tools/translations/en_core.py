@@ -85,7 +85,6 @@ EN = {
     "Ngôn ngữ": "Language",
     "Bảng điều khiển": "Dashboard",
     "Đánh giá tại quầy": "Counter ratings",
-    "Kết quả": "Releases",
     "Nhập phiếu giấy": "Paper import",
     "Thư mời": "Invitations",
     "Máy tính bảng": "Tablets",

@@ -111,7 +111,6 @@ EN = {
     "Phiếu có thông tin thiết kế mẫu": "Forms with sample design information",
     "Người nhập": "Imported by",
     "Nhập tệp khác": "Import another file",
-    "Nhập phiếu giấy": "Import paper forms",
     "Nhập phiếu giấy từ tệp CSV hoặc XLSX": "Import paper forms from a CSV or XLSX file",
     "Không có đợt khảo sát nào đang nhận phiếu giấy.": "No survey round is taking paper forms.",
     "Tải lên và kiểm tra": "Upload and check",

@@ -7,7 +7,6 @@ EN = {
     "Địa chỉ %(url)s phải bắt đầu bằng https:// hoặc http://.": "The address %(url)s must start with https:// or http://.",
     "Tạo mã mời cho một đơn vị trong một đợt: tệp CSV để trộn thư và (tuỳ chọn) tệp PDF in thư mời có mã QR. Lỗi ở bất kỳ bước nào thì không lưu gì.": "Make invitations for a unit in a round: a CSV file for the mail merge and (optionally) a PDF of letters with QR codes to print. Any error at any step stores nothing.",
     "Mã đợt khảo sát.": "Code of the survey round.",
-    "Mã đơn vị.": "Code of the unit.",
     "Số thư mời.": "Number of invitations.",
     "Tệp CSV (số thứ tự, đường dẫn) để trộn thư.": "CSV file (number, link) for the mail merge.",
     "Tệp PDF thư mời để in (mỗi thư một trang).": "PDF file of the letters to print (one letter per page).",
@@ -60,7 +59,6 @@ EN = {
     "Một máy bị coi là mất liên lạc khi không kết nối quá %(minutes)s phút trong giờ làm việc (%(opens)s–%(closes)s).": "A tablet counts as silent when it has not connected for more than %(minutes)s minutes of opening hours (%(opens)s–%(closes)s).",
     "%(n)s máy tính bảng đang mất liên lạc.": "%(n)s tablets are silent.",
     "Ngừng sử dụng": "Switch off",
-    "Chưa có máy tính bảng nào.": "There are no tablets yet.",
     # admin: invitation response rates
     "Tỉ lệ phản hồi thư mời": "Invitation response rates",
     "Chỉ biết thư mời nào đã được dùng, không biết thư mời nào dẫn tới phiếu nào.": "We know which invitations were used, never which invitation led to which answers.",

@@ -17,7 +17,7 @@ EN = {
     "không ước lượng được / không tin cậy": "not estimable / not reliable",
     # the audit log
     "Sự việc": "Event",
-    "Hệ thống": "The system",
+    "Hệ thống SIPAS": "The SIPAS system",
     "%(who)s: %(action)s %(target)s": "%(who)s: %(action)s %(target)s",
     "%(who)s đã đăng nhập.": "%(who)s signed in.",
     "Đăng nhập sai": "Failed sign-in",
@@ -74,8 +74,6 @@ EN = {
     "%(who)s đã đăng xuất tài khoản %(target)s khỏi mọi thiết bị.": "%(who)s signed the account %(target)s out everywhere.",
     "Lỗi trong tệp": "Problems in the file",
     "Lúc": "When",
-    "%(field)s: “%(value)s” không phải là một ngày; hãy ghi dd/mm/yyyy, ví dụ 03/12/2026.":
-        "%(field)s: “%(value)s” is not a date; write dd/mm/yyyy, e.g. 03/12/2026.",
     # the job status page
     "Tính toán không thành công: %(reason)s": "The computation failed: %(reason)s",
     "Đang chờ đến lượt tính…": "Waiting for its turn…",

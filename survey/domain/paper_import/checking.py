@@ -18,12 +18,11 @@ from survey.domain.paper_import.report import (
     DATE,
     DESIGN_TARGETS,
     FORM,
-    MAX_BYTES,
-    MAX_ROWS,
     UNIT,
     WEIGHT,
     Column,
     ConcurrentImportError,
+    FileLimits,
     ImportFileError,
     ImportProblem,
     ImportReport,
@@ -83,8 +82,9 @@ def check_import(
     *,
     mapping: Mapping[str, str] | None = None,
     sheet: str | None = None,
-    max_bytes: int = MAX_BYTES,
-    max_rows: int = MAX_ROWS,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+    limits: FileLimits | None = None,
 ) -> ImportReport:
     """Read and validate a file without storing anything; the report says what is wrong."""
     sha256 = file_sha256(data)
@@ -97,7 +97,7 @@ def check_import(
         report.add(ImportProblem(key, {"round": survey_round.code}))
         return report
     try:
-        table = read_table(data, filename, sheet, max_bytes=max_bytes, max_rows=max_rows)
+        table = read_table(data, filename, sheet, max_bytes=max_bytes, max_rows=max_rows, limits=limits)
     except ImportFileError as exc:
         report.add(exc.problem)
         return report
@@ -362,7 +362,7 @@ def run_import(
     """Check a file and, when nothing is wrong, store all its responses (flush only).
 
     ``options``: those of :func:`check_import` (mapping, sheet, max_bytes,
-    max_rows). Stores nothing when any row has a problem, when the file was imported into
+    max_rows, limits). Stores nothing when any row has a problem, when the file was imported into
     this round before, or with ``dry_run``. The caller commits.
     """
     report = check_import(session, survey_round, data, filename, **options)

@@ -6,7 +6,8 @@ can unpack to gigabytes or expand XML entities (billion laughs): before openpyxl
 parses anything the archive's unpacked sizes and ratios are bounded
 (:func:`check_xlsx_archive`); openpyxl parses through defusedxml (a dependency),
 which refuses entity declarations; and the cells read, empty ones padded up to
-each row's last column included, are counted against :data:`XLSX_MAX_CELLS`.
+each row's last column included, are counted. The bounds are :class:`FileLimits`, from the
+IMPORT_MAX_* and XLSX_MAX_* settings.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ import io
 import unicodedata
 import warnings
 import zipfile
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
 from defusedxml import DefusedXmlException
 
 from survey.domain.paper_import.report import (
-    MAX_BYTES,
-    MAX_ROWS,
+    FileLimits,
     ImportFileError,
     ImportProblem,
     Table,
@@ -33,11 +34,6 @@ from survey.domain.paper_import.report import (
     fold,
 )
 
-# Bounds of an XLSX file, checked before and while parsing (about 40 bytes of XML a cell).
-XLSX_MAX_UNPACKED = 256 * 1024 * 1024  # all parts together, unpacked
-XLSX_MAX_SHARED_STRINGS = 32 * 1024 * 1024  # xl/sharedStrings.xml is loaded whole
-XLSX_MAX_RATIO = 200  # unpacked / packed of a part over 1 MB; Excel's own files stay under 50
-XLSX_MAX_CELLS = 10_000_000  # e.g. 200,000 rows of 50 columns
 _MB = 1024 * 1024
 
 # --- reading files ---------------------------------------------------------------
@@ -48,21 +44,25 @@ def file_sha256(data: bytes) -> str:
 
 
 def read_table(
-    data: bytes, filename: str, sheet: str | None = None, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
+    data: bytes, filename: str, sheet: str | None = None, *, max_bytes: int | None = None,
+    max_rows: int | None = None, limits: FileLimits | None = None,
 ) -> Table:
-    """Read a CSV or XLSX file; raises :class:`ImportFileError` for a file that cannot be read."""
-    if len(data) > max_bytes:
+    """Read a CSV or XLSX file within ``limits`` (``max_bytes``/``max_rows`` override theirs);
+    raises :class:`ImportFileError` for a file that cannot be read."""
+    limits = limits or FileLimits()
+    limits = replace(limits, max_bytes=max_bytes or limits.max_bytes, max_rows=max_rows or limits.max_rows)
+    if len(data) > limits.max_bytes:
         raise ImportFileError(
-            "too_large", size=f"{len(data) / 1048576:.1f}", max=f"{max_bytes / 1048576:g}"
+            "too_large", size=f"{len(data) / 1048576:.1f}", max=f"{limits.max_bytes / 1048576:g}"
         )
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data, filename, sheet, max_rows)
+        return _read_xlsx(data, filename, sheet, limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError("old_xls")
     if PurePath(filename).suffix.lower() in (".xlsx", ".xlsm"):
         raise ImportFileError("bad_xlsx", reason="not a ZIP (XLSX) file")
     text, notices = _decode(data)
-    table = _read_csv(text, max_rows)
+    table = _read_csv(text, limits.max_rows)
     table.notices = notices + table.notices
     return table
 
@@ -149,34 +149,35 @@ def _finish(headers: list[str] | None, rows: list[tuple[int, list[Any]]]) -> Tab
     return Table(headers=[cell_text(h) for h in headers], rows=rows)
 
 
-def check_xlsx_archive(archive: zipfile.ZipFile, filename: str) -> None:
+def check_xlsx_archive(archive: zipfile.ZipFile, filename: str, limits: FileLimits) -> None:
     """Refuse an XLSX whose parts unpack too large or too densely, before anything is unpacked.
 
     The sizes are those the ZIP declares; Python's zipfile never unpacks more
     than the declared size of a part (and checks its CRC), so they hold.
     """
     total = 0
+    most = limits.xlsx_unpacked
     for info in archive.infolist():
         total += info.file_size
-        part_limit = XLSX_MAX_SHARED_STRINGS if info.filename.endswith("sharedStrings.xml") else XLSX_MAX_UNPACKED
-        if info.file_size > part_limit or total > XLSX_MAX_UNPACKED:
+        part_limit = limits.xlsx_shared_strings if info.filename.endswith("sharedStrings.xml") else most
+        if info.file_size > part_limit or total > most:
             raise ImportFileError(
                 "xlsx_unpacked", file=filename, part=info.filename,
                 size=f"{max(info.file_size, total) / _MB:.0f}",
-                max=f"{(part_limit if info.file_size > part_limit else XLSX_MAX_UNPACKED) / _MB:g}",
+                max=f"{(part_limit if info.file_size > part_limit else most) / _MB:g}",
             )
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > _MB and ratio > XLSX_MAX_RATIO:
+        if info.file_size > _MB and ratio > limits.xlsx_ratio:
             raise ImportFileError("xlsx_ratio", file=filename, part=info.filename, ratio=f"{ratio:.0f}",
-                                  max=XLSX_MAX_RATIO)
+                                  max=f"{limits.xlsx_ratio:g}")
 
 
-def _open_workbook(data: bytes, filename: str):
+def _open_workbook(data: bytes, filename: str, limits: FileLimits):
     from openpyxl import load_workbook
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            check_xlsx_archive(archive, filename)
+            check_xlsx_archive(archive, filename, limits)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and data validation it drops
             return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -196,8 +197,8 @@ def _unreadable(exc: BaseException, filename: str, part: str) -> ImportFileError
     return ImportFileError("bad_xlsx", reason=str(exc) or type(exc).__name__)
 
 
-def _read_xlsx(data: bytes, filename: str, sheet: str | None, max_rows: int) -> Table:
-    workbook = _open_workbook(data, filename)
+def _read_xlsx(data: bytes, filename: str, sheet: str | None, limits: FileLimits) -> Table:
+    workbook = _open_workbook(data, filename, limits)
     try:
         if sheet:
             if sheet not in workbook.sheetnames:
@@ -206,7 +207,7 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None, max_rows: int) -> 
         else:
             worksheet = workbook.worksheets[0]
         worksheet.reset_dimensions()  # a forged dimension (A1:XFD1048576) would pad every row
-        headers, rows = _sheet_rows(worksheet, filename, max_rows)
+        headers, rows = _sheet_rows(worksheet, filename, limits)
     except ImportFileError:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -219,8 +220,9 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None, max_rows: int) -> 
     return _finish(headers, rows)
 
 
-def _sheet_rows(worksheet, filename: str, max_rows: int) -> tuple[list[Any] | None, list[tuple[int, list[Any]]]]:
+def _sheet_rows(worksheet, filename: str, limits: FileLimits) -> tuple[list[Any] | None, list[tuple[int, list[Any]]]]:
     """The header row and the data rows of a sheet, within the row and cell bounds."""
+    max_rows, max_cells = limits.max_rows, limits.xlsx_cells
     headers: list[Any] | None = None
     rows: list[tuple[int, list[Any]]] = []
     cell_count = 0
@@ -233,8 +235,8 @@ def _sheet_rows(worksheet, filename: str, max_rows: int) -> tuple[list[Any] | No
             raise ImportFileError("too_many_rows", max=max_rows)
         width = max(c.column for c in cells)
         cell_count += width
-        if cell_count > XLSX_MAX_CELLS:
-            raise ImportFileError("xlsx_too_many_cells", file=filename, max=f"{XLSX_MAX_CELLS:,}".replace(",", "."),
+        if cell_count > max_cells:
+            raise ImportFileError("xlsx_too_many_cells", file=filename, max=f"{max_cells:,}".replace(",", "."),
                                   line=number)
         values: list[Any] = [None] * width
         for c in cells:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import unicodedata
 import uuid as uuid_module
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import Any
 
@@ -17,6 +17,30 @@ from survey.settings import DefaultConfig
 
 MAX_BYTES = DefaultConfig.IMPORT_MAX_BYTES
 MAX_ROWS = DefaultConfig.IMPORT_MAX_ROWS
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """Bounds of an uploaded table: the IMPORT_MAX_* and XLSX_MAX_* settings of survey/settings.py."""
+
+    max_bytes: int = DefaultConfig.IMPORT_MAX_BYTES
+    max_rows: int = DefaultConfig.IMPORT_MAX_ROWS
+    xlsx_unpacked: int = DefaultConfig.XLSX_MAX_UNPACKED_BYTES
+    xlsx_shared_strings: int = DefaultConfig.XLSX_MAX_SHARED_STRINGS_BYTES
+    xlsx_ratio: float = DefaultConfig.XLSX_MAX_RATIO
+    xlsx_cells: int = DefaultConfig.XLSX_MAX_CELLS
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> FileLimits:
+        """The limits an app's configuration sets (a key it lacks keeps the default)."""
+        return cls(**{f.name: config.get(_LIMIT_KEYS[f.name], f.default) for f in fields(cls)})
+
+
+_LIMIT_KEYS = {
+    "max_bytes": "IMPORT_MAX_BYTES", "max_rows": "IMPORT_MAX_ROWS",
+    "xlsx_unpacked": "XLSX_MAX_UNPACKED_BYTES", "xlsx_shared_strings": "XLSX_MAX_SHARED_STRINGS_BYTES",
+    "xlsx_ratio": "XLSX_MAX_RATIO", "xlsx_cells": "XLSX_MAX_CELLS",
+}
 MAX_PROBLEMS = 5_000  # kept for the report; the count goes on
 PAPER_FORM_NAMESPACE = uuid_module.UUID("5b0c6f0e-6f7a-5c1e-9a53-51a5a5000001")
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import AuditEntry, StaffUser
+from survey.web.admin.audit_details import audit_details
 from survey.web.admin.blueprint import bp
 from survey.web.auth import role_required
 from survey.web.labels import action_name, audit_sentence
@@ -63,6 +64,7 @@ def audit_log():
     return render_template(
         "admin/audit.html",
         entries=entries,
+        details=audit_details(db.session, [entry for entry, _login in entries]),
         total=total,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),

@@ -29,6 +29,7 @@ from survey.domain.lineage import (
     successor_for,
     unit_before,
 )
+from survey.domain.paper_import import FileLimits
 from survey.domain.unit_import import import_units, parse_kind
 from survey.domain.unit_kinds import KIND_LABELS
 from survey.domain.units import find_unit, units_query
@@ -149,7 +150,8 @@ def units_import():
             data = form.file.data.read(max_bytes + 1)
             filename = (form.file.data.filename or "units.csv")[:255]
             sheet, basis = (form.sheet.data or "").strip() or None, (form.basis.data or "").strip() or None
-            report = import_units(db.session, data, filename, sheet=sheet, dry_run=True, legal_basis=basis)
+            report = import_units(db.session, data, filename, sheet=sheet, dry_run=True, legal_basis=basis,
+                                  limits=FileLimits.from_config(current_app.config))
             db.session.rollback()
             save.payload.data = base64.b64encode(data).decode("ascii")
             save.filename.data, save.sheet.data, save.basis.data = filename, sheet or "", basis or ""
@@ -168,7 +170,8 @@ def _import_save(save: UnitImportSaveForm):
     except (binascii.Error, ValueError):
         abort(400)
     report = import_units(db.session, data, save.filename.data, sheet=save.sheet.data or None,
-                          legal_basis=save.basis.data or None, user=current_user)
+                          legal_basis=save.basis.data or None, user=current_user,
+                          limits=FileLimits.from_config(current_app.config))
     if not report.ok:  # the stored units changed since the check
         db.session.rollback()
         return render_template("admin/units_import.html", form=UnitImportForm(), report=report, save=None), 400

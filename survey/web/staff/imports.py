@@ -38,6 +38,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from survey.domain.paper_import import (
     IGNORE,
     TEMPLATE_FORMATS,
+    FileLimits,
     ImportProblem,
     build_template,
     check_import,
@@ -73,10 +74,6 @@ def _paper_rounds() -> list[SurveyRound]:
 
 def _max_bytes() -> int:
     return int(current_app.config["IMPORT_MAX_BYTES"])
-
-
-def _max_rows() -> int:
-    return int(current_app.config["IMPORT_MAX_ROWS"])
 
 
 # --- pending uploads ------------------------------------------------------------------
@@ -203,7 +200,7 @@ def import_preview(token: str):
     meta, data = _load_pending(token)
     survey_round = _round_or_404(meta["round_id"])
     action_form = ImportActionForm()
-    limits = {"max_bytes": _max_bytes(), "max_rows": _max_rows()}
+    limits = {"limits": FileLimits.from_config(current_app.config)}
     if request.method == "POST":
         if not action_form.validate_on_submit():
             abort(400)

@@ -9,7 +9,7 @@ in 9 groups.  Times (one core):
 and the peak memory.  With ``--r`` it also times R ``survey`` (svyby of
 svyratio per item, provinces) on a subset of the items and extrapolates, and
 with the Python ``svy`` package installed it tries that too.  Run:
-``OMP_NUM_THREADS=1 python bench/analysis.py [--r]``.
+``OMP_NUM_THREADS=1 python bench/analysis_engine.py [--r]`` (or ``python -m bench.analysis_engine``).
 """
 
 from __future__ import annotations
@@ -113,11 +113,16 @@ cat(as.numeric(difftime(Sys.time(), t0, units="secs")), "\\n")
             return None
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this benchmark (a test builds it without running anything)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--r", action="store_true", help="also time R survey (slow)")
     parser.add_argument("--r-items", type=int, default=2)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     t0 = time.perf_counter()
     data = make_data()
     spec = make_spec()

@@ -1,0 +1,82 @@
+"""The audit page's details in words: names and links for rows that exist, "(đã xoá)" for gone ones,
+days and times in Hà Nội as dd/mm/yyyy HH:MM, Có/Không, numbers in the locale, labels for keys."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from survey.domain.units import find_unit
+from survey.models import AuditEntry, StaffUser, SurveyRound
+
+AT = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)
+TARGET = "kiem-thu-chi-tiet"  # the entries of these tests, not the demo's
+
+
+def _details(html: str, action: str) -> str:
+    """The text of the details cell of the (only) entry of ``action``, links kept as [text](url)."""
+    row = re.search(rf'<tr data-action="{re.escape(action)}">(.*?)</tr>', html, re.DOTALL).group(1)
+    cell = row.split("<td>")[-1]
+    cell = re.sub(r'<a href="([^"]+)">([^<]*)</a>', r"[\2](\1)", cell)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cell)).strip()
+
+
+def _add(db_session, action: str, details: dict, target: str = TARGET) -> None:
+    admin = db_session.scalar(select(StaffUser).where(StaffUser.login == "admin"))
+    db_session.add(AuditEntry(action=action, target=target, user_id=admin.id, at=AT, details=details))
+    db_session.commit()
+
+
+def test_details_name_rounds_units_and_users_with_links(client, demo, db_session, login_as):
+    survey_round = db_session.scalar(select(SurveyRound).where(SurveyRound.code == "sipas-2024"))
+    hanoi = find_unit(db_session, "01", date(2026, 3, 2))  # the Hà Nội of the entry's day
+    statistician = db_session.scalar(select(StaffUser).where(StaffUser.login == "thongke"))
+    _add(db_session, "round.close", {"round_id": survey_round.id, "responses": 12345})
+    _add(db_session, "device_registered", {"unit": "01", "counter": "Quầy 3"})
+    _add(db_session, "api_token.revoke", {"token_id": 7, "owner": "thongke"})
+    login_as("admin")
+    html = client.get(f"/admin/audit?target={TARGET}").get_data(as_text=True)
+    assert _details(html, "round.close") == (
+        f"Đợt khảo sát: [{survey_round.name} (sipas-2024)](/admin/rounds/{survey_round.id}); Số phiếu: 12.345")
+    assert _details(html, "device_registered") == f"Đơn vị: [01 {hanoi.name}](/admin/units/{hanoi.id}); Quầy: Quầy 3"
+    assert _details(html, "api_token.revoke") == (
+        f"Chủ tài khoản: [{statistician.display_name} (thongke)](/admin/staff/{statistician.id}); Mã API số: 7")
+    assert "round_id" not in html and "unit:" not in html and "owner" not in html
+
+
+def test_rows_gone_since_show_their_id_and_deleted(client, demo, db_session, login_as):
+    _add(db_session, "release.publish", {"round_id": 987654, "number": 2, "supersedes": 4321})
+    _add(db_session, "api_token.create", {"token_id": 9, "owner": "da-nghi-viec"})
+    login_as("admin")
+    html = client.get(f"/admin/audit?target={TARGET}").get_data(as_text=True)
+    assert _details(html, "release.publish") == (
+        "Đợt khảo sát: #987654 (đã xoá); Thay cho bản: #4321 (đã xoá); Số thứ tự: 2")
+    assert _details(html, "api_token.create") == "Chủ tài khoản: da-nghi-viec (đã xoá); Mã API số: 9"
+    english = client.get(f"/admin/audit?target={TARGET}&lang=en").get_data(as_text=True)
+    assert _details(english, "release.publish") == (
+        "Survey round: #987654 (deleted); Replaces release: #4321 (deleted); Number: 2")
+    client.get("/admin/audit?lang=vi")
+
+
+def test_days_times_yes_no_changes_and_unknown_keys(client, demo, db_session, login_as):
+    _add(db_session, "api_token.create", {"token_id": 3, "owner": "thongke",
+                                          "expires_at": "2026-06-30T17:05:00+00:00", "read_only": True})
+    _add(db_session, "round.update", {"changes": {"starts_on": ["2026-01-01", "2026-02-01"],
+                                                  "channels": [["counter"], ["counter", "paper"]]}})
+    _add(db_session, "staff.update", {"before": {"role": "statistician", "unit": None, "name": "An"},
+                                      "after": {"role": "manager", "unit": "01", "name": "An"}})
+    _add(db_session, "units.rename", {"old": "Tên cũ", "new": "Tên mới", "on": "2025-07-01", "bí_ẩn": False})
+    login_as("admin")
+    html = client.get(f"/admin/audit?target={TARGET}").get_data(as_text=True)
+    token = _details(html, "api_token.create")
+    assert "Hết hạn: 01/07/2026 00:05" in token  # 17:05 UTC is five past midnight in Hà Nội
+    assert "read_only: Có" in token  # a key without a label is shown as stored, its value in words
+    assert _details(html, "round.update") == (
+        "Kênh: Tại quầy → Tại quầy, Phiếu giấy; Ngày bắt đầu: 01/01/2026 → 01/02/2026")
+    hanoi = find_unit(db_session, "01", date(2026, 3, 2))  # the Hà Nội of the entry's day
+    assert _details(html, "staff.update") == (
+        f"Đơn vị: – → [01 {hanoi.name}](/admin/units/{hanoi.id}); Vai trò: Thống kê → Lãnh đạo")
+    assert _details(html, "units.rename") == (
+        "Tên cũ: Tên cũ; Tên mới: Tên mới; Ngày hiệu lực: 01/07/2025; bí_ẩn: Không")
