@@ -20,6 +20,7 @@ def test_former_ha_giang_names_tuyen_quang_and_links_to_its_form(client, db_sess
         page = client.get(url)
         text = _text(page)
         assert page.status_code == 200, url
+        assert "<h1>Tỉnh Hà Giang</h1>" in text  # the page has a heading of its own (WCAG 1.3.1, 2.4.6)
         assert "Tỉnh Hà Giang (mã 02) đã thôi hoạt động từ ngày 01/07/2025" in text
         assert "Đơn vị tiếp nhận hiện nay:" in text and 'href="/s/08"' in text
         assert "Góp ý cho Tỉnh Tuyên Quang" in text
