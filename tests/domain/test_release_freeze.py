@@ -178,3 +178,20 @@ def test_release_workbook_has_the_reasons_of_low_ratings_from_the_frozen_copy(de
     assert english[:3] == ["Unit", "Low ratings", "With a reason"]
     assert "Lý do đánh giá thấp" not in load_workbook(
         io.BytesIO(export_release(db_session, _release(db_session, "sipas"), "xlsx").getvalue())).sheetnames
+
+
+def test_weights_given_after_publication_change_a_draft_not_the_published_microdata(demo, db_session, tmp_path):
+    from survey.models import ResponseDesign
+
+    release = _release(db_session, "sipas")
+    before, _meta = _read(export_release(db_session, release, "sav").getvalue(), "sav", tmp_path)
+    ids = db_session.scalars(select(Response.id).where(Response.round_id == release.round_id)).all()
+    db_session.add_all(ResponseDesign(response_id=i, base_weight=2.0 + i % 3, stratum="S", psu=f"P{i % 7}")
+                       for i in ids)
+    db_session.flush()
+    after, _meta = _read(export_release(db_session, release, "sav").getvalue(), "sav", tmp_path)
+    assert after.equals(before) and set(after["weight"]) == set(before["weight"])
+    draft = compute_release(db_session, release.round, title="Có trọng số")
+    weighted, _meta = _read(export_release(db_session, draft, "sav").getvalue(), "sav", tmp_path)
+    assert set(weighted["weight"]) == {2.0, 3.0, 4.0} and set(weighted["stratum"]) == {"S"}
+    assert set(before["weight"]) != {2.0, 3.0, 4.0}
