@@ -97,8 +97,10 @@ def synthetic_release(
                 estimate = float(np.clip(estimates_overall[uid], 20, 99.5))
             se = float(np.sqrt(estimate * (100 - estimate) / n) * 1.4)
             flag, diff, p_adj = None, None, None
-            if level == "overall" and unit is not None:
-                diff = estimate - (parent_estimate if unit.parent_id in estimates_overall else base)
+            # compared with the parent when the release has it (or with the nation at the top level)
+            compared = unit is not None and (unit.parent_id is None or unit.parent_id in estimates_overall)
+            if level == "overall" and compared:
+                diff = estimate - (base if unit.parent_id is None else parent_estimate)
                 z = diff / max(se, 1e-6)
                 p_adj = float(min(1.0, 2 * (1 - _phi(abs(z))) * 3))
                 flag = "none" if p_adj >= 0.05 else "above" if diff > 0 else "below"
