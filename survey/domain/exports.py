@@ -1,7 +1,8 @@
 """Exports of a release: Excel workbook, CSV, SPSS/Stata microdata, printable unit report.
 
-* ``xlsx``: one sheet per level (overall, groups, items) plus a sheet saying
-  what the release is made of; indices are numbers on the 0–100 scale with
+* ``xlsx``: one sheet per level (overall, groups, items), the reasons cited by
+  low ratings when the questionnaire asks them, and a sheet saying what the
+  release is made of; indices are numbers on the 0–100 scale with
   the format ``0.00" %"``, which Excel shows as 90,29 % under Vietnamese
   regional settings (and 90.29 % under English ones).
 * ``csv``: the same table, UTF-8 with a byte-order mark so that Excel shows
@@ -12,8 +13,10 @@
   unit, province, weight, stratum and PSU), item labels and value labels; the
   "not experienced" answer 9 is declared user-missing (SPSS missing value 9,
   Stata extended missing ``.a``), so both programs leave it out of means and
-  percentages as the release does. Refused when the data no longer match the
-  release's fingerprint.
+  percentages as the release does. A published release's come from the copy
+  frozen at publication (:mod:`survey.domain.releases.microdata`), with unit
+  and province names as they were; a draft's are read live and refused when
+  the data no longer match its fingerprint.
 
 Headers and labels are written in ``lang`` (:func:`survey.domain.handover.export_language`).
 * ``html``: a printable report for one unit (or the nation) with print CSS; print
@@ -289,17 +292,19 @@ def release_reasons(
     reasons = microdata.reasons
     if reasons is None:
         return None
-    unit_of = microdata.data.unit_ids
-    keep = reasons.low & (True if unit_ids is None else np.isin(unit_of, list(unit_ids)))
+    keep = reasons.low & (True if unit_ids is None else np.isin(microdata.data.unit_ids, list(unit_ids)))
+    units, inverse = np.unique(microdata.data.unit_ids[keep], return_inverse=True)
+    chosen = reasons.chosen[keep]
+    low = np.bincount(inverse, minlength=len(units))
+    explained = np.bincount(inverse, weights=chosen.any(axis=1), minlength=len(units))
+    cited = [np.bincount(inverse, weights=chosen[:, j], minlength=len(units)) for j in range(chosen.shape[1])]
     groups = []
-    for unit in np.unique(unit_of[keep]):
-        group = ReasonGroup(unit_name=microdata.units[int(unit)][1])
-        rows = keep & (unit_of == unit)
-        group.low, group.explained = int(rows.sum()), int(reasons.chosen[rows].any(axis=1).sum())
-        group.counts.update({code: int(n) for (code, _l), n in zip(reasons.options, reasons.chosen[rows].sum(axis=0))})
+    for k, unit in enumerate(units):
+        group = ReasonGroup(unit_name=microdata.units[int(unit)][1], low=int(low[k]), explained=int(explained[k]))
+        group.counts.update({code: int(n[k]) for (code, _labels), n in zip(reasons.options, cited)})
         groups.append(group)
-    total = ReasonGroup(low=int(keep.sum()), explained=int(reasons.chosen[keep].any(axis=1).sum()))
-    total.counts.update({code: int(n) for (code, _l), n in zip(reasons.options, reasons.chosen[keep].sum(axis=0))})
+    total = ReasonGroup(low=int(low.sum()), explained=int(explained.sum()))
+    total.counts.update({code: int(n.sum()) for (code, _labels), n in zip(reasons.options, cited)})
     breakdown = ReasonBreakdown(
         reasons=[Reason(code, labels) for code, labels in reasons.options],
         total=total,

@@ -167,6 +167,19 @@ def test_release_workbook_has_the_reasons_of_low_ratings_from_the_frozen_copy(de
     assert total[0] == "Tổng cộng" and total[1] == len(low) > 0
     assert total[3] == citing and total[4] == pytest.approx(round(100 * citing / len(low), 2))
     assert header[3].startswith(labels["vi"])
+    unit_rows = [r for r in load_workbook(io.BytesIO(export_release(db_session, release, "xlsx").getvalue()))[
+        "Lý do đánh giá thấp"].iter_rows(min_row=2, values_only=True)][:-1]
+    assert sum(r[1] for r in unit_rows) == len(low) and len(unit_rows) >= 2
+
+    # a manager's scope: that unit's low ratings only
+    unit_of = {r.id: r.unit_id for r in db_session.scalars(select(Response).where(Response.round_id == release.round_id))}
+    some_unit = db_session.get(Unit, unit_of[next(iter(unit_of))])
+    in_unit = [r for r in db_session.scalars(select(Response).where(Response.round_id == release.round_id,
+                                                                    Response.unit_id == some_unit.id))
+               if questionnaire.relevance(r.answers).get(item.code)]
+    scoped = load_workbook(io.BytesIO(export_release(db_session, release, "xlsx", unit_ids={some_unit.id}).getvalue()))
+    scoped_rows = list(scoped["Lý do đánh giá thấp"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in scoped_rows] == [some_unit.name, "Tổng cộng"] and scoped_rows[-1][1] == len(in_unit)
 
     # answers withdrawn after publication change nothing in the published workbook
     for response in db_session.scalars(select(Response).where(Response.round_id == release.round_id).limit(50)):
