@@ -1,7 +1,8 @@
 """Exports of a release: Excel workbook, CSV, SPSS/Stata microdata, printable unit report.
 
-* ``xlsx``: one sheet per level (overall, groups, items) plus a sheet saying
-  what the release is made of; indices are numbers on the 0–100 scale with
+* ``xlsx``: one sheet per level (overall, groups, items), the reasons cited by
+  low ratings when the questionnaire asks them, and a sheet saying what the
+  release is made of; indices are numbers on the 0–100 scale with
   the format ``0.00" %"``, which Excel shows as 90,29 % under Vietnamese
   regional settings (and 90.29 % under English ones).
 * ``csv``: the same table, UTF-8 with a byte-order mark so that Excel shows
@@ -12,8 +13,10 @@
   unit, province, weight, stratum and PSU), item labels and value labels; the
   "not experienced" answer 9 is declared user-missing (SPSS missing value 9,
   Stata extended missing ``.a``), so both programs leave it out of means and
-  percentages as the release does. Refused when the data no longer match the
-  release's fingerprint.
+  percentages as the release does. A published release's come from the copy
+  frozen at publication (:mod:`survey.domain.releases.microdata`), with unit
+  and province names as they were; a draft's are read live and refused when
+  the data no longer match its fingerprint.
 
 Headers and labels are written in ``lang`` (:func:`survey.domain.handover.export_language`).
 * ``html``: a printable report for one unit (or the nation) with print CSS; print
@@ -36,7 +39,8 @@ from sqlalchemy.orm import Session
 
 from survey.domain.handover import _, check_dialect, csv_bytes, export_language, set_column_widths
 from survey.domain.questionnaires.builtin import NOT_EXPERIENCED_CODE
-from survey.domain.releases import OTHER_ITEMS_GROUP, ReleaseError, UnitTree, load_round_data
+from survey.domain.releases import OTHER_ITEMS_GROUP, ReleaseError, UnitTree
+from survey.domain.releases.microdata import Microdata, release_microdata_arrays
 from survey.domain.releases.records import index_record
 from survey.domain.spreadsheet_cells import append_row
 from survey.i18n import local_time
@@ -250,6 +254,9 @@ def release_xlsx(session: Session, release: Release, *, unit_ids: set[int] | Non
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
                     cell.number_format = fmt
         sheet.freeze_panes = "G2"
+    reasons = release_reasons(session, release, unit_ids=unit_ids, lang=lang)
+    if reasons is not None:
+        _reasons_sheet(workbook.create_sheet(_("Lý do đánh giá thấp")[:31]), *reasons)
     about = workbook.create_sheet(_("Thông tin")[:31])
     for label, value in _about_rows(release):
         append_row(about, [label, value])
@@ -260,6 +267,70 @@ def release_xlsx(session: Session, release: Release, *, unit_ids: set[int] | Non
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def release_reasons(
+    session: Session, release: Release, *, unit_ids: set[int] | None = None, lang: str = "vi"
+) -> tuple[list[str], list[list]] | None:
+    """Low ratings and the reasons they cite, by unit then in total, from the release's microdata.
+
+    None when the questionnaire asks no reasons. A published release counts its
+    frozen copy; a draft the round's answers as computed (refused if changed).
+    """
+    from survey.domain.reasons import (
+        Reason,
+        ReasonBreakdown,
+        ReasonGroup,
+        breakdown_table,
+        reason_items,
+    )
+    from survey.domain.responses import questionnaire_for
+
+    if reason_items(questionnaire_for(release.questionnaire_version)) is None:
+        return None
+    microdata = _release_microdata(session, release)
+    reasons = microdata.reasons
+    if reasons is None:
+        return None
+    keep = reasons.low & (True if unit_ids is None else np.isin(microdata.data.unit_ids, list(unit_ids)))
+    units, inverse = np.unique(microdata.data.unit_ids[keep], return_inverse=True)
+    chosen = reasons.chosen[keep]
+    low = np.bincount(inverse, minlength=len(units))
+    explained = np.bincount(inverse, weights=chosen.any(axis=1), minlength=len(units))
+    cited = [np.bincount(inverse, weights=chosen[:, j], minlength=len(units)) for j in range(chosen.shape[1])]
+    groups = []
+    for k, unit in enumerate(units):
+        group = ReasonGroup(unit_name=microdata.units[int(unit)][1], low=int(low[k]), explained=int(explained[k]))
+        group.counts.update({code: int(n[k]) for (code, _labels), n in zip(reasons.options, cited)})
+        groups.append(group)
+    total = ReasonGroup(low=int(low.sum()), explained=int(explained.sum()))
+    total.counts.update({code: int(n.sum()) for (code, _labels), n in zip(reasons.options, cited)})
+    breakdown = ReasonBreakdown(
+        reasons=[Reason(code, labels) for code, labels in reasons.options],
+        total=total,
+        groups=sorted(groups, key=lambda g: g.unit_name),
+        by="unit",
+        start=release.round.starts_on,
+        end=release.round.ends_on,
+    )
+    return breakdown_table(breakdown, lang)
+
+
+def _reasons_sheet(sheet: Any, header: list[str], rows: list[list]) -> None:
+    from openpyxl.styles import Font
+
+    append_row(sheet, header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for values in rows:
+        append_row(sheet, values)
+    set_column_widths(sheet, header, rows)
+    # unit, low ratings, with a reason, then a count and a share (points of 100) per reason
+    for j in range(2, len(header) + 1):
+        fmt = POINTS_FORMAT if j > 3 and j % 2 == 1 else COUNT_FORMAT
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+            cell.number_format = fmt
+    sheet.freeze_panes = "B2"
 
 
 def release_csv(
@@ -294,39 +365,42 @@ def _stata_name(code: str, taken: set[str]) -> str:
     return name
 
 
+def _release_microdata(session: Session, release: Release) -> Microdata:
+    """A published release's frozen microdata; a draft's (or an older release's) read again, if unchanged."""
+    try:
+        microdata = release_microdata_arrays(session, release)
+    except ReleaseError as exc:
+        raise ExportError(str(exc)) from exc
+    if microdata.source != "frozen" and microdata.data.fingerprint() != release.data_fingerprint:
+        raise ExportError(
+            _("Dữ liệu của đợt đã thay đổi sau khi tính bản kết quả #%(id)d (dấu vân tay khác): hãy tính bản mới "
+              "trước khi xuất dữ liệu gốc.", id=release.id)
+        )
+    return microdata
+
+
 def release_microdata(
     session: Session, release: Release, fmt: str, *, unit_ids: set[int] | None = None, lang: str = "vi"
 ) -> bytes:
     """The answers behind the release as SPSS (``sav``) or Stata (``dta``), with value labels."""
     import pandas as pd
 
-    try:
-        # answers that arrived after the release (an open round) are not part of it
-        snapshot = (release.parameters or {}).get("snapshot") or {}
-        data = load_round_data(session, release.round, release.weight_set, snapshot.get("last_response_id"))
-    except ReleaseError as exc:
-        raise ExportError(str(exc)) from exc
-    if data.fingerprint() != release.data_fingerprint:
-        raise ExportError(
-            _("Dữ liệu của đợt đã thay đổi sau khi tính bản kết quả #%(id)d (dấu vân tay khác): hãy tính bản mới "
-              "trước khi xuất dữ liệu gốc.", id=release.id)
-        )
+    microdata = _release_microdata(session, release)
+    data = microdata.data
     keep = np.ones(data.n, dtype=bool) if unit_ids is None else np.isin(data.unit_ids, list(unit_ids))
-    tree = UnitTree(session)
     uniq = np.unique(data.unit_ids[keep])
-    roots = {int(u): tree.chain(int(u))[0] for u in uniq}
-    units = _units(session, set(map(int, uniq)) | set(roots.values()))
-    unit_code = np.array([units[int(u)].code for u in uniq], dtype=object)
-    province_code = np.array([units[roots[int(u)]].code for u in uniq], dtype=object)
     position = np.searchsorted(uniq, data.unit_ids[keep])
+    names = [microdata.units[int(u)] for u in uniq]  # code, name, province code, province name
     frame: dict[str, Any] = {
-        "unit_code": unit_code[position],
-        "province_code": province_code[position],
-        "weight": data.weights[keep],
+        key: np.array([row[k] for row in names], dtype=object)[position]
+        for k, key in enumerate(("unit_code", "unit_name", "province_code", "province_name"))
     }
+    frame["weight"] = data.weights[keep]
     labels = {
         "unit_code": _("Mã đơn vị"),
+        "unit_name": _("Tên đơn vị"),
         "province_code": _("Mã tỉnh, thành phố"),
+        "province_name": _("Tên tỉnh, thành phố"),
         "weight": _("Trọng số"),
     }
     if data.strata is not None:

@@ -21,10 +21,11 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.domain.handover import _, export_language  # the current language, or an export's
 from survey.domain.questionnaires.definition import Item, QuestionnaireDefinition
 from survey.domain.responses import questionnaire_for
 from survey.domain.spreadsheet_cells import append_row, csv_cell
-from survey.i18n import LOCAL_TZ, _, format_local_date, local_time
+from survey.i18n import LOCAL_TZ, format_local_date, local_time
 from survey.models import Device, QuestionnaireVersion, Response, Unit
 
 Grouping = Literal["total", "unit", "counter", "week", "month"]
@@ -188,6 +189,11 @@ def _group_of(session: Session, row, by: Grouping, units: dict[int, str], device
 
 def breakdown_table(breakdown: ReasonBreakdown, lang: str = "vi") -> tuple[list[str], list[list]]:
     """Header and rows of the breakdown: a group per row, low ratings, then count and share per reason."""
+    with export_language(lang):  # headers in ``lang``, whatever the process language
+        return _breakdown_table(breakdown, lang)
+
+
+def _breakdown_table(breakdown: ReasonBreakdown, lang: str) -> tuple[list[str], list[list]]:
     group_headers = {
         "total": [],
         "unit": [_("Đơn vị")],

@@ -279,8 +279,8 @@ def create_synthetic_release(
         release = compute_release(session, survey_round, progress=progress, previous_release=None)
     else:
         release = compute_release_from_data(session, survey_round, data, progress=progress, previous_release=None)
-    if publish_it:
-        publish_release(session, release, None)
+    if publish_it:  # the arrays are frozen with the release (stored responses are read again)
+        publish_release(session, release, None, data=None if store_responses else data)
     session.commit()
     return release
 

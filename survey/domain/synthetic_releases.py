@@ -67,13 +67,16 @@ def synthetic_release(
     session.flush()
     previous_overall: dict[int | None, float] = {}
     if previous is not None:
-        previous_overall = dict(  # type: ignore[arg-type]
-            session.execute(
-                select(ReleaseIndex.unit_id, ReleaseIndex.estimate).where(
-                    ReleaseIndex.release_id == previous.id, ReleaseIndex.level == "overall"
-                )
-            ).all()
-        )
+        previous_overall, merged = previous_through_lineage(session, previous, units)
+        release.parameters = {
+            **release.parameters,
+            "previous": {
+                "release_id": previous.id,
+                "round": previous.round.code,
+                "method": "units new since the previous round: their predecessors' estimates, weighted by size",
+                "merged_territories": merged,
+            },
+        }
     code_effect = rng.normal(0.0, 4.0, size=len(codes))
     base = 82.0
     unit_level = {u.id: rng.normal(0.0, 4.0) for u in units}
@@ -94,8 +97,10 @@ def synthetic_release(
                 estimate = float(np.clip(estimates_overall[uid], 20, 99.5))
             se = float(np.sqrt(estimate * (100 - estimate) / n) * 1.4)
             flag, diff, p_adj = None, None, None
-            if level == "overall" and unit is not None:
-                diff = estimate - (parent_estimate if unit.parent_id in estimates_overall else base)
+            # compared with the parent when the release has it (or with the nation at the top level)
+            compared = unit is not None and (unit.parent_id is None or unit.parent_id in estimates_overall)
+            if level == "overall" and compared:
+                diff = estimate - (base if unit.parent_id is None else parent_estimate)
                 z = diff / max(se, 1e-6)
                 p_adj = float(min(1.0, 2 * (1 - _phi(abs(z))) * 3))
                 flag = "none" if p_adj >= 0.05 else "above" if diff > 0 else "below"
@@ -135,6 +140,44 @@ def synthetic_release(
     return release
 
 
+def previous_through_lineage(
+    session: Session, previous: Release, units: list[Unit]
+) -> tuple[dict[int | None, float], dict[str, list[int]]]:
+    """Previous overall estimates on today's territories, and the merged units' predecessors.
+
+    A unit in the previous release keeps its own estimate; a unit made since (the
+    2025 mergers) gets its predecessors' estimates of the previous round
+    (:func:`survey.domain.units.units_on`), each weighted by its size in that
+    release (answers), as re-estimating on the merged territory would weigh them.
+    """
+    from survey.domain.units import units_on
+
+    stored = {
+        unit_id: (estimate, n)
+        for unit_id, estimate, n in session.execute(
+            select(ReleaseIndex.unit_id, ReleaseIndex.estimate, ReleaseIndex.n).where(
+                ReleaseIndex.release_id == previous.id, ReleaseIndex.level == "overall"
+            )
+        )
+        if estimate is not None
+    }
+    estimates: dict[int | None, float] = {uid: estimate for uid, (estimate, _n) in stored.items()}
+    merged: dict[str, list[int]] = {}
+    day = previous.round.ends_on
+    for unit in units:
+        if unit.id in stored:
+            continue
+        territory = sorted(u.id for u in units_on(unit, day) if u.id in stored)
+        if not territory:
+            continue
+        sizes = np.array([stored[t][1] for t in territory], dtype=np.float64)
+        values = np.array([stored[t][0] for t in territory], dtype=np.float64)
+        estimates[unit.id] = float(np.average(values, weights=sizes))
+        if len(territory) > 1:
+            merged[str(unit.id)] = territory
+    return estimates, merged
+
+
 def _phi(x: float) -> float:
     return 0.5 * (1 + erf(x / sqrt(2)))
 
@@ -142,8 +185,10 @@ def _phi(x: float) -> float:
 def demo_releases(session: Session, seed: int = 7) -> dict[str, Release]:
     """Published releases of the demo's two SIPAS rounds, written directly (reused when present).
 
-    Covers the nation and every current unit (this year) and every unit
-    valid in 2024 (last year), numbered after any release already there.
+    Covers the nation and every current unit (this year) and the provinces
+    valid in 2024 with every other unit (last year), numbered after any release
+    already there. The provinces merged in 2025 get their previous estimate
+    through lineage (:func:`previous_through_lineage`).
     """
     from sqlalchemy import func
 
@@ -157,11 +202,8 @@ def demo_releases(session: Session, seed: int = 7) -> dict[str, Release]:
     previous: Release | None = None
     for survey_round in rounds[-2:]:
         day = survey_round.ends_on
-        # This year the current units; last year every unit, so that current provinces have a trend.
-        units = [
-            u for u in session.scalars(select(Unit))
-            if previous is None or u.is_valid_on(day) or u.kind != UnitKind.PROVINCE
-        ]
+        # Provinces as they were on the round's last day (the 63 in 2024, the 34 now); other units always.
+        units = [u for u in session.scalars(select(Unit)) if u.is_valid_on(day) or u.kind != UnitKind.PROVINCE]
         number = (session.scalar(select(func.max(Release.number)).where(Release.round_id == survey_round.id)) or 0) + 1
         previous = synthetic_release(session, survey_round, units, rng, number=number, previous=previous)
         result["previous" if "previous" not in result else "current"] = previous

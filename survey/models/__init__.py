@@ -26,7 +26,7 @@ from survey.models.dossiers import (
 )
 from survey.models.jobs import Job, JobStatus
 from survey.models.questionnaires import Questionnaire, QuestionnaireVersion
-from survey.models.releases import Release, ReleaseIndex, ReleaseStatus
+from survey.models.releases import Release, ReleaseIndex, ReleaseMicrodata, ReleaseStatus
 from survey.models.responses import ImportBatch, Response, ResponseDesign
 from survey.models.rounds import (
     Channel,
@@ -66,6 +66,7 @@ __all__ = [
     "QuestionnaireVersion",
     "Release",
     "ReleaseIndex",
+    "ReleaseMicrodata",
     "ReleaseStatus",
     "Response",
     "ResponseDesign",

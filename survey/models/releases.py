@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     event,
@@ -115,9 +116,32 @@ class ReleaseIndex(Base):
     unit: Mapped[Unit | None] = relationship()
 
 
+class ReleaseMicrodata(Base):
+    """The analysis microdata a published release was computed from, frozen at publication.
+
+    ``payload`` is a compressed NumPy ``.npz`` (no pickled objects) of the arrays
+    (unit ids, item scores, weights, design and calibration columns, reason
+    answers); ``columns`` describes them (items, units' codes and names as of
+    the release, design); ``checksum`` is the SHA-256 of ``payload``. Never
+    changes, like its release.
+    """
+
+    __tablename__ = "release_microdata"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
+    payload_format: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    checksum: Mapped[str] = mapped_column(String(64))
+    columns: Mapped[dict] = mapped_column(JSON)
+    n_responses: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 @event.listens_for(Session, "before_flush")
 def _guard_published_releases(session: Session, flush_context, instances) -> None:
     for obj in [*session.dirty, *session.deleted]:
+        if isinstance(obj, ReleaseMicrodata) and (obj in session.deleted or session.is_modified(obj)):
+            raise ImmutableVersionError(f"the frozen microdata of release {obj.release_id} cannot change")
         if isinstance(obj, Release):
             release: Release | None = obj
         elif isinstance(obj, ReleaseIndex):

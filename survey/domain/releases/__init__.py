@@ -25,8 +25,9 @@ release that ``supersedes`` the old one.
 
 The package: ``spec`` (parameters and the index specification), ``data``
 (a round's answers as arrays, the unit tree), ``compute`` (indices by unit and
-their comparisons, through ``analysis.compare``) and ``lifecycle`` (publish,
-discard, the current release).
+their comparisons, through ``analysis.compare``), ``microdata`` (the arrays a
+release was computed from, frozen at publication for its exports) and
+``lifecycle`` (publish, discard, the current release).
 """
 
 from survey.domain.releases.compute import (

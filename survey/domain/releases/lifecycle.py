@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from survey.domain.releases.data import RoundData
+from survey.domain.releases.microdata import freeze_microdata
 from survey.domain.releases.spec import ReleaseError
 from survey.i18n import _
 from survey.models import (
@@ -19,10 +21,17 @@ from survey.models import (
 )
 
 
-def publish_release(session: Session, release: Release, user: StaffUser | None) -> Release:
-    """Publish a draft release; from now on it never changes (flush only)."""
+def publish_release(
+    session: Session, release: Release, user: StaffUser | None, data: RoundData | None = None
+) -> Release:
+    """Publish a draft release with its microdata frozen; from now on neither changes (flush only).
+
+    ``data``: the arrays the release was computed from, when they are not the
+    round's stored responses (:func:`compute_release_from_data`).
+    """
     if release.status == ReleaseStatus.PUBLISHED:
         raise ReleaseError(_("Kết quả #%(id)d đã được công bố.", id=release.id))
+    freeze_microdata(session, release, data)
     release.status = ReleaseStatus.PUBLISHED
     release.published_at = utcnow()
     session.add(

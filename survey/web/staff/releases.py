@@ -133,7 +133,12 @@ def job_json(job_id: int):
 @role_required("statistician")
 def release_review(release_id: int):
     release = get_release_or_404(release_id)
+    from survey.domain.releases.microdata import frozen_microdata
     from survey.web.staff.queries import index_labels, league_rows
+
+    microdata = "live"
+    if release.status == ReleaseStatus.PUBLISHED:
+        microdata = "frozen" if frozen_microdata(db.session, release) is not None else "reread"
 
     return render_template(
         "staff/release.html",
@@ -143,6 +148,7 @@ def release_review(release_id: int):
         labels=index_labels(release.questionnaire_version, request.args.get("lang") or "vi"),
         form=ConfirmForm(),
         export_formats=export_formats(),
+        microdata=microdata,
     )
 
 
