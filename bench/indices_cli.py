@@ -12,8 +12,12 @@ included (wall clock, best of ``--repeat``):
 * ``svy`` (if installed in the interpreter given by ``--svy-python``): read
   the CSV with polars, then per item the ratio by province.
 
-Run: ``OMP_NUM_THREADS=1 python bench/indices_cli.py [--repeat 3] [--svy-python PATH]``.
+Run: ``OMP_NUM_THREADS=1 python bench/indices_cli.py [--repeat 3] [--svy-python PATH] [--baseline DIR]``.
 A tool that is missing or fails is reported as such, never left out silently.
+The project's modules are byte-compiled first (as an installed package is), so
+no run pays for compiling them; ``--baseline DIR`` also times the same sipas
+command from another source tree (e.g. ``git archive main`` unpacked), for a
+before/after comparison in the same minutes.
 """
 
 from __future__ import annotations
@@ -94,12 +98,12 @@ def sipas_command(data: Path) -> list[str]:
             "--valid", "1-5", "--format", "csv", "--out", str(data.with_suffix(".out.csv"))]
 
 
-def time_command(command: list[str], repeat: int) -> tuple[float | None, str]:
+def time_command(command: list[str], repeat: int, cwd: Path = ROOT) -> tuple[float | None, str]:
     """Best wall time of a whole process, or None and the reason it failed."""
     best = None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+        done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
         elapsed = time.perf_counter() - t0
         if done.returncode != 0:
             return None, (done.stderr or done.stdout).strip().splitlines()[-1:][0] if (done.stderr or done.stdout) else "failed"
@@ -112,8 +116,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--r-repeat", type=int, default=1)
     parser.add_argument("--svy-python", default=sys.executable, help="interpreter with svy installed")
+    parser.add_argument("--baseline", type=Path, help="another source tree of sipas to time on the same file")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    for tree in (ROOT, args.baseline):
+        if tree is not None:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", "survey", "analysis"], cwd=tree,
+                           check=True, capture_output=True)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "responses.csv"
         write_data(data)
@@ -124,6 +133,17 @@ def main() -> None:
         t, why = time_command(sipas_command(data), args.repeat)
         results["sipas indices"] = t
         print(f"sipas indices (whole command): {t:.2f} s" if t else f"sipas indices: FAILED {why}")
+        if args.baseline is not None:
+            env_path = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
+            t0 = time.perf_counter()
+            base, why = None, ""
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                done = subprocess.run(sipas_command(data), capture_output=True, check=False,
+                                      cwd=args.baseline, env=env_path)
+                why = "" if done.returncode == 0 else done.stderr.decode(errors="replace")[-200:]
+                base = None if why else min(base or 1e9, time.perf_counter() - t0)
+            print(f"sipas indices, baseline {args.baseline}: {base:.2f} s" if base else f"baseline: FAILED {why}")
         if shutil.which("Rscript"):
             script = Path(tmp) / "bench.R"
             script.write_text(R_SCRIPT.format(data=data, items=N_ITEMS))

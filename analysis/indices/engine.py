@@ -13,7 +13,7 @@ from analysis.design import SurveyDesign
 from analysis.estimators import numeric_column
 from analysis.indices.records import IndexRecord
 from analysis.indices.spec import GroupSpec, IndexSpec
-from analysis.results import reliability
+from analysis.results import ESTIMABLE, NOT_ESTIMABLE, estimable
 from analysis.variance import make_cells
 
 
@@ -37,10 +37,9 @@ def _categorise(values: np.ndarray, codes: tuple[int, ...]) -> np.ndarray:
         lut[list(codes)] = np.arange(len(codes), dtype=np.int16)
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(values) & (values >= 0) & (values < top)
-        iv = np.zeros(len(values), dtype=np.int64)
-        iv[ok] = values[ok]
+        iv = np.where(ok, values, 0.0).astype(np.int64)  # NaN and codes out of range read as 0 here
         ok &= iv == values
-        return np.where(ok, lut[iv], k_invalid).astype(np.int16)
+        return np.where(ok, lut[iv], np.int16(k_invalid))
     cat = np.full(len(values), k_invalid, dtype=np.int16)
     for k, c in enumerate(codes):
         cat[values == c] = k
@@ -440,6 +439,8 @@ def _records(
         deff = var / vsrs
     scale = np.array([c.scale for c in columns])
     est_l, se_l = (est * scale).tolist(), (se * scale).tolist()
+    # one vectorised check for every record (the same test reliability() makes on each)
+    usable = estimable(np.ravel(se_l), np.ravel(df)).reshape(est.shape).tolist()
     low_l, high_l = (low * scale).tolist(), (high * scale).tolist()
     df_l, n_l, deff_l, used_l = (
         df.tolist(),
@@ -466,7 +467,7 @@ def _records(
                     str(used_l[d][j]),
                     col.statistic,
                     col.code,
-                    reliability(se_l[d][j], df_l[d][j]),
+                    ESTIMABLE if usable[d][j] else NOT_ESTIMABLE,
                 )
             )
     return out

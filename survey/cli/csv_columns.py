@@ -29,7 +29,7 @@ __all__ = ["read_csv_columns"]
 
 BOM = b"\xef\xbb\xbf"
 COMMA, NEWLINE, DOT, PLUS, MINUS, ZERO, NINE = 44, 10, 46, 43, 45, 48, 57
-MAX_DIGITS = 15  # an integer mantissa of at most 15 digits is exact in a double
+MAX_DIGITS = 15  # a whole number of at most 15 digits is exact in a double
 # powers of ten written out: each is exactly representable, so m / 10**k is correctly rounded
 POWERS_OF_TEN = np.array([float(f"1e{k}") for k in range(MAX_DIGITS + 1)])
 # pandas.read_csv's default missing-value markers (besides the empty field)
@@ -185,12 +185,13 @@ def _text_column(
 def _decimal_values(
     buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray, width: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Value of each plain decimal field (``[+-]digits[.digits]``), which fields are plain, and which columns have a dot.
+    """Value of each plain decimal field (``[+-]digits[.digits]``), which fields are plain, and which rows have a dot.
 
-    The digits are read as an exact integer ``m`` and divided by ``10**k`` for
-    ``k`` digits after the dot: one correctly rounded division, the value
-    ``float(text)`` and pandas' parser give. The fields are read one character
-    position at a time (a column's fields are short).
+    Values are correctly rounded, as ``float(text)`` and pandas' parser give
+    them: up to 15 digits, the digits read as an exact integer ``m`` divided
+    by ``10**k`` for ``k`` digits after the dot (one correctly rounded
+    division); longer decimals go through numpy's text-to-double conversion.
+    The fields are read one character position at a time (they are short).
     """
     if width == 1:  # one digit or nothing: most answer columns
         digit_value = buffer[starts] - np.uint8(ZERO)
@@ -199,8 +200,8 @@ def _decimal_values(
     shape = starts.shape
     last = len(buffer) - 1
     mantissa = np.zeros(shape, dtype=np.int64)
-    decimals = np.zeros(shape, dtype=np.int32)
-    n_digits = np.zeros(shape, dtype=np.int32)
+    decimals = np.zeros(shape, dtype=np.int64)
+    n_digits = np.zeros(shape, dtype=np.int64)
     after_dot = np.zeros(shape, dtype=bool)
     bad = np.zeros(shape, dtype=bool)
     negative = np.zeros(shape, dtype=bool)
@@ -216,10 +217,16 @@ def _decimal_values(
             allowed |= negative | (inside & (char == PLUS))
         bad |= (inside & ~allowed) | (dot & after_dot)
         after_dot |= dot
-        mantissa = np.where(digit, mantissa * 10 + digit_value, mantissa)
+        mantissa = np.where(digit, mantissa * 10 + digit_value, mantissa)  # wraps past 18 digits: unused then
         decimals += digit & after_dot
         n_digits += digit
-    simple = (lengths > 0) & ~bad & (n_digits >= 1) & (n_digits <= MAX_DIGITS)
+    # a whole number beyond 15 digits is an exact int64 in pandas: that file goes to pandas
+    simple = (lengths > 0) & ~bad & (n_digits >= 1) & (after_dot | (n_digits <= MAX_DIGITS))
     values = mantissa.astype(np.float64) / POWERS_OF_TEN[np.minimum(decimals, MAX_DIGITS)]
     values = np.where(simple, np.where(negative, -values, values), np.nan)
+    long = simple & (n_digits > MAX_DIGITS)
+    if long.any():
+        rows = np.nonzero(long)
+        text = _field_bytes(buffer, starts[rows], lengths[rows], width).view(f"S{width}").ravel()
+        values[rows] = text.astype(np.float64)
     return values, simple, (after_dot & simple).any(axis=1)

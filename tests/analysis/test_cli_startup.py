@@ -1,4 +1,4 @@
-"""``sipas indices`` starts without the web stack: no Flask, SQLAlchemy, models or scipy.stats (issue 13).
+"""``sipas indices`` starts without the web stack, pandas or scipy (issue 13).
 
 Each check runs a fresh interpreter, as a statistician's shell would, and
 reads which modules it loaded.
@@ -48,15 +48,33 @@ def test_help_of_indices_loads_no_web_stack_and_no_pandas():
     assert _present(modules, (*WEB_STACK, "pandas", "scipy", "analysis")) == []
 
 
-def test_a_real_indices_run_loads_no_web_stack_and_no_scipy_stats(tmp_path):
-    out = tmp_path / "out.csv"
-    args = ["indices", str(DATA), "--items", "A=a1,a2,a3", "--weight", "wt", "--strata", "province",
-            "--psu", "commune", "--by", "province", "--format", "csv", "--out", str(out)]
-    code, modules = _loaded(args)
+INDICES_RUN = ["--items", "A=a1,a2,a3", "--weight", "wt", "--strata", "province", "--psu", "commune",
+               "--by", "province"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_real_indices_run_loads_no_web_stack_no_pandas_and_no_scipy(tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    code, modules = _loaded(["indices", str(DATA), *INDICES_RUN, "--format", fmt, "--out", str(out)])
     assert code in (0, None)
-    assert out.read_text(encoding="utf-8-sig").startswith("index,level,domain,estimate")
-    assert _present(modules, (*WEB_STACK, "scipy.stats", "scipy.optimize")) == []
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.startswith("index,level,domain,estimate" if fmt == "csv" else "{")
+    # a plain CSV is read with numpy; logit intervals need neither scipy.special nor pandas
+    assert _present(modules, (*WEB_STACK, "pandas", "scipy", "numpy.ma", "numpy.testing")) == []
     assert "analysis.indices" in modules  # the probe did run the command
+
+
+def test_a_quoted_csv_is_read_by_pandas_with_the_same_results(tmp_path):
+    import pandas as pd
+
+    quoted = tmp_path / "quoted.csv"
+    pd.read_csv(DATA).to_csv(quoted, index=False, quoting=1)  # every field in quotes
+    plain, fallback = tmp_path / "plain.csv", tmp_path / "fallback.csv"
+    _, plain_modules = _loaded(["indices", str(DATA), *INDICES_RUN, "--format", "csv", "--out", str(plain)])
+    code, modules = _loaded(["indices", str(quoted), *INDICES_RUN, "--format", "csv", "--out", str(fallback)])
+    assert code in (0, None)
+    assert "pandas" in modules and "pandas" not in plain_modules
+    assert fallback.read_bytes() == plain.read_bytes()
 
 
 def test_a_web_command_still_finds_its_app():
