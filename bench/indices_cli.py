@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -98,16 +99,25 @@ def sipas_command(data: Path) -> list[str]:
             "--valid", "1-5", "--format", "csv", "--out", str(data.with_suffix(".out.csv"))]
 
 
+CPU_TIMES: dict[str, float] = {}  # command -> best CPU time (user + system) of its process
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def time_command(command: list[str], repeat: int, cwd: Path = ROOT) -> tuple[float | None, str]:
-    """Best wall time of a whole process, or None and the reason it failed."""
+    """Best wall time of a whole process, or None and the reason it failed (best CPU time in CPU_TIMES)."""
     best = None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _children_cpu()
         done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
         if done.returncode != 0:
             return None, (done.stderr or done.stdout).strip().splitlines()[-1:][0] if (done.stderr or done.stdout) else "failed"
         best = elapsed if best is None else min(best, elapsed)
+        CPU_TIMES[command[0]] = min(CPU_TIMES.get(command[0], cpu), cpu)
     return best, ""
 
 
@@ -132,7 +142,8 @@ def main() -> None:
         results: dict[str, float | None] = {}
         t, why = time_command(sipas_command(data), args.repeat)
         results["sipas indices"] = t
-        print(f"sipas indices (whole command): {t:.2f} s" if t else f"sipas indices: FAILED {why}")
+        print(f"sipas indices (whole command): {t:.2f} s, CPU {CPU_TIMES[sys.executable]:.2f} s"
+              if t else f"sipas indices: FAILED {why}")
         if args.baseline is not None:
             env_path = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
             t0 = time.perf_counter()
@@ -149,14 +160,14 @@ def main() -> None:
             script.write_text(R_SCRIPT.format(data=data, items=N_ITEMS))
             t, why = time_command(["Rscript", str(script)], args.r_repeat)
             results["R survey"] = t
-            print(f"R survey (whole Rscript): {t:.2f} s" if t else f"R survey: FAILED {why}")
+            print(f"R survey (whole Rscript): {t:.2f} s, CPU {CPU_TIMES['Rscript']:.2f} s" if t else f"R survey: FAILED {why}")
         else:
             print("R survey: Rscript not found, skipped")
         script = Path(tmp) / "bench_svy.py"
         script.write_text(SVY_SCRIPT.format(data=data, items=N_ITEMS))
         t, why = time_command([args.svy_python, str(script)], args.repeat)
         results["svy"] = t
-        print(f"svy (whole script): {t:.2f} s" if t else f"svy: FAILED {why}")
+        print(f"svy (whole script): {t:.2f} s, CPU {CPU_TIMES[args.svy_python]:.2f} s" if t else f"svy: FAILED {why}")
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
         ours = results["sipas indices"]
         for anchor, target in (("R survey", 100), ("svy", 5)):
@@ -165,6 +176,11 @@ def main() -> None:
                 ratio = theirs / ours
                 verdict = "met" if ratio >= target else "missed"
                 print(f"{anchor} / sipas: {ratio:.1f}x (target {target}x: {verdict})")
+        anchors = {"R survey": "Rscript", "svy": args.svy_python}
+        if sys.executable in CPU_TIMES:
+            for anchor, key in anchors.items():
+                if key in CPU_TIMES and key != sys.executable:
+                    print(f"{anchor} / sipas, CPU time: {CPU_TIMES[key] / CPU_TIMES[sys.executable]:.1f}x")
 
 
 if __name__ == "__main__":

@@ -68,7 +68,6 @@ def read_csv_columns(path: Path, columns: Iterable[str]) -> dict[str, np.ndarray
 
 
 def _read(raw: bytes, columns: Iterable[str]) -> dict[str, np.ndarray]:
-    raw = raw.removeprefix(BOM)
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n")
     if b'"' in raw or b"\x00" in raw or b"\r" in raw:
@@ -77,24 +76,30 @@ def _read(raw: bytes, columns: Iterable[str]) -> dict[str, np.ndarray]:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         raise _NotPlain from None
-    end = raw.find(b"\n")
-    if end <= 0:
+    start = len(BOM) if raw.startswith(BOM) else 0
+    end = raw.find(b"\n", start)
+    if end <= start:
         raise _NotPlain
-    header = raw[:end].decode("utf-8").split(",")
+    header = raw[start:end].decode("utf-8").split(",")
     if len(header) < 2 or len(set(header)) < len(header) or "" in header:
         raise _NotPlain
-    body = raw[end + 1:].rstrip(b"\n") + b"\n"  # pandas skips blank lines at the end
-    if len(body) == 1:  # a header without rows
+    stop = len(raw)
+    while stop > end and raw[stop - 1] == NEWLINE:  # pandas skips blank lines at the end
+        stop -= 1
+    if stop == end:  # a header without rows
         return {name: np.zeros(0, dtype=np.float64) for name in columns if name in header}
-    buffer = np.frombuffer(body, dtype=np.uint8)
+    if stop == len(raw):  # no newline after the last row
+        raw += b"\n"
+    buffer = np.frombuffer(raw, dtype=np.uint8)[end + 1:stop + 1]  # the rows, each ending in a newline
     k = len(header)
-    separators = np.flatnonzero((buffer == COMMA) | (buffer == NEWLINE))
+    newline = buffer == NEWLINE
+    separators = np.flatnonzero(newline | (buffer == COMMA))
     if len(buffer) < 2**31:  # half the memory traffic for the positions
         separators = separators.astype(np.int32)
     n = len(separators) // k
     line_ends = separators[k - 1::k]
     # every row has k fields exactly when the k-th separators are the only newlines
-    if len(separators) != n * k or body.count(b"\n") != n or not (buffer[line_ends] == NEWLINE).all():
+    if len(separators) != n * k or np.count_nonzero(newline) != n or not newline[line_ends].all():
         raise _NotPlain
     wanted = [name for name in dict.fromkeys(columns) if name in header]
     # the separator after each field, one row per column: row j ends the fields of column j
