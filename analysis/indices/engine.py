@@ -27,6 +27,13 @@ class _ItemCodes:
     satisfied: np.ndarray  # bool over categories (without the invalid one)
     valid: np.ndarray
 
+    @property
+    def valid_row(self) -> np.ndarray:
+        """Whether each respondent gave a valid answer (computed once, shared by the domain schemes)."""
+        if "_valid_row" not in self.__dict__:
+            self.__dict__["_valid_row"] = self.cat < len(self.codes)
+        return self.__dict__["_valid_row"]
+
 
 def _categorise(values: np.ndarray, codes: tuple[int, ...]) -> np.ndarray:
     """Category of each answer: position of its code in ``codes``, else ``len(codes)``."""
@@ -118,10 +125,13 @@ class _Engine:
         self.counts_w: dict[str, np.ndarray] = {}
         self.counts_n: dict[str, np.ndarray] = {}
         c = cells.n_cells
+        cell_keys: dict[int, np.ndarray] = {}  # rc * k1, the same for items with as many codes
         for name, it in items.items():
             k1 = len(it.codes) + 1
             cat = it.cat if self.keep is None else it.cat[self.keep]
-            key = self.rc * k1 + cat
+            if k1 not in cell_keys:
+                cell_keys[k1] = self.rc * k1
+            key = cell_keys[k1] + cat
             self.counts_w[name] = np.bincount(key, weights=self.w, minlength=c * k1).reshape(c, k1)[
                 :, :-1
             ]
@@ -303,7 +313,7 @@ class _Engine:
         for j, name in enumerate(names):
             it = self.items[name]
             k1 = len(it.codes) + 1
-            valid_row = it.cat < len(it.codes)
+            valid_row = it.valid_row
             any_valid |= valid_row
             sat_k = np.append(it.satisfied, False)
             if recipe is None:
