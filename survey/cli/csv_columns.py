@@ -2,7 +2,8 @@
 
 ``sipas indices`` on 200,000 responses spends more time importing pandas and
 running its reader than computing (issue 13). Most survey exports are plain
-CSV: one header line, ``,`` between fields, no quotes. For those this module
+CSV: one header line, ``,`` between fields, quotes (if any) around whole
+fields, as R's ``write.csv`` writes text. For those this module
 finds every separator with one numpy pass over the bytes and converts only the
 columns asked for, with the types ``pandas.read_csv`` would give them:
 
@@ -11,7 +12,8 @@ columns asked for, with the types ``pandas.read_csv`` would give them:
 * text: an object array of ``str`` with NaN for a blank field, as soon as one
   field is not a number (``"01"`` stays ``"01"`` there, as in pandas).
 
-Anything else (quotes, rows of different lengths, blank lines, a single
+Anything else (a comma, newline or doubled quote inside quotes, rows of
+different lengths, blank lines, a single
 column, duplicated or empty header names, ``1e3``, ``inf``, ``True``, fields
 with spaces, numbers of more than 15 digits, invalid UTF-8) returns ``None``
 and the caller reads the file with pandas, so such files keep their exact
@@ -28,7 +30,7 @@ import numpy as np
 __all__ = ["read_csv_columns"]
 
 BOM = b"\xef\xbb\xbf"
-COMMA, NEWLINE, DOT, PLUS, MINUS, ZERO, NINE = 44, 10, 46, 43, 45, 48, 57
+COMMA, NEWLINE, QUOTE, DOT, PLUS, MINUS, ZERO, NINE = 44, 10, 34, 46, 43, 45, 48, 57
 MAX_DIGITS = 15  # a whole number of at most 15 digits is exact in a double
 # powers of ten written out: each is exactly representable, so m / 10**k is correctly rounded
 POWERS_OF_TEN = np.array([float(f"1e{k}") for k in range(MAX_DIGITS + 1)])
@@ -70,8 +72,10 @@ def read_csv_columns(path: Path, columns: Iterable[str]) -> dict[str, np.ndarray
 def _read(raw: bytes, columns: Iterable[str]) -> dict[str, np.ndarray]:
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n")
-    if b'"' in raw or b"\x00" in raw or b"\r" in raw:
+    if b"\x00" in raw or b"\r" in raw:
         raise _NotPlain
+    if b'"' in raw:
+        raw = _unquoted(raw.removeprefix(BOM))
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -118,6 +122,29 @@ def _read(raw: bytes, columns: Iterable[str]) -> dict[str, np.ndarray]:
         for position, i in enumerate(group):
             out[wanted[i]] = block.column(position)
     return {name: out[name] for name in wanted}
+
+
+def _unquoted(raw: bytes) -> bytes:
+    """The file without its quotes, when every pair of quotes holds one whole field and no separator.
+
+    That is how R's ``write.csv`` and most exports quote text; pandas then reads
+    the same values as from the file without quotes (``"3"`` is the number 3,
+    ``""`` is blank). A comma, newline or doubled quote inside quotes leaves the
+    file to pandas.
+    """
+    buffer = np.frombuffer(raw, dtype=np.uint8)
+    quotes = np.flatnonzero(buffer == QUOTE)
+    if len(quotes) % 2:
+        raise _NotPlain
+    opening, closing = quotes[0::2], quotes[1::2]
+    padded = np.concatenate(([NEWLINE], buffer, [NEWLINE]))  # the file's start and end bound fields too
+    before, after = padded[opening], padded[closing + 2]
+    whole = ((before == COMMA) | (before == NEWLINE)) & ((after == COMMA) | (after == NEWLINE))
+    separators = np.flatnonzero((buffer == COMMA) | (buffer == NEWLINE))
+    inside = np.searchsorted(separators, closing) - np.searchsorted(separators, opening)
+    if not whole.all() or inside.any():
+        raise _NotPlain
+    return raw.replace(b'"', b"")
 
 
 def _field_bytes(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:

@@ -64,17 +64,21 @@ def test_a_real_indices_run_loads_no_web_stack_no_pandas_and_no_scipy(tmp_path, 
     assert "analysis.indices" in modules  # the probe did run the command
 
 
-def test_a_quoted_csv_is_read_by_pandas_with_the_same_results(tmp_path):
+def test_quotes_around_fields_are_read_without_pandas_a_comma_inside_them_with_pandas(tmp_path):
     import pandas as pd
 
-    quoted = tmp_path / "quoted.csv"
-    pd.read_csv(DATA).to_csv(quoted, index=False, quoting=1)  # every field in quotes
-    plain, fallback = tmp_path / "plain.csv", tmp_path / "fallback.csv"
-    _, plain_modules = _loaded(["indices", str(DATA), *INDICES_RUN, "--format", "csv", "--out", str(plain)])
-    code, modules = _loaded(["indices", str(quoted), *INDICES_RUN, "--format", "csv", "--out", str(fallback)])
-    assert code in (0, None)
-    assert "pandas" in modules and "pandas" not in plain_modules
-    assert fallback.read_bytes() == plain.read_bytes()
+    frame = pd.read_csv(DATA)
+    r_style, with_comma = tmp_path / "r_style.csv", tmp_path / "with_comma.csv"
+    frame.to_csv(r_style, index=False, quoting=1)  # every field in quotes, as R's write.csv quotes text
+    frame.assign(note="a, b").to_csv(with_comma, index=False, quoting=1)
+    outputs = []
+    for path, pandas_needed in ((DATA, False), (r_style, False), (with_comma, True)):
+        out = tmp_path / f"{path.stem}.out.csv"
+        code, modules = _loaded(["indices", str(path), *INDICES_RUN, "--format", "csv", "--out", str(out)])
+        assert code in (0, None)
+        assert ("pandas" in modules) == pandas_needed, path
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
 
 
 def test_a_web_command_still_finds_its_app():

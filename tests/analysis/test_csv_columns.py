@@ -68,7 +68,9 @@ def test_missing_markers_and_mixed_columns(tmp_path):
 @pytest.mark.parametrize(
     "content",
     [
-        '"a","b"\n"x",1\n',  # quotes (R's write.csv)
+        'a,b\n"x, y",1\n',  # a comma inside quotes
+        'a,b\n"x ""y""",1\n',  # doubled quotes
+        'a,b\nx"y,1\n',  # a quote inside a field
         "a,b\n1,2\n3\n",  # a short row
         "a,b\n1,2\n\n3,4\n",  # a blank line inside
         "a,b\n1,1e3\n",  # exponent
@@ -84,6 +86,14 @@ def test_files_outside_the_plain_form_are_left_to_pandas(tmp_path, content):
     path = tmp_path / "odd.csv"
     path.write_text(content, encoding="utf-8")
     assert read_csv_columns(path, ["a", "b"]) is None
+
+
+def test_r_write_csv_quotes_read_as_pandas_reads_them(tmp_path):
+    path = tmp_path / "from_r.csv"
+    path.write_text('"province","unit","q1","w"\n"01","Hà Nội",4,1.5\n"02","",NA,2\n"03","Huế","5",3\n',
+                    encoding="utf-8")
+    columns = _same_as_pandas(path)
+    assert columns["province"].tolist() == [1, 2, 3] and columns["q1"].dtype == np.float64
 
 
 def test_only_the_asked_columns_are_read(tmp_path):
@@ -124,7 +134,7 @@ def test_plain_and_pandas_reads_give_the_same_indices(tmp_path):
             "--psu", "commune", "--by", "gender", "--compare", "channel=kiosk:online", "--format", "csv"]
     plain = CliRunner().invoke(indices_command, [str(data), *args])
     quoted = tmp_path / "quoted.csv"
-    pd.read_csv(data).to_csv(quoted, index=False, quoting=1)  # quotes: read by pandas
+    pd.read_csv(data).assign(note="a, b").to_csv(quoted, index=False, quoting=1)  # a comma in quotes: pandas
     assert read_csv_columns(quoted, ["wt"]) is None
     by_pandas = CliRunner().invoke(indices_command, [str(quoted), *args])
     assert plain.exit_code == 0 and by_pandas.exit_code == 0, plain.output + by_pandas.output
