@@ -77,7 +77,7 @@ def _read(raw: bytes, columns: Iterable[str]) -> dict[str, np.ndarray]:
     if b'"' in raw:
         raw = _unquoted(raw.removeprefix(BOM))
     try:
-        raw.decode("utf-8")
+        raw.isascii() or raw.decode("utf-8")  # pandas' error for invalid UTF-8
     except UnicodeDecodeError:
         raise _NotPlain from None
     start = len(BOM) if raw.startswith(BOM) else 0

@@ -96,6 +96,14 @@ def test_r_write_csv_quotes_read_as_pandas_reads_them(tmp_path):
     assert columns["province"].tolist() == [1, 2, 3] and columns["q1"].dtype == np.float64
 
 
+def test_invalid_utf8_is_left_to_pandas_and_its_error(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"a,b\n1,\xd0\xe0\n")  # "Đà" in Windows Vietnamese (cp1258), not UTF-8
+    assert read_csv_columns(path, ["a"]) is None
+    res = CliRunner().invoke(indices_command, [str(path), "--items", "A=a"])
+    assert res.exit_code == 2 and "không đọc được tệp" in res.stderr
+
+
 def test_only_the_asked_columns_are_read(tmp_path):
     path = tmp_path / "some.csv"
     path.write_text("a,comment,b\n1,free text here,2\n3,more,4\n", encoding="utf-8")
