@@ -24,7 +24,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import special
 
 from . import distributions as stats  # scipy.stats' names, without its import time
 
@@ -108,10 +107,10 @@ def logit_interval(p, se, df, level: float = 0.95) -> tuple[np.ndarray, np.ndarr
     p = np.asarray(p, dtype=np.float64)
     se = np.asarray(se, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        eta = special.logit(p)
+        eta = stats.logit(p)
         se_eta = se / (p * (1.0 - p))
         half = t_quantile(level, df) * se_eta
-        low, high = special.expit(eta - half), special.expit(eta + half)
+        low, high = stats.expit(eta - half), stats.expit(eta + half)
     bad = (p <= 0) | (p >= 1) | ~np.isfinite(p)
     return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
 
@@ -300,6 +299,8 @@ def _irls_logistic_intercept(
     weights of the last iteration, which lag one step behind the estimate) and
     the fitted mean; None if the fit does not converge.
     """
+    from scipy import special  # the unit-level fit only: not on the start-up path of sipas indices
+
     mustart = (weights * y + 0.5) / (weights + 1.0)
     eta = special.logit(mustart)
     mu = special.expit(eta)
@@ -349,6 +350,8 @@ def likelihood_interval(
     -------
     low, high : float
     """
+    from scipy import special
+
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
     if n < 3 or not df > 0:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
+from .columns import factorize, factorize_values, get_column, n_rows
 from .errors import DesignError
 from .results import SummaryText
 
@@ -32,6 +32,7 @@ __all__ = [
     "SurveyDesign",
     "build_design",
     "factorize",
+    "factorize_values",
     "get_column",
 ]
 
@@ -39,74 +40,6 @@ LonelyPSU = Literal["fail", "remove", "certainty", "adjust", "average"]
 LONELY_OPTIONS: tuple[str, ...] = ("fail", "remove", "certainty", "adjust", "average")
 DomainDF = Literal["domain", "design"]
 DOMAIN_DF_OPTIONS: tuple[str, ...] = ("domain", "design")
-
-
-def get_column(data: Any, name: str) -> np.ndarray:
-    """Return column ``name`` of a data frame or mapping as a numpy array.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame or mapping of str to array-like
-        The data set.
-    name : str
-        Column name.
-
-    Returns
-    -------
-    numpy.ndarray
-        The column values.
-
-    Raises
-    ------
-    DesignError
-        If the column does not exist.
-    """
-    try:
-        col = data[name]
-    except (KeyError, IndexError, TypeError):
-        raise DesignError(f"Unknown column '{name}' / không có cột '{name}'") from None
-    if isinstance(col, pd.Series):
-        return col.to_numpy()
-    return np.asarray(col)
-
-
-def n_rows(data: Any) -> int:
-    """Number of rows of a data frame or a mapping of equal-length arrays."""
-    if isinstance(data, pd.DataFrame):
-        return len(data)
-    lengths = {len(np.asarray(v)) for v in data.values()}
-    if len(lengths) > 1:
-        raise DesignError("Columns have different lengths")
-    return lengths.pop() if lengths else 0
-
-
-def factorize(values: np.ndarray, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (sorted order of labels) of a design column.
-
-    Parameters
-    ----------
-    values : numpy.ndarray
-        Column values (numbers or strings).
-    column : str
-        Column name, for error messages.
-
-    Returns
-    -------
-    codes : numpy.ndarray of int64
-        Code of each row, ``0 .. k-1``.
-    labels : numpy.ndarray
-        The sorted distinct labels.
-
-    Raises
-    ------
-    DesignError
-        If a value is missing.
-    """
-    codes, labels = pd.factorize(pd.Series(values), sort=True)
-    if len(codes) and codes.min() < 0:
-        row = int(np.flatnonzero(codes < 0)[0])
-        raise DesignError(f"Column '{column}' has a missing value (row {row + 1})")
-    return codes.astype(np.int64), np.asarray(labels)
 
 
 @dataclass(frozen=True)

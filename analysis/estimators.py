@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from . import distributions as stats  # scipy.stats' names, without its import time
 from .ci import likelihood_interval, proportion_interval, t_interval
+from .columns import factorize_values
 from .design import DesignSpec, SurveyDesign, build_design, get_column
 from .errors import DesignError
 from .results import ComparisonRecord, EstimateRecord, EstimateResults
@@ -103,6 +103,8 @@ def numeric_column(data: Any, name: str) -> np.ndarray:
     values = get_column(data, name)
     if values.dtype.kind in "fiub":
         return values.astype(np.float64)
+    import pandas as pd  # text columns only: pandas' rules for numbers written as text
+
     converted = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=np.float64)
     present = (
         pd.notna(pd.Series(values)).to_numpy()
@@ -117,6 +119,8 @@ def numeric_column(data: Any, name: str) -> np.ndarray:
 
 def _match_value(values: np.ndarray, value: Any) -> np.ndarray:
     """Rows equal to ``value``, comparing numbers numerically and text as text."""
+    import pandas as pd
+
     series = pd.Series(values)
     if values.dtype.kind in "fiub":
         try:
@@ -131,9 +135,8 @@ def domain_codes(data: Any, by: str | None, n: int) -> tuple[np.ndarray, list[An
     """Domain code of each row (``-1`` where ``by`` is missing) and sorted labels."""
     if by is None:
         return np.zeros(n, dtype=np.int64), [None]
-    values = get_column(data, by)
-    codes, labels = pd.factorize(pd.Series(values), sort=True)
-    return codes.astype(np.int64), [_plain(v) for v in labels]
+    codes, labels = factorize_values(get_column(data, by))
+    return codes, [_plain(v) for v in labels]
 
 
 def domain_schemes(
@@ -190,6 +193,8 @@ def _row_values(data: Any, stat: Statistic, n: int) -> tuple[np.ndarray, np.ndar
     if isinstance(stat, Ratio):
         return numeric_column(data, stat.numerator), numeric_column(data, stat.denominator), True
     if isinstance(stat, Proportion):
+        import pandas as pd
+
         raw = get_column(data, stat.variable)
         missing = pd.isna(pd.Series(raw)).to_numpy()
         y = np.where(missing, np.nan, _match_value(raw, stat.value).astype(np.float64))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ESTIMABLE",
@@ -19,6 +23,7 @@ __all__ = [
     "SummaryText",
     "clean_number",
     "estimable",
+    "records_csv",
     "reliability",
 ]
 
@@ -215,17 +220,58 @@ class ComparisonRecord:
         return out
 
 
+def _record_columns(records: tuple[Any, ...], cls: type) -> dict[str, list[Any]]:
+    """The fields of the records, column by column, domain dictionaries flattened to ``domain`` text."""
+    names = [f.name for f in fields(cls)]
+    columns: dict[str, list[Any]] = {name: [getattr(rec, name) for rec in records] for name in names}
+    for key in ("domain", "a", "b"):
+        if key in columns:
+            columns[key] = [None if value is None else domain_text(value) for value in columns[key]]
+    return columns
+
+
 def records_frame(records: tuple[Any, ...], cls: type) -> pd.DataFrame:
     """Data frame of records, domain dictionaries flattened to ``domain`` text."""
-    names = [f.name for f in fields(cls)]
-    rows = []
-    for rec in records:
-        row = {name: getattr(rec, name) for name in names}
-        for key in ("domain", "a", "b"):
-            if key in row:
-                row[key] = None if row[key] is None else domain_text(row[key])
-        rows.append(row)
-    return pd.DataFrame(rows, columns=names)
+    import pandas as pd
+
+    columns = _record_columns(records, cls)
+    rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    return pd.DataFrame(rows, columns=list(columns))
+
+
+def records_csv(records: tuple[Any, ...], cls: type) -> str:
+    """The CSV text of :func:`records_frame` (``to_csv(index=False)``), byte for byte, without pandas.
+
+    Each column is written as pandas types it: numbers of a float column in
+    numpy's shortest form (``566.0``, ``1e-05``), an integer column that also
+    holds None as floats (``3.0``), None and NaN as an empty field. A column
+    of another mix of values is handed to pandas.
+    """
+    columns = _record_columns(records, cls)
+    cells = [_csv_cells(values) for values in columns.values()]
+    if any(column is None for column in cells):
+        return records_frame(records, cls).to_csv(index=False)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")  # the writer and dialect pandas uses
+    writer.writerow(list(columns))
+    writer.writerows(zip(*cells))  # type: ignore[arg-type]  # no column is None here
+    return out.getvalue()
+
+
+def _csv_cells(values: list[Any]) -> list[str] | None:
+    """The text of one column's cells as ``pandas.DataFrame(rows).to_csv`` writes them, or None if unsure."""
+    present = [v for v in values if v is not None]
+    if all(type(v) is str for v in present):
+        return ["" if v is None else v for v in values]
+    if all(type(v) is bool for v in present) and len(present) == len(values):
+        return [str(v) for v in values]
+    if not all(type(v) in (int, float) for v in present):
+        return None
+    if len(present) == len(values) and all(type(v) is int for v in values):
+        return [str(v) for v in values] if all(abs(v) < 2**63 for v in values) else None
+    floats = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    text = floats.astype(str)
+    return ["" if missing else cell for missing, cell in zip(np.isnan(floats).tolist(), text.tolist())]
 
 
 @dataclass(frozen=True)

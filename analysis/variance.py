@@ -36,7 +36,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from .calibration_cells import CalibrationCells, greg_residuals
 from .design import CalibrationStep, PostStratificationStep, SurveyDesign
@@ -94,12 +93,15 @@ def rowsum(ids: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
     """
     if x.ndim == 1:
         return np.bincount(ids, weights=x, minlength=n_groups)
-    if x.shape[1] <= 2:
+    m = x.shape[1]
+    if m <= 2 or len(ids) * m > 50_000_000:
         return np.column_stack(
-            [np.bincount(ids, weights=x[:, j], minlength=n_groups) for j in range(x.shape[1])]
-        ).reshape(n_groups, x.shape[1])
-    agg = sp.csr_matrix((np.ones(len(ids)), (ids, np.arange(len(ids)))), shape=(n_groups, len(ids)))
-    return np.asarray(agg @ x)
+            [np.bincount(ids, weights=x[:, j], minlength=n_groups) for j in range(m)]
+        ).reshape(n_groups, m)
+    # one bincount over (group, column) keys; each sum adds its rows in their order, as a loop would
+    keys = (np.asarray(ids, dtype=np.int64)[:, None] * m + np.arange(m)).ravel()
+    sums = np.bincount(keys, weights=np.asarray(x, dtype=np.float64).ravel(), minlength=n_groups * m)
+    return sums.reshape(n_groups, m)
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,14 +12,19 @@ included (wall clock, best of ``--repeat``):
 * ``svy`` (if installed in the interpreter given by ``--svy-python``): read
   the CSV with polars, then per item the ratio by province.
 
-Run: ``OMP_NUM_THREADS=1 python bench/indices_cli.py [--repeat 3] [--svy-python PATH]``.
+Run: ``OMP_NUM_THREADS=1 python bench/indices_cli.py [--repeat 3] [--svy-python PATH] [--baseline DIR]``.
 A tool that is missing or fails is reported as such, never left out silently.
+The project's modules are byte-compiled first (as an installed package is), so
+no run pays for compiling them; ``--baseline DIR`` also times the same sipas
+command from another source tree (e.g. ``git archive main`` unpacked), for a
+before/after comparison in the same minutes.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -94,16 +99,25 @@ def sipas_command(data: Path) -> list[str]:
             "--valid", "1-5", "--format", "csv", "--out", str(data.with_suffix(".out.csv"))]
 
 
-def time_command(command: list[str], repeat: int) -> tuple[float | None, str]:
-    """Best wall time of a whole process, or None and the reason it failed."""
+CPU_TIMES: dict[str, float] = {}  # command -> best CPU time (user + system) of its process
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_command(command: list[str], repeat: int, cwd: Path = ROOT) -> tuple[float | None, str]:
+    """Best wall time of a whole process, or None and the reason it failed (best CPU time in CPU_TIMES)."""
     best = None
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
-        elapsed = time.perf_counter() - t0
+        t0, cpu0 = time.perf_counter(), _children_cpu()
+        done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
+        elapsed, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
         if done.returncode != 0:
             return None, (done.stderr or done.stdout).strip().splitlines()[-1:][0] if (done.stderr or done.stdout) else "failed"
         best = elapsed if best is None else min(best, elapsed)
+        CPU_TIMES[command[0]] = min(CPU_TIMES.get(command[0], cpu), cpu)
     return best, ""
 
 
@@ -113,12 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--r-repeat", type=int, default=1)
     parser.add_argument("--svy-python", default=sys.executable, help="interpreter with svy installed")
+    parser.add_argument("--baseline", type=Path, help="another source tree of sipas to time on the same file")
     return parser
 
 
 def main() -> None:
     args = build_parser().parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    for tree in (ROOT, args.baseline):
+        if tree is not None:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", "survey", "analysis"], cwd=tree,
+                           check=True, capture_output=True)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "responses.csv"
         write_data(data)
@@ -128,20 +147,32 @@ def main() -> None:
         results: dict[str, float | None] = {}
         t, why = time_command(sipas_command(data), args.repeat)
         results["sipas indices"] = t
-        print(f"sipas indices (whole command): {t:.2f} s" if t else f"sipas indices: FAILED {why}")
+        print(f"sipas indices (whole command): {t:.2f} s, CPU {CPU_TIMES[sys.executable]:.2f} s"
+              if t else f"sipas indices: FAILED {why}")
+        if args.baseline is not None:
+            env_path = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
+            t0 = time.perf_counter()
+            base, why = None, ""
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                done = subprocess.run(sipas_command(data), capture_output=True, check=False,
+                                      cwd=args.baseline, env=env_path)
+                why = "" if done.returncode == 0 else done.stderr.decode(errors="replace")[-200:]
+                base = None if why else min(base or 1e9, time.perf_counter() - t0)
+            print(f"sipas indices, baseline {args.baseline}: {base:.2f} s" if base else f"baseline: FAILED {why}")
         if shutil.which("Rscript"):
             script = Path(tmp) / "bench.R"
             script.write_text(R_SCRIPT.format(data=data, items=N_ITEMS))
             t, why = time_command(["Rscript", str(script)], args.r_repeat)
             results["R survey"] = t
-            print(f"R survey (whole Rscript): {t:.2f} s" if t else f"R survey: FAILED {why}")
+            print(f"R survey (whole Rscript): {t:.2f} s, CPU {CPU_TIMES['Rscript']:.2f} s" if t else f"R survey: FAILED {why}")
         else:
             print("R survey: Rscript not found, skipped")
         script = Path(tmp) / "bench_svy.py"
         script.write_text(SVY_SCRIPT.format(data=data, items=N_ITEMS))
         t, why = time_command([args.svy_python, str(script)], args.repeat)
         results["svy"] = t
-        print(f"svy (whole script): {t:.2f} s" if t else f"svy: FAILED {why}")
+        print(f"svy (whole script): {t:.2f} s, CPU {CPU_TIMES[args.svy_python]:.2f} s" if t else f"svy: FAILED {why}")
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
         ours = results["sipas indices"]
         for anchor, target in (("R survey", 100), ("svy", 5)):
@@ -150,6 +181,11 @@ def main() -> None:
                 ratio = theirs / ours
                 verdict = "met" if ratio >= target else "missed"
                 print(f"{anchor} / sipas: {ratio:.1f}x (target {target}x: {verdict})")
+        anchors = {"R survey": "Rscript", "svy": args.svy_python}
+        if sys.executable in CPU_TIMES:
+            for anchor, key in anchors.items():
+                if key in CPU_TIMES and key != sys.executable:
+                    print(f"{anchor} / sipas, CPU time: {CPU_TIMES[key] / CPU_TIMES[sys.executable]:.1f}x")
 
 
 if __name__ == "__main__":

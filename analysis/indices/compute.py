@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from analysis import distributions as stats  # scipy.stats' names, without its import time
 from analysis.ci import t_interval
@@ -39,7 +38,7 @@ def _match(values: np.ndarray, target: Any) -> np.ndarray:
             return values.astype(np.float64) == float(target)
         except (TypeError, ValueError):
             return np.zeros(len(values), dtype=bool)
-    return (pd.Series(values).astype(str) == str(target)).to_numpy()
+    return values.astype(str) == str(target)  # str() of each value, as pandas' astype(str)
 
 
 def compute_indices(

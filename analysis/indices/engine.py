@@ -13,7 +13,7 @@ from analysis.design import SurveyDesign
 from analysis.estimators import numeric_column
 from analysis.indices.records import IndexRecord
 from analysis.indices.spec import GroupSpec, IndexSpec
-from analysis.results import reliability
+from analysis.results import ESTIMABLE, NOT_ESTIMABLE, estimable
 from analysis.variance import make_cells
 
 
@@ -27,6 +27,13 @@ class _ItemCodes:
     satisfied: np.ndarray  # bool over categories (without the invalid one)
     valid: np.ndarray
 
+    @property
+    def valid_row(self) -> np.ndarray:
+        """Whether each respondent gave a valid answer (computed once, shared by the domain schemes)."""
+        if "_valid_row" not in self.__dict__:
+            self.__dict__["_valid_row"] = self.cat < len(self.codes)
+        return self.__dict__["_valid_row"]
+
 
 def _categorise(values: np.ndarray, codes: tuple[int, ...]) -> np.ndarray:
     """Category of each answer: position of its code in ``codes``, else ``len(codes)``."""
@@ -37,10 +44,9 @@ def _categorise(values: np.ndarray, codes: tuple[int, ...]) -> np.ndarray:
         lut[list(codes)] = np.arange(len(codes), dtype=np.int16)
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(values) & (values >= 0) & (values < top)
-        iv = np.zeros(len(values), dtype=np.int64)
-        iv[ok] = values[ok]
+        iv = np.where(ok, values, 0.0).astype(np.int64)  # NaN and codes out of range read as 0 here
         ok &= iv == values
-        return np.where(ok, lut[iv], k_invalid).astype(np.int16)
+        return np.where(ok, lut[iv], np.int16(k_invalid))
     cat = np.full(len(values), k_invalid, dtype=np.int16)
     for k, c in enumerate(codes):
         cat[values == c] = k
@@ -119,10 +125,13 @@ class _Engine:
         self.counts_w: dict[str, np.ndarray] = {}
         self.counts_n: dict[str, np.ndarray] = {}
         c = cells.n_cells
+        cell_keys: dict[int, np.ndarray] = {}  # rc * k1, the same for items with as many codes
         for name, it in items.items():
             k1 = len(it.codes) + 1
             cat = it.cat if self.keep is None else it.cat[self.keep]
-            key = self.rc * k1 + cat
+            if k1 not in cell_keys:
+                cell_keys[k1] = self.rc * k1
+            key = cell_keys[k1] + cat
             self.counts_w[name] = np.bincount(key, weights=self.w, minlength=c * k1).reshape(c, k1)[
                 :, :-1
             ]
@@ -304,7 +313,7 @@ class _Engine:
         for j, name in enumerate(names):
             it = self.items[name]
             k1 = len(it.codes) + 1
-            valid_row = it.cat < len(it.codes)
+            valid_row = it.valid_row
             any_valid |= valid_row
             sat_k = np.append(it.satisfied, False)
             if recipe is None:
@@ -440,6 +449,8 @@ def _records(
         deff = var / vsrs
     scale = np.array([c.scale for c in columns])
     est_l, se_l = (est * scale).tolist(), (se * scale).tolist()
+    # one vectorised check for every record (the same test reliability() makes on each)
+    usable = estimable(np.ravel(se_l), np.ravel(df)).reshape(est.shape).tolist()
     low_l, high_l = (low * scale).tolist(), (high * scale).tolist()
     df_l, n_l, deff_l, used_l = (
         df.tolist(),
@@ -466,7 +477,7 @@ def _records(
                     str(used_l[d][j]),
                     col.statistic,
                     col.code,
-                    reliability(se_l[d][j], df_l[d][j]),
+                    ESTIMABLE if usable[d][j] else NOT_ESTIMABLE,
                 )
             )
     return out

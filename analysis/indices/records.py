@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from analysis.results import (
     NOT_ESTIMABLE,
@@ -15,8 +14,12 @@ from analysis.results import (
     SummaryText,
     clean_number,
     domain_text,
+    records_csv,
     records_frame,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,14 @@ class IndexResults(SummaryText):
     def comparisons_frame(self) -> pd.DataFrame:
         """One row per comparison."""
         return records_frame(self.comparisons, ComparisonRecord)
+
+    def to_csv(self) -> str:
+        """``to_frame().to_csv(index=False)``, the same text, without loading pandas."""
+        return records_csv(self.records, IndexRecord)
+
+    def comparisons_csv(self) -> str:
+        """``comparisons_frame().to_csv(index=False)``, the same text, without loading pandas."""
+        return records_csv(self.comparisons, ComparisonRecord)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"indices": [...], "comparisons": [...]}`` (the CLI's JSON)."""

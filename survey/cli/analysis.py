@@ -3,7 +3,9 @@
 Both read a CSV (UTF-8, with or without BOM) or XLSX file, need neither a
 database nor the Flask app, and report problems on stderr with exit code 2.
 pandas and :mod:`analysis` are imported inside the commands, so ``--help``
-and a mistyped option answer at once.
+and a mistyped option answer at once; ``indices`` reads a plain CSV file with
+numpy alone (:mod:`survey.cli.csv_columns`) and loads pandas only for other
+files.
 """
 
 from __future__ import annotations
@@ -47,6 +49,54 @@ def read_data(path: str) -> pd.DataFrame:
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         _fail(f"không đọc được tệp / cannot read {path}: {exc}")
     raise AssertionError("unreachable")
+
+
+def read_columns(path: str, columns: list[str]) -> Any:
+    """The named columns of the DATA file: a dict of numpy arrays from a plain CSV, else a pandas DataFrame."""
+    from survey.cli.csv_columns import read_csv_columns
+
+    p = Path(path)
+    if not p.exists():
+        _fail(f"không tìm thấy tệp / file not found: {path}")
+    if p.suffix.lower() not in (".xlsx", ".xlsm"):
+        try:
+            columns_read = read_csv_columns(p, columns)
+        except OSError as exc:
+            _fail(f"không đọc được tệp / cannot read {path}: {exc}")
+        if columns_read is not None:
+            return columns_read
+    return read_data(path)
+
+
+def check_numbers(data: Any, path: str, columns: list[str]) -> None:
+    """Stop at the first value of a number column that is not a number, naming the file, line and column."""
+    import numpy as np
+
+    for column in columns:
+        try:
+            values = data[column]
+        except KeyError:
+            continue  # reported as an unknown column by the design
+        values = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+        if values.dtype.kind != "O":
+            continue
+        for row, value in enumerate(values.tolist()):
+            if not isinstance(value, str) or not value.strip():
+                continue
+            try:
+                float(value)
+            except ValueError:
+                _fail(_("Tệp %(path)s, dòng %(line)d, cột %(column)s: '%(value)s' không phải là một số.",
+                        path=path, line=row + 2, column=column, value=value))
+
+
+def needed_columns(spec: Any, design: DesignSpec, opts: dict[str, Any]) -> list[str]:
+    """Every column of the DATA file ``sipas indices`` reads: items, design, domains, comparisons, margins."""
+    names = [*spec.items(), *design.columns(), opts["by"]]
+    names += [entry.split("=", 1)[0] for entry in opts["compare"]]
+    for entry in (*(opts.get("poststrat") or ()), *(opts.get("rake") or ())):
+        names += entry.split("=", 1)[0].split(",")
+    return [name.strip() for name in dict.fromkeys(names) if name]
 
 
 def load_indices_block(path: str) -> dict[str, Any]:
@@ -361,7 +411,6 @@ def indices_command(
         col, pair = entry.split("=", 1)
         a, b = pair.split(":", 1)
         compare.append((col, a, b))
-    frame = read_data(data)
     try:
         if questionnaire:
             spec = IndexSpec.from_dict(load_indices_block(questionnaire))
@@ -372,7 +421,10 @@ def indices_command(
         if valid is not None:
             spec = replace(spec, valid=valid)
         spec = IndexSpec(**{f: getattr(spec, f) for f in spec.__dataclass_fields__})  # re-validate
-        design = calibrated_design(build_design(frame, _design_spec(opts)), frame, opts)
+        design_spec = _design_spec(opts)
+        frame = read_columns(data, needed_columns(spec, design_spec, opts))
+        check_numbers(frame, data, [*spec.items(), *(c for c in (opts["weight"], opts["fpc"], opts["fpc2"]) if c)])
+        design = calibrated_design(build_design(frame, design_spec), frame, opts)
         result = compute_indices(
             frame,
             spec,
@@ -403,9 +455,9 @@ def write_indices(
         _emit(indices_xlsx(result, lang=lang or "vi", about=about), out)
         return
     if lang is None and dialect == "standard":  # the machine form: JSON keys as headers
-        text = result.to_frame().to_csv(index=False)
+        text = result.to_csv()
         if result.comparisons:
-            text += "\n" + result.comparisons_frame().to_csv(index=False)
+            text += "\n" + result.comparisons_csv()
         content = ("\ufeff" + text).encode("utf-8")
     else:
         content = indices_csv(result, lang=lang or "vi", dialect=dialect)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""``sipas indices`` starts without the web stack: no Flask, SQLAlchemy, models or scipy.stats (issue 13).
+"""``sipas indices`` starts without the web stack, pandas or scipy (issue 13).
 
 Each check runs a fresh interpreter, as a statistician's shell would, and
 reads which modules it loaded.
@@ -48,15 +48,37 @@ def test_help_of_indices_loads_no_web_stack_and_no_pandas():
     assert _present(modules, (*WEB_STACK, "pandas", "scipy", "analysis")) == []
 
 
-def test_a_real_indices_run_loads_no_web_stack_and_no_scipy_stats(tmp_path):
-    out = tmp_path / "out.csv"
-    args = ["indices", str(DATA), "--items", "A=a1,a2,a3", "--weight", "wt", "--strata", "province",
-            "--psu", "commune", "--by", "province", "--format", "csv", "--out", str(out)]
-    code, modules = _loaded(args)
+INDICES_RUN = ["--items", "A=a1,a2,a3", "--weight", "wt", "--strata", "province", "--psu", "commune",
+               "--by", "province"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_real_indices_run_loads_no_web_stack_no_pandas_and_no_scipy(tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    code, modules = _loaded(["indices", str(DATA), *INDICES_RUN, "--format", fmt, "--out", str(out)])
     assert code in (0, None)
-    assert out.read_text(encoding="utf-8-sig").startswith("index,level,domain,estimate")
-    assert _present(modules, (*WEB_STACK, "scipy.stats", "scipy.optimize")) == []
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.startswith("index,level,domain,estimate" if fmt == "csv" else "{")
+    # a plain CSV is read with numpy; logit intervals need neither scipy.special nor pandas
+    assert _present(modules, (*WEB_STACK, "pandas", "scipy", "numpy.ma", "numpy.testing")) == []
     assert "analysis.indices" in modules  # the probe did run the command
+
+
+def test_quotes_around_fields_are_read_without_pandas_a_comma_inside_them_with_pandas(tmp_path):
+    import pandas as pd
+
+    frame = pd.read_csv(DATA)
+    r_style, with_comma = tmp_path / "r_style.csv", tmp_path / "with_comma.csv"
+    frame.to_csv(r_style, index=False, quoting=1)  # every field in quotes, as R's write.csv quotes text
+    frame.assign(note="a, b").to_csv(with_comma, index=False, quoting=1)
+    outputs = []
+    for path, pandas_needed in ((DATA, False), (r_style, False), (with_comma, True)):
+        out = tmp_path / f"{path.stem}.out.csv"
+        code, modules = _loaded(["indices", str(path), *INDICES_RUN, "--format", "csv", "--out", str(out)])
+        assert code in (0, None)
+        assert ("pandas" in modules) == pandas_needed, path
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
 
 
 def test_a_web_command_still_finds_its_app():

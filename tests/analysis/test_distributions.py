@@ -42,3 +42,35 @@ def test_f_upper_quantiles(dfn, dfd):
 def test_scalars_stay_scalars():
     assert np.ndim(fast.t.ppf(0.975, 12)) == 0 and np.ndim(fast.t.sf(2.0, 12)) == 0
     assert float(fast.t.ppf(0.975, 12)) == pytest.approx(2.178812829667228)
+
+
+def test_own_t_quantile_is_scipys_to_1e_13_on_every_whole_df_up_to_1000():
+    from scipy import special
+
+    from analysis import student_t
+
+    df = np.arange(1, student_t.MAX_DF + 1, dtype=np.float64)
+    for level in (0.5, 0.8, 0.9, 0.95, 0.98, 0.99):
+        q = np.full(df.shape, 0.5 + level / 2)
+        assert student_t.covers(q, df)
+        assert_allclose(student_t.upper_quantile(q, df), special.stdtrit(df, q), rtol=1e-13, atol=0)
+
+
+def test_t_ppf_answers_outside_the_own_range_from_scipy():
+    from analysis import student_t
+
+    assert not student_t.covers(np.array([0.975]), np.array([2.5]))  # not a whole df
+    assert not student_t.covers(np.array([0.975]), np.array([5000.0]))
+    assert not student_t.covers(np.array([0.9995]), np.array([10.0]))
+    assert_allclose(fast.t.ppf(0.975, [2.5, 5000.0, np.nan]), scipy_stats.t.ppf(0.975, [2.5, 5000.0, np.nan]),
+                    rtol=1e-15, equal_nan=True)
+
+
+def test_logit_and_expit_are_scipys_bit_for_bit():
+    from scipy import special
+
+    rng = np.random.default_rng(3)
+    p = np.concatenate([rng.random(20_000), [0.0, 1.0, 0.3, 0.65, 0.5, -0.1, 1.1, np.nan]])
+    x = np.concatenate([rng.normal(0, 5, 20_000), [-800.0, 800.0, -np.inf, np.inf, np.nan, 0.0]])
+    assert_allclose(fast.logit(p), special.logit(p), rtol=0, atol=0, equal_nan=True)
+    assert_allclose(fast.expit(x), special.expit(x), rtol=0, atol=0, equal_nan=True)
