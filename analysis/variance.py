@@ -95,9 +95,7 @@ def rowsum(ids: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
         return np.bincount(ids, weights=x, minlength=n_groups)
     m = x.shape[1]
     if m <= 2 or len(ids) * m > 50_000_000:
-        return np.column_stack(
-            [np.bincount(ids, weights=x[:, j], minlength=n_groups) for j in range(m)]
-        ).reshape(n_groups, m)
+        return np.column_stack([np.bincount(ids, weights=x[:, j], minlength=n_groups) for j in range(m)]).reshape(n_groups, m)
     # one bincount over (group, column) keys; each sum adds its rows in their order, as a loop would
     keys = (np.asarray(ids, dtype=np.int64)[:, None] * m + np.arange(m)).ravel()
     sums = np.bincount(keys, weights=np.asarray(x, dtype=np.float64).ravel(), minlength=n_groups * m)
