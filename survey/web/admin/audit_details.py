@@ -299,8 +299,9 @@ def audit_words(session: Session, entries: list[AuditEntry]) -> tuple[dict[int, 
     """Entry id -> its target, and entry id -> its details, in words, for one page of entries."""
     targets = {entry.id: _target(entry) for entry in entries}
     reader = _Reader(_load(session, entries, (pair for pair in targets.values() if pair is not None)))
-    return (
-        {entry.id: Part(entry.target or "") if targets[entry.id] is None
-         else reader.part(*targets[entry.id], local_time(entry.at).date()) for entry in entries},
-        {entry.id: reader.details(entry) for entry in entries},
-    )
+
+    def target(entry: AuditEntry) -> Part:
+        pair = targets[entry.id]
+        return Part(entry.target or "") if pair is None else reader.part(*pair, local_time(entry.at).date())
+
+    return {entry.id: target(entry) for entry in entries}, {entry.id: reader.details(entry) for entry in entries}
