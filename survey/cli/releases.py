@@ -49,12 +49,17 @@ def frames_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def frames_import(round_code: str, name: str | None, file: str) -> None:
+    from flask import current_app
+
+    from survey.domain.paper_import import FileLimits
     from survey.domain.weights import FrameError, import_frame
 
     session = _session()
     survey_round = _round(round_code)
+    limits = FileLimits.from_config(current_app.config)  # the IMPORT_MAX_* and XLSX_MAX_* settings
     try:
-        frame = import_frame(session, survey_round, Path(file).read_bytes(), Path(file).name, name=name)
+        frame = import_frame(session, survey_round, Path(file).read_bytes(), Path(file).name, name=name,
+                             limits=limits)
     except FrameError as exc:
         session.rollback()
         for problem in exc.problems:

@@ -13,8 +13,6 @@ convergence).
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
@@ -33,7 +31,7 @@ from analysis.weighting import (
     weight_diagnostics,
 )
 from survey.domain.paper_import.reading import read_table
-from survey.domain.paper_import.report import ImportFileError
+from survey.domain.paper_import.report import FileLimits, ImportFileError
 from survey.domain.releases import Progress, ReleaseError, UnitTree
 from survey.domain.releases.data import margin_labels
 from survey.i18n import _
@@ -69,26 +67,19 @@ def _plain_name(text: str) -> str:
     return "_".join(text.replace("-", " ").replace(".", " ").split())
 
 
-def _read_table(content: bytes, filename: str) -> list[list[Any]]:
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        try:  # the one bounded XLSX reader (sizes, cells, no XML entities)
-            read = read_table(content, filename)
-        except ImportFileError as exc:
-            message = exc.problem.message(_)  # the bounds' messages name the file already
-            if filename not in message:
-                message = _("Không đọc được tệp Excel %(file)s: %(error)s", file=filename, error=message)
-            raise FrameError([message]) from None
-        by_number = dict(read.rows)  # blank rows keep their place: problems name Excel's row numbers
-        return [read.headers] + [by_number.get(n, []) for n in range(2, max(by_number, default=1) + 1)]
+def _read_table(content: bytes, filename: str, limits: FileLimits | None) -> list[list[Any]]:
+    """The rows of a CSV or XLSX frame file, header first, read by the one bounded reader within ``limits``."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FrameError([_("Tệp %(file)s không phải văn bản UTF-8 (hãy lưu CSV dạng UTF-8).", file=filename)]) from exc
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+        read = read_table(content, filename, limits=limits)
+    except ImportFileError as exc:
+        if exc.problem.key in ("empty_file", "no_rows"):
+            return []  # parse_frame says so in the frame's words
+        message = exc.problem.message(_)  # the bounds' messages on XLSX name the file already
+        if filename not in message:
+            message = _("Không đọc được tệp %(file)s: %(error)s", file=filename, error=message)
+        raise FrameError([message]) from None
+    by_number = dict(read.rows)  # blank rows keep their place: problems name the file's row numbers
+    return [read.headers] + [by_number.get(n, []) for n in range(2, max(by_number, default=1) + 1)]
 
 
 def _number(value: Any) -> float | None:
@@ -109,14 +100,15 @@ def _number(value: Any) -> float | None:
     return float(text)
 
 
-def parse_frame(content: bytes, filename: str) -> list[dict[str, Any]]:
+def parse_frame(content: bytes, filename: str, limits: FileLimits | None = None) -> list[dict[str, Any]]:
     """Rows of a frame file, checked; raises :class:`FrameError` listing every problem.
 
     Columns (Vietnamese or English names, any case, with or without
     diacritics): unit code (required), stratum, PSU, population, sampled,
-    probability; population or probability is required.
+    probability; population or probability is required. The file is bounded by
+    ``limits`` (the app's IMPORT_MAX_* and XLSX_MAX_* settings; the defaults without).
     """
-    table = [row for row in _read_table(content, filename)]
+    table = _read_table(content, filename, limits)
     while table and all(v in (None, "") for v in table[-1]):
         table.pop()
     if not table:
@@ -218,9 +210,10 @@ def import_frame(
     *,
     name: str | None = None,
     user: StaffUser | None = None,
+    limits: FileLimits | None = None,
 ) -> SampleFrame:
-    """Parse a frame file, find its units (valid during the round) and store it (flush only)."""
-    rows = parse_frame(content, filename)
+    """Parse a frame file within ``limits``, find its units (valid during the round) and store it (flush only)."""
+    rows = parse_frame(content, filename, limits)
     codes = sorted({row["unit"] for row in rows})
     by_code: dict[str, list[Unit]] = {}
     for unit in session.scalars(select(Unit).where(Unit.code.in_(codes))):

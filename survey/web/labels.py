@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from survey.domain.rounds import channel_label, kind_label, status_label
 from survey.domain.staff import role_label
@@ -101,9 +102,10 @@ def action_name(action: str) -> str:
     return str(_ACTIONS[action][0]) if action in _ACTIONS else action
 
 
-def audit_sentence(action: str, who: str | None, target: str | None) -> str:
-    """What happened, as a sentence: "admin đã công bố bảng hỏi sipas-service@2."."""
+def audit_sentence(action: str, who: str | None, target: str | None, url: str | None = None) -> Markup:
+    """What happened, as a sentence: "admin đã công bố bảng hỏi sipas-service@2."; the target a link with ``url``."""
     actor = who or _("Hệ thống SIPAS")
+    shown = Markup('<a href="{}">{}</a>').format(url, target) if url and target else target or "–"
     if action not in _ACTIONS:
-        return _("%(who)s: %(action)s %(target)s", who=actor, action=action, target=target or "").strip()
-    return str(_ACTIONS[action][1]) % {"who": actor, "target": target or "–"}
+        return escape(_("%(who)s: %(action)s %(target)s")) % {"who": actor, "action": action, "target": shown}
+    return escape(str(_ACTIONS[action][1])) % {"who": actor, "target": shown}

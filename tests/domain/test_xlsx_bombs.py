@@ -196,3 +196,39 @@ def test_the_import_command_reads_its_size_limit_from_the_settings(app, demo, db
     assert result.exit_code == 1
     assert "Tệp quá lớn (1.5 MB); tối đa 1 MB. Hãy chia thành nhiều tệp." in result.output
     assert db_session.scalar(select(func.count()).select_from(Response)) == before
+
+
+def _frame_workbook() -> bytes:
+    """A sample frame of five provinces: a header and five rows of three columns, 18 cells."""
+    return _workbook([["Mã đơn vị", "Số hồ sơ", "Tầng"]] + [[f"0{n}", 1000 * n, "Bắc"] for n in (1, 2, 4, 6, 8)])
+
+
+def test_a_lowered_limit_refuses_a_frame_file_on_sipas_frames_import(app, demo, db_session, tmp_path, monkeypatch):
+    workbook, text = tmp_path / "khung.xlsx", tmp_path / "khung.csv"
+    workbook.write_bytes(_frame_workbook())
+    text.write_bytes(b"unit,population\n" + b"".join(b"%02d,%d\n" % (n, 100 * n) for n in range(1, 40)))
+
+    def frames_import(path) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["frames", "import", "--round", "sipas-2024", str(path)], obj=app)
+        return result.exit_code, re.sub(r"\s+", " ", result.output)
+
+    monkeypatch.setitem(app.config, "XLSX_MAX_CELLS", 15)
+    code, output = frames_import(workbook)
+    assert code == 2
+    assert "Tệp Excel khung.xlsx có hơn 15 ô (kể cả ô trống đến cột cuối của mỗi dòng; vượt ở dòng 6)" in output
+    large = tmp_path / "lon.csv"
+    large.write_bytes(b"unit,population\n" + b"01,100\n" * 225_000)  # 1.5 MB
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 1024 * 1024)
+    code, output = frames_import(large)
+    assert code == 2 and "Không đọc được tệp lon.csv: Tệp quá lớn (1.5 MB); tối đa 1 MB. Hãy chia thành nhiều tệp." in output
+    monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 30)
+    code, output = frames_import(text)
+    assert code == 2 and "Không đọc được tệp khung.csv: Tệp có hơn 30 dòng; hãy chia thành nhiều tệp." in output
+    assert db_session.scalar(select(func.count()).select_from(SampleFrame)) == 0  # nothing half-stored
+    monkeypatch.setitem(app.config, "XLSX_MAX_CELLS", 10_000_000)
+    code, output = frames_import(workbook)  # the defaults take the same file
+    assert code == 0, output
+    assert "Đã nhập khung mẫu" in output and ": 5 đơn vị." in output
+    frame = db_session.scalar(select(SampleFrame))
+    assert [(row["unit"], row["population"]) for row in frame.rows] == [
+        ("01", 1000.0), ("02", 2000.0), ("04", 4000.0), ("06", 6000.0), ("08", 8000.0)]

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from survey.domain.units import find_unit
-from survey.models import AuditEntry, StaffUser, SurveyRound
+from survey.models import AuditEntry, Release, StaffUser, SurveyRound
 
 AT = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)
 TARGET = "kiem-thu-chi-tiet"  # the entries of these tests, not the demo's
@@ -80,3 +80,99 @@ def test_days_times_yes_no_changes_and_unknown_keys(client, demo, db_session, lo
         f"Đơn vị: – → [01 {hanoi.name}](/admin/units/{hanoi.id}); Vai trò: Thống kê → Lãnh đạo")
     assert _details(html, "units.rename") == (
         "Tên cũ: Tên cũ; Tên mới: Tên mới; Ngày hiệu lực: 01/07/2025; bí_ẩn: Không")
+
+
+# --- the sentence names its target as the details do -----------------------------------------
+
+
+def _sentence(html: str, action: str) -> str:
+    """The sentence of the (only) entry of ``action``, links kept as [text](url)."""
+    row = re.search(rf'<tr data-action="{re.escape(action)}">(.*?)</tr>', html, re.DOTALL).group(1)
+    cell = row.split("<td>")[2].split("</td>")[0]
+    return re.sub(r'<a href="([^"]+)">([^<]*)</a>', r"[\2](\1)", cell).strip()
+
+
+def test_sentences_name_rounds_units_users_and_releases(client, demo, db_session, login_as):
+    survey_round = db_session.scalar(select(SurveyRound).where(SurveyRound.code == "sipas-2024"))
+    release = db_session.scalar(select(Release).where(Release.round_id == survey_round.id))
+    hanoi = find_unit(db_session, "01", date(2026, 3, 2))
+    statistician = db_session.scalar(select(StaffUser).where(StaffUser.login == "thongke"))
+    _add(db_session, "round.open", {}, target="round:sipas-2024")
+    _add(db_session, "units.rename", {"old": "Cũ", "new": "Mới"}, target="01")
+    _add(db_session, "staff.disable", {}, target="thongke")
+    _add(db_session, "release.publish", {"number": release.number}, target=f"release:{release.id}")
+    _add(db_session, "release.export", {"release_id": release.id, "format": "csv"},
+         target=f"sipas-2024#{release.number}")
+    login_as("admin")
+    round_link = f"[{survey_round.name} (sipas-2024)](/admin/rounds/{survey_round.id})"
+    user_link = f"[{statistician.display_name} (thongke)](/admin/staff/{statistician.id})"
+    unit_link = f"[01 {hanoi.name}](/admin/units/{hanoi.id})"
+    html = client.get("/admin/audit?user=admin").get_data(as_text=True)
+    assert _sentence(html, "round.open") == f"admin đã mở đợt khảo sát {round_link}."
+    assert _sentence(html, "units.rename") == f"admin đã ghi nhận đổi tên đơn vị {unit_link}."
+    assert _sentence(html, "staff.disable") == f"admin đã khóa tài khoản {user_link}."
+    # no link to a release: its pages are for statisticians only
+    assert _sentence(html, "release.publish") == (
+        f"admin đã công bố bản kết quả {survey_round.name}, bản công bố số {release.number}.")
+    assert _sentence(html, "release.export") == (
+        f"admin đã tải số liệu của bản kết quả {survey_round.name}, bản công bố số {release.number}.")
+    assert "release:" not in html and "round:" not in html
+    english = client.get("/admin/audit?user=admin&lang=en").get_data(as_text=True)
+    assert _sentence(english, "round.open") == f"admin opened the survey round {round_link}."
+    assert _sentence(english, "staff.disable") == f"admin disabled the account {user_link}."
+    assert _sentence(english, "release.publish") == (
+        f"admin published the release {survey_round.name}, release no. {release.number}.")
+    client.get("/admin/audit?lang=vi")
+
+
+def test_sentences_of_gone_rows_unknown_kinds_and_typed_text(client, demo, db_session, login_as):
+    _add(db_session, "release.discard", {}, target="release:987654")
+    _add(db_session, "round.close", {}, target="round:da-xoa")
+    _add(db_session, "frame.import", {"rows": 3}, target="frame:12")
+    _add(db_session, "login_failed", {}, target='<b>"khach"</b>')
+    login_as("admin")
+    html = client.get("/admin/audit?user=admin").get_data(as_text=True)
+    assert _sentence(html, "release.discard") == "admin đã bỏ bản kết quả nháp #987654 (đã xoá)."
+    assert _sentence(html, "round.close") == "admin đã đóng đợt khảo sát da-xoa (đã xoá)."
+    assert _sentence(html, "frame.import") == "admin đã nhập khung mẫu frame:12."  # a kind not known: as stored
+    # what someone typed at the login is shown as typed, escaped
+    assert _sentence(html, "login_failed") == (
+        "Có người đăng nhập không thành công với tên “&lt;b&gt;&#34;khach&#34;&lt;/b&gt;”.")
+    english = client.get("/admin/audit?user=admin&lang=en").get_data(as_text=True)
+    assert _sentence(english, "release.discard") == "admin discarded the draft release #987654 (deleted)."
+    assert _sentence(english, "round.close") == "admin closed the survey round da-xoa (deleted)."
+    client.get("/admin/audit?lang=vi")
+
+
+def test_a_page_of_entries_costs_one_query_per_kind_of_row(client, demo, db_session, login_as):
+    from sqlalchemy import event
+
+    def add(codes: list[str]) -> None:
+        for code in codes:
+            _add(db_session, "units.split", {"successors": [code]}, target=code)
+            _add(db_session, "staff.enable", {"unit": code}, target="thongke")
+            _add(db_session, "round.update", {}, target="round:sipas-2024")
+
+    def statements() -> int:
+        seen: list[str] = []
+        engine = db_session.get_bind()
+
+        def listener(_conn, _cursor, statement, *_args) -> None:
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/admin/audit?user=admin").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    login_as("admin")
+    add(["01"])
+    few = statements()
+    add(["08", "79", "48", "92"])
+    assert statements() == few  # fifteen entries read with as many queries as three
+    html = client.get("/admin/audit?user=admin").get_data(as_text=True)
+    splits = re.findall(r'<tr data-action="units.split">.*?</tr>', html, re.DOTALL)
+    assert sorted(re.search(r"chia tách đơn vị <a [^>]*>(\d+) ", row).group(1) for row in splits) == [
+        "01", "08", "48", "79", "92"]

@@ -59,11 +59,11 @@ def test_language_switch_and_logout_each_in_their_place(staff_app):
 
 
 def test_audit_log_reads_as_sentences_with_local_time(staff_app, session):
-    from survey.models import AuditEntry, StaffUser
+    from survey.models import AuditEntry, StaffUser, SurveyRound
 
     admin = session.scalar(select(StaffUser).where(StaffUser.login == "admin"))
     session.add_all([
-        AuditEntry(action="round.close", target="sipas-2024", user_id=admin.id, at=datetime(2026, 3, 1, 17, 30, tzinfo=UTC),
+        AuditEntry(action="round.close", target="round:sipas-2024", user_id=admin.id, at=datetime(2026, 3, 1, 17, 30, tzinfo=UTC),
                    details={"responses": 12}),
         AuditEntry(action="login_failed", target="khach", user_id=None, at=datetime(2026, 3, 2, 1, 5, tzinfo=UTC)),
     ])
@@ -72,7 +72,9 @@ def test_audit_log_reads_as_sentences_with_local_time(staff_app, session):
     html = client.get("/admin/audit?target=sipas-2024").get_data(as_text=True)
     row = re.search(r'<tr data-action="round.close">(.*?)</tr>', html, re.DOTALL).group(1)
     # 17:30 UTC on 1 March is 00:30 on 2 March in Hà Nội.
-    assert "<td>02/03/2026 00:30</td>" in row and "admin đã đóng đợt khảo sát sipas-2024." in row
+    survey_round = session.scalar(select(SurveyRound).where(SurveyRound.code == "sipas-2024"))
+    closed = f'admin đã đóng đợt khảo sát <a href="/admin/rounds/{survey_round.id}">{survey_round.name} (sipas-2024)</a>.'
+    assert "<td>02/03/2026 00:30</td>" in row and closed in row
     assert "round.close" not in row.split("</td>", 1)[1]  # the code is not shown, only its sentence
     assert '<option value="round.close" >Đóng đợt khảo sát</option>' in html
     failed = client.get("/admin/audit?action=login_failed&target=khach").get_data(as_text=True)
@@ -84,7 +86,8 @@ def test_audit_log_reads_as_sentences_with_local_time(staff_app, session):
     assert wrong.status_code == 200
     assert "Từ ngày: “31/02/2026” không phải là một ngày; hãy ghi dd/mm/yyyy" in wrong.get_data(as_text=True)
     english = client.get("/admin/audit?target=sipas-2024&lang=en").get_data(as_text=True)
-    assert "<td>02/03/2026 00:30</td>" in english and "admin closed the survey round sipas-2024." in english
+    assert "<td>02/03/2026 00:30</td>" in english and (
+        f'admin closed the survey round <a href="/admin/rounds/{survey_round.id}">{survey_round.name} (sipas-2024)</a>.' in english)
     client.get("/staff/?lang=vi")
 
 

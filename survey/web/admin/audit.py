@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.i18n import LOCAL_TZ, format_local_date
 from survey.models import AuditEntry, StaffUser
-from survey.web.admin.audit_details import audit_details
+from survey.web.admin.audit_details import audit_words
 from survey.web.admin.blueprint import bp
 from survey.web.auth import role_required
 from survey.web.labels import action_name, audit_sentence
@@ -61,10 +61,12 @@ def audit_log():
     ).all()
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     users = db.session.scalars(select(StaffUser.login).order_by(StaffUser.login)).all()
+    targets, details = audit_words(db.session, [entry for entry, _login in entries])
     return render_template(
         "admin/audit.html",
         entries=entries,
-        details=audit_details(db.session, [entry for entry, _login in entries]),
+        targets=targets,
+        details=details,
         total=total,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),

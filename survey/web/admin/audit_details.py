@@ -1,9 +1,11 @@
-"""The details of audit entries in words: stored keys and ids become labels, names and links.
+"""Audit entries in words: the target of the sentence and the stored details become names and links.
 
 An entry stores its details as JSON (``{"round_id": 3, "unit": "01"}``); the audit
 page shows "Đợt khảo sát: SIPAS 2024 (sipas-2024)" with a link while the row still
-exists, and "#3 (đã xoá)" once it is gone. Every page of entries is resolved with
-one query per kind of row referred to, not one per entry.
+exists, and "#3 (đã xoá)" once it is gone. Its target (``round:sipas-2024``,
+``release:3``, or a bare unit code or login whose kind the action tells) is read the
+same way. Every page of entries is resolved with one query per kind of row referred
+to, targets and details together, not one per entry.
 """
 
 from __future__ import annotations
@@ -81,6 +83,18 @@ _UNIT_CODES = {"unit", "units", "predecessors", "successors"}
 _LOGINS = {"owner"}
 _RELEASE_IDS = {"release_id", "supersedes"}
 
+# How a stored target names its row: "kind:value", the kind read as the details key beside it;
+# a kind not listed ("frame:2", "weight_set:5", "import-batch:7") is shown as stored.
+_TARGET_KINDS = {"round": "round", "unit": "unit", "user": "owner", "release": "release_id"}
+# Actions that store a bare value as their target (the code of a unit, the login of an account).
+_BARE_TARGETS = {
+    "release.compute_started": "round",
+    **dict.fromkeys(("round.create", "round.update", "round.open", "round.reopen", "round.close"), "round"),
+    **dict.fromkeys(("units.rename", "units.merge", "units.split"), "unit"),
+    **dict.fromkeys(("staff.add", "staff.update", "staff.disable", "staff.enable", "staff.reset_password",
+                     "staff.logout_everywhere"), "owner"),
+}
+
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
@@ -131,8 +145,23 @@ def _flat(details: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
             yield key, value
 
 
-def _load(session: Session, entries: list[AuditEntry]) -> _Rows:
-    details = [entry.details for entry in entries if entry.details]
+def _target(entry: AuditEntry) -> tuple[str, Any] | None:
+    """The target of an entry as (details key, value) when it names a row, else None."""
+    target = entry.target or ""
+    kind, colon, value = target.partition(":")
+    if colon and kind in _TARGET_KINDS:
+        key = _TARGET_KINDS[kind]
+        if key not in _RELEASE_IDS:
+            return key, value
+        return (key, int(value)) if value.isdigit() else None
+    release_id = (entry.details or {}).get("release_id")
+    if entry.action == "release.export" and isinstance(release_id, int):  # target "<round code>#<number>"
+        return "release_id", release_id
+    return (_BARE_TARGETS[entry.action], target) if target and entry.action in _BARE_TARGETS else None
+
+
+def _load(session: Session, entries: list[AuditEntry], targets: Iterable[tuple[str, Any]]) -> _Rows:
+    details = [entry.details for entry in entries if entry.details] + [{key: value} for key, value in targets]
 
     def wanted(keys: set[str], kind: type) -> list:
         return sorted({v for d in details for v in _values(d, keys) if isinstance(v, kind)})
@@ -191,7 +220,8 @@ class _Reader:
         elif key in _RELEASE_IDS:
             found = rows.releases.get(value)
             if found is not None:
-                return Part(_("%(round)s, bản số %(number)d", round=found.round.name, number=found.number))
+                # no link: release pages are for statisticians only
+                return Part(_("%(round)s, bản công bố số %(number)d", round=found.round.name, number=found.number))
         else:
             return Part(self.text(key, value))
         return _gone(value)
@@ -265,7 +295,13 @@ def label(key: str) -> str:
     return str(LABELS[key]) if key in LABELS else key
 
 
-def audit_details(session: Session, entries: list[AuditEntry]) -> dict[int, list[Detail]]:
-    """Entry id -> its details in words, for one page of entries."""
-    reader = _Reader(_load(session, entries))
-    return {entry.id: reader.details(entry) for entry in entries}
+def audit_words(session: Session, entries: list[AuditEntry]) -> tuple[dict[int, Part], dict[int, list[Detail]]]:
+    """Entry id -> its target, and entry id -> its details, in words, for one page of entries."""
+    targets = {entry.id: _target(entry) for entry in entries}
+    reader = _Reader(_load(session, entries, (pair for pair in targets.values() if pair is not None)))
+
+    def target(entry: AuditEntry) -> Part:
+        pair = targets[entry.id]
+        return Part(entry.target or "") if pair is None else reader.part(*pair, local_time(entry.at).date())
+
+    return {entry.id: target(entry) for entry in entries}, {entry.id: reader.details(entry) for entry in entries}
