@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     )
     from .compare import ParentComparison, compare_records, compare_with_parent, parent_covariance
     from .design import DesignSpec, SurveyDesign, build_design
-    from .errors import AnalysisError, ConvergenceError, DesignError, LonelyPSUError
+    from .errors import (
+        AnalysisError,
+        ConvergenceError,
+        DesignError,
+        LonelyPSUError,
+        MissingDesignValueError,
+    )
     from .estimators import Mean, Proportion, Ratio, Total, domain_difference, estimate
     from .indices import (
         GroupSpec,
@@ -86,6 +92,7 @@ _EXPORTS = {
     "LeagueTable": "league",
     "LonelyPSUError": "errors",
     "Mean": "estimators",
+    "MissingDesignValueError": "errors",
     "NonresponseAdjustment": "weighting",
     "ParentComparison": "compare",
     "PostStratification": "weighting",
@@ -165,6 +172,7 @@ __all__ = [
     "LeagueTable",
     "LonelyPSUError",
     "Mean",
+    "MissingDesignValueError",
     "NonresponseAdjustment",
     "ParentComparison",
     "PostStratification",

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DesignError
+from .errors import DesignError, MissingDesignValueError
 
 __all__ = ["factorize", "factorize_values", "get_column", "n_rows"]
 
@@ -135,11 +135,11 @@ def factorize(values: np.ndarray, column: str) -> tuple[np.ndarray, np.ndarray]:
 
     Raises
     ------
-    DesignError
-        If a value is missing.
+    MissingDesignValueError
+        If a value is missing (it names the column and the first such row).
     """
     codes, labels = factorize_values(values)
     if len(codes) and codes.min() < 0:
         row = int(np.flatnonzero(codes < 0)[0])
-        raise DesignError(f"Column '{column}' has a missing value (row {row + 1})")
+        raise MissingDesignValueError(column, row + 1)
     return codes, labels

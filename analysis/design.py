@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .columns import factorize, factorize_values, get_column, n_rows
-from .errors import DesignError
+from .errors import DesignError, MissingDesignValueError
 from .results import SummaryText
 
 __all__ = [
@@ -366,6 +366,19 @@ def _constant_within(
     return per_group, None
 
 
+def _nested_codes(
+    data: Any, column: str, strata_column: str | None, strata: np.ndarray, strata_labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a PSU or SSU column; a missing identifier is reported with its row's stratum."""
+    try:
+        return factorize(get_column(data, column), column)
+    except MissingDesignValueError as exc:
+        if strata_column is None:
+            raise
+        stratum = str(strata_labels[strata[exc.row - 1]])
+        raise MissingDesignValueError(exc.column, exc.row, stratum=stratum) from None
+
+
 def build_design(data: Any, spec: DesignSpec | None = None, **columns: Any) -> SurveyDesign:
     """Build a :class:`SurveyDesign` from data and column names.
 
@@ -410,7 +423,7 @@ def build_design(data: Any, spec: DesignSpec | None = None, **columns: Any) -> S
     n_str = len(strata_labels)
 
     if spec.psu:
-        psu_raw, psu_raw_labels = factorize(get_column(data, spec.psu), spec.psu)
+        psu_raw, psu_raw_labels = _nested_codes(data, spec.psu, spec.strata, strata, strata_labels)
         # nest PSUs in strata (R's nest=TRUE): the PSU is the (stratum, id) pair
         key = strata * len(psu_raw_labels) + psu_raw
         uniq, psu = np.unique(key, return_inverse=True)
@@ -426,7 +439,7 @@ def build_design(data: Any, spec: DesignSpec | None = None, **columns: Any) -> S
 
     ssu = ssu_psu = n_ssu = pop_ssu = None
     if spec.ssu:
-        ssu_raw, ssu_raw_labels = factorize(get_column(data, spec.ssu), spec.ssu)
+        ssu_raw, ssu_raw_labels = _nested_codes(data, spec.ssu, spec.strata, strata, strata_labels)
         key = psu * len(ssu_raw_labels) + ssu_raw
         uniq, ssu = np.unique(key, return_inverse=True)
         ssu = ssu.astype(np.int64)

@@ -7,7 +7,7 @@ and show its message, which always names the column, stratum or value at fault.
 
 from __future__ import annotations
 
-__all__ = ["AnalysisError", "ConvergenceError", "DesignError", "LonelyPSUError"]
+__all__ = ["AnalysisError", "ConvergenceError", "DesignError", "LonelyPSUError", "MissingDesignValueError"]
 
 
 class AnalysisError(Exception):
@@ -21,6 +21,28 @@ class DesignError(AnalysisError):
     population correction that varies within a stratum or implies more than
     100 % sampling, unusable weights, and similar problems.
     """
+
+
+class MissingDesignValueError(DesignError):
+    """A row has no value in a design column (stratum, PSU or SSU identifier).
+
+    Parameters
+    ----------
+    column : str
+        The column at fault.
+    row : int
+        The row, counted from 1 (the first data row, the header not counted).
+    stratum : str, optional
+        Label of the row's stratum, when the column is nested in strata (a PSU
+        or SSU identifier of a stratified design).
+    """
+
+    def __init__(self, column: str, row: int, stratum: str | None = None) -> None:
+        self.column = column
+        self.row = row
+        self.stratum = stratum
+        where = f"row {row}" if stratum is None else f"row {row}, stratum {stratum}"
+        super().__init__(f"Column '{column}' has a missing value ({where})")
 
 
 class LonelyPSUError(DesignError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -158,6 +157,8 @@ def _finish_config(app: Flask) -> None:
             )
         key_file = Path(app.instance_path) / "secret_key"
         if not key_file.exists():
+            import secrets  # here: every sipas command imports this package, few need a key
+
             key_file.write_text(secrets.token_hex(32))
             key_file.chmod(0o600)
         cfg["SECRET_KEY"] = key_file.read_text().strip()

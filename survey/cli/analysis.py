@@ -10,7 +10,6 @@ files.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
@@ -33,6 +32,29 @@ DOMAIN_DF = ["domain", "design"]
 def _fail(message: str) -> None:
     click.echo(f"Lỗi / Error: {message}", err=True)
     sys.exit(2)
+
+
+def analysis_message(exc: Exception, path: str) -> str:
+    """The message of an error of :mod:`analysis` in the user's language (others keep their English text)."""
+    from analysis.errors import MissingDesignValueError
+
+    if not isinstance(exc, MissingDesignValueError):
+        return str(exc)
+    where = {"path": path, "line": exc.row + 1, "column": exc.column}  # line 1 is the header
+    if exc.stratum is None:
+        return _("Tệp %(path)s, dòng %(line)d: cột %(column)s để trống; cột này cần giá trị ở mọi dòng.", **where)
+    return _(
+        "Tệp %(path)s, dòng %(line)d: cột %(column)s để trống (tầng %(stratum)s); cột này cần giá trị ở mọi dòng.",
+        stratum=exc.stratum,
+        **where,
+    )
+
+
+def json_text(document: Any) -> str:
+    """A JSON document as the commands print it (json is imported here: CSV output never needs it)."""
+    import json
+
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def read_data(path: str) -> pd.DataFrame:
@@ -435,7 +457,7 @@ def indices_command(
             compare=compare,
         )
     except AnalysisError as exc:
-        _fail(str(exc))
+        _fail(analysis_message(exc, data))
         return
     warn_not_estimable(result.records)
     options = [(f"--{k.replace('_', '-')}", str(v)) for k, v in sorted(opts.items()) if v not in (None, (), False)]
@@ -449,7 +471,7 @@ def write_indices(
     from survey.domain.handover import indices_csv, indices_xlsx
 
     if fmt == "json":
-        _emit(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n", out)
+        _emit(json_text(result.to_dict()), out)
         return
     if fmt == "xlsx":
         _emit(indices_xlsx(result, lang=lang or "vi", about=about), out)
@@ -533,7 +555,7 @@ def estimate_command(
             variance=opts["variance"],
         )
     except AnalysisError as exc:
-        _fail(str(exc))
+        _fail(analysis_message(exc, data))
         return
     # a row is the record without the settings every row shares
     keys = [f.name for f in fields(EstimateRecord) if f.name not in ("level", "variance")]
@@ -546,7 +568,7 @@ def estimate_command(
     if fmt == "json":
         conventions = {"domain_df": opts["domain_df"], "design_df": design.degf}
         document = {"estimates": rows, "conventions": conventions}
-        _emit(json.dumps(document, ensure_ascii=False, indent=2) + "\n", out)
+        _emit(json_text(document), out)
     else:
         import pandas as pd
 

@@ -239,3 +239,37 @@ def test_estimate_replicates_and_csv():
     assert frame.loc[0, "statistic"] == "mean" and np.isfinite(frame.loc[0, "se"])
     bad = _run(estimate_command, [DATA, "--mean", "nope"])
     assert bad.exit_code == 2 and "nope" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("vi", "dòng {line}: cột commune để trống (tầng {stratum}); cột này cần giá trị ở mọi dòng."),
+        ("en", "line {line}: column commune is empty (stratum {stratum}); it needs a value on every row."),
+    ],
+)
+def test_indices_names_the_stratum_column_and_line_of_a_missing_psu_in_the_users_language(tmp_path, lang, expected):
+    frame = pd.read_csv(DATA)
+    row = 7  # the eighth data row: line 9 of the file
+    frame.loc[row, "commune"] = None
+    data = tmp_path / "no_commune.csv"
+    frame.to_csv(data, index=False)
+    res = CliRunner().invoke(
+        indices_command, [str(data), "--items", "A=a1,a2,a3", *DESIGN], env={"SIPAS_LANG": lang}
+    )
+    assert res.exit_code == 2
+    message = expected.format(line=row + 2, stratum=frame.loc[row, "province"])
+    assert message in res.output, res.output
+    assert "Traceback" not in res.output
+
+
+def test_the_analysis_error_carries_the_column_row_and_stratum():
+    from analysis import MissingDesignValueError, build_design
+
+    data = {"s": np.array([1, 1, 2, 2]), "p": np.array([1.0, 2.0, np.nan, 3.0]), "w": np.ones(4)}
+    with pytest.raises(MissingDesignValueError) as raised:
+        build_design(data, DesignSpec(weight="w", strata="s", psu="p"))
+    assert (raised.value.column, raised.value.row, raised.value.stratum) == ("p", 3, "2")
+    with pytest.raises(MissingDesignValueError) as raised:
+        build_design(data, DesignSpec(weight="w", psu="p"))  # no strata: no stratum to name
+    assert (raised.value.column, raised.value.row, raised.value.stratum) == ("p", 3, None)

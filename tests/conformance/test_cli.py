@@ -148,6 +148,10 @@ def test_stratum_without_a_psu_id_names_the_column_and_row(tmp_path) -> None:
         "--total",
         "Age",
     ]
-    res = CliRunner().invoke(estimate_command, [*args, "--lonely-psu", "adjust"])
+    res = CliRunner().invoke(estimate_command, [*args, "--lonely-psu", "adjust"], env={"SIPAS_LANG": "vi"})
     assert res.exit_code == 2
-    assert "'PSU'" in res.output and "row 3" in res.output and "NaN" not in res.output
+    # the file's line 4 is the third row; it lies in stratum 2
+    assert f"Tệp {data}, dòng 4: cột PSU để trống (tầng 2)" in res.output and "NaN" not in res.output
+    res = CliRunner().invoke(estimate_command, [*args, "--lonely-psu", "adjust"], env={"SIPAS_LANG": "en"})
+    assert res.exit_code == 2
+    assert f"File {data}, line 4: column PSU is empty (stratum 2)" in res.output and "NaN" not in res.output
