@@ -7,6 +7,7 @@ reads which modules it loaded.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,24 @@ def test_a_real_indices_run_loads_no_web_stack_no_pandas_and_no_scipy(tmp_path, 
     # a plain CSV is read with numpy; logit intervals need neither scipy.special nor pandas
     assert _present(modules, (*WEB_STACK, "pandas", "scipy", "numpy.ma", "numpy.testing")) == []
     assert "analysis.indices" in modules  # the probe did run the command
+    # start-up (issue 13, second pass): Babel (its dates, localtime and support modules cost
+    # about 40 ms) and secrets (with hmac) are not loaded (the probe itself imports json)
+    assert _present(modules, ("babel", "secrets", "hmac")) == []
+
+
+def test_an_english_message_comes_from_the_compiled_catalogue_without_babel(tmp_path):
+    # a PSU id missing in stratum 2: the English text is read from the .mo file with Python's gettext
+    data = tmp_path / "no_psu.csv"
+    data.write_text("province,commune,wt,a1\n1,1,1,4\n1,2,1,5\n2,,1,3\n2,4,1,4\n", encoding="utf-8")
+    args = ["indices", str(data), "--items", "A=a1", "--weight", "wt", "--strata", "province", "--psu", "commune"]
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)],
+        capture_output=True, text=True, cwd=ROOT, check=False, env={**os.environ, "SIPAS_LANG": "en"},
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] == 2
+    assert f"File {data}, line 4: column commune is empty (stratum 2)" in done.stderr
+    assert _present(set(report["modules"]), ("babel",)) == []
 
 
 def test_quotes_around_fields_are_read_without_pandas_a_comma_inside_them_with_pandas(tmp_path):
