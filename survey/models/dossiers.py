@@ -87,6 +87,8 @@ class Dossier(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)  # from DonViXuLy
     portal_unit_code: Mapped[str] = mapped_column(String(CODE_LENGTH))  # DonViXuLy as sent
     channel: Mapped[int | None] = mapped_column(SmallInteger)  # KenhThucHien: 1 in person, 2 online, 3 post
+    # MaQuay (our extension): the desk (counter) that received it, or the return desk where a rating was started
+    desk_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     status: Mapped[str | None] = mapped_column(String(32))  # TrangThaiHoSo as sent
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # NgayTiepNhan
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # NgayHenTra

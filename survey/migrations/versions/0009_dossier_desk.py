@@ -1,0 +1,31 @@
+"""dossiers know their desk: dossiers.desk_code (MaQuay)
+
+Revision ID: 0009
+Revises: 0007
+Create Date: 2026-12-03
+
+The desk (counter) of the one-stop shop that received a dossier, as a
+one-stop-shop system posts it in our extension field ``MaQuay``, or the return
+desk where the officer started the citizen's rating; the Decision 766
+dashboard counts the dossiers that cost points by desk. Optional: the portal's
+own sync has no such field. Only ``down_revision`` names the revision before.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0009'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("dossiers", sa.Column("desk_code", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE dossiers DROP COLUMN desk_code")
+    else:
+        op.drop_column("dossiers", "desk_code")
