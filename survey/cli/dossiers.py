@@ -14,7 +14,7 @@ from survey.cli.app import with_appcontext
 from survey.cli.loaders import unit_or_exit
 from survey.cli.tables import output_options, write_table
 from survey.domain.unit_kinds import N_
-from survey.i18n import LOCAL_TZ, _, current_language, format_local_datetime
+from survey.i18n import LOCAL_TZ, _, current_language, format_local_date
 
 # The Circular 01 levels as the definition file names them, for the message catalogue.
 LEVEL_LABELS = (N_("Rất hài lòng"), N_("Hài lòng"), N_("Không hài lòng"))
@@ -237,7 +237,7 @@ def purge_command() -> None:
     counts = report.counts
     click.echo(_("Đã xóa dữ liệu cũ hơn %(days)d ngày (trước %(limit)s): %(dossiers)d hồ sơ, %(events)d sự kiện, "
                  "%(ratings)d đánh giá hồ sơ, %(complaints)d phản ánh, kiến nghị, %(log)d dòng nhật ký truy cập.",
-                 days=days, limit=format_local_datetime(report.limit), dossiers=counts["dossiers"],
+                 days=days, limit=format_local_date(report.limit), dossiers=counts["dossiers"],
                  events=counts["events"], ratings=counts["ratings"], complaints=counts["complaints"],
                  log=counts["access_log"]))
 

@@ -41,7 +41,12 @@ from survey.domain.dossiers.portal import (
     EventError,
     parse_portal_time,
 )
-from survey.domain.dossiers.privacy import PurgeReport, last_purge_limit, log_dossier_access, purge_expired
+from survey.domain.dossiers.privacy import (
+    PurgeReport,
+    last_purge_limit,
+    log_dossier_access,
+    purge_expired,
+)
 from survey.domain.dossiers.scoring import (
     MonthRatings,
     MonthScore,
@@ -86,8 +91,8 @@ __all__ = [
     "log_dossier_access",
     "month_ratings",
     "month_score",
-    "trend_scores",
     "parse_portal_time",
     "purge_expired",
     "revoke_credential",
+    "trend_scores",
 ]

@@ -137,7 +137,7 @@ def _text(value: Any, name: str) -> str | None:
         return None
     if len(text) > TEXT_LIMITS.get(name, CODE_LENGTH):
         raise _Bad("too_long", max=TEXT_LIMITS.get(name, CODE_LENGTH))
-    if name in (DOSSIER, COMPLAINT_CODE, UNIT, "MaTTHC", DESK) and not CODE_PATTERN.match(text):
+    if name in (DOSSIER, COMPLAINT_CODE, UNIT, "MaTTHC") and not CODE_PATTERN.match(text):
         raise _Bad("bad_code", value=text)
     return text
 

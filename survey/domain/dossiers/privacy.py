@@ -19,7 +19,15 @@ from sqlalchemy import and_, delete, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from survey.domain.dossiers.portal import COMPLAINT
-from survey.models import AuditEntry, Complaint, Dossier, DossierAccess, DossierEvent, DossierRating, utcnow
+from survey.models import (
+    AuditEntry,
+    Complaint,
+    Dossier,
+    DossierAccess,
+    DossierEvent,
+    DossierRating,
+    utcnow,
+)
 
 PURGE_ACTION = "dossiers.purge"
 PURGE_BATCH = 500  # dossiers (or PAKN) per batch: short IN lists, bounded memory

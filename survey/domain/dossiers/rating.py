@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.decision766 import Definition
+from survey.domain.dossiers.portal import DESK_LENGTH
 from survey.domain.questionnaires import QuestionnaireDefinition, load_questionnaire
 from survey.domain.questionnaires.store import latest_version
 from survey.domain.responses import questionnaire_for
@@ -239,3 +240,13 @@ def save_rating(session: Session, dossier: Dossier, questionnaire: Questionnaire
     rating.index_scores, rating.level, rating.channel = scores, level, channel
     session.flush()
     return RatingOutcome(rating, replaced)
+
+
+def note_return_desk(dossier: Dossier, desk: str | None) -> None:
+    """Remember the return desk where the officer started the rating, unless the system already gave a desk.
+
+    A desk (``MaQuay``) posted later by the one-stop-shop system still replaces it (that is the desk
+    that received the dossier; the event's field time wins over a desk with no time).
+    """
+    if desk and dossier.desk_code is None:
+        dossier.desk_code = desk[:DESK_LENGTH]
