@@ -85,6 +85,11 @@ class Definition:
     level_names: tuple[str, ...]  # level keys in order; codes are positions
     level_labels: Mapping[str, str]
     bands: tuple[Band, ...]  # highest first
+    english: Mapping[str, str] = field(default_factory=dict)  # Vietnamese name -> its ``name_en`` / ``levels_en``
+
+    def text(self, vietnamese: str, language: str) -> str:
+        """A name of the file (indicator, level, band) in ``language``; Vietnamese when it has no English."""
+        return self.english.get(vietnamese, vietnamese) if language == "en" else vietnamese
 
     def rule(self, code: str) -> IndicatorRule:
         try:
@@ -122,7 +127,9 @@ def definition_from_mapping(data: Mapping[str, Any]) -> Definition:
     levels = _need(circular, "levels", f"{version}: circular01")
     bands = sorted((Band(str(b["name"]), float(b["min_total"])) for b in _need(circular, "bands", version)),
                    key=lambda band: -band.min_total)
+    english = _english_names(data, circular, levels)
     return Definition(
+        english=english,
         version=version,
         decimals=int(data.get("decimals", 2)),
         indicators=indicators,
@@ -136,6 +143,17 @@ def definition_from_mapping(data: Mapping[str, Any]) -> Definition:
         level_labels=dict(levels),
         bands=tuple(bands),
     )
+
+
+def _english_names(data: Mapping[str, Any], circular: Mapping[str, Any], levels: Mapping[str, str]
+                   ) -> dict[str, str]:
+    """Each ``name`` with a ``name_en`` beside it (indicators, groups, bands), and ``levels_en`` of the levels."""
+    named = [*data["indicators"].values(), *data["groups"].values(), *circular["bands"]]
+    english = {str(spec["name"]): str(spec["name_en"]) for spec in named if spec.get("name_en")}
+    for key, label in circular.get("levels_en", {}).items():
+        if key in levels:
+            english[str(levels[key])] = str(label)
+    return english
 
 
 def load_definition(path: str | Path) -> Definition:

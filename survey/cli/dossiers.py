@@ -210,8 +210,9 @@ def ratings_command(month: tuple[int, int], fmt: str, out: str | None) -> None:
     headers["total"] = _("Tổng / %(max)d", max=report.max_total)
     for position, level in enumerate(report.level_names):
         columns[f"share_{level}"] = report.level_share[:, position] * 100
-        headers[f"share_{level}"] = _("%(level)s (%%)", level=_(definition.level_labels[level]))
-    columns["band"] = [_(band) if band else "" for band in report.band]
+        headers[f"share_{level}"] = _("%(level)s (%%)", level=definition.text(definition.level_labels[level],
+                                                                               current_language()))
+    columns["band"] = [definition.text(band, current_language()) if band else "" for band in report.band]
     headers["band"] = _("Xếp loại")
     frame = pd.DataFrame(columns)
     if fmt == "text":

@@ -204,7 +204,7 @@ def _page(unit: Unit | None):
     chart, trend = _trend(choice, unit_ids, now, score.definition)
     _log("decision766_page", lost.rows_read + sum(row.ratings for row in ratings), unit, choice)
     db.session.commit()
-    definition = score.definition
+    definition, lang = score.definition, current_language()
     purge_limit = last_purge_limit(db.session)
     month_purged = purge_limit is not None and Period.month(choice.year, choice.month).start < local_moment(
         purge_limit)
@@ -215,9 +215,10 @@ def _page(unit: Unit | None):
         downloads=_downloads(unit, choice, "units"), desk_downloads=_downloads(unit, choice, "desks"),
         sipas=_latest_sipas([row.unit.id for row in score.units]), sipas_headline=_sipas_headline(unit),
         pts=points_text, pct=lambda value: fast_percent(value, 2), indicators=INDICATORS,
-        indicator_names={code: rule.name for code, rule in definition.indicators.items()},
-        level_labels=[definition.level_labels[name] for name in circular.level_names],
-        n_indices=definition.n_indices, max_total=circular.max_total, lang=current_language(),
+        indicator_names={code: definition.text(rule.name, lang) for code, rule in definition.indicators.items()},
+        level_labels=[definition.text(definition.level_labels[name], lang) for name in circular.level_names],
+        band_name=lambda band: definition.text(band, lang) if band else "–",
+        n_indices=definition.n_indices, max_total=circular.max_total, lang=lang,
     ), (400 if choice.error else 200)
 
 
