@@ -49,10 +49,10 @@ from survey.domain.dossiers.rating import (
 from survey.domain.posters import qr_png
 from survey.extensions import csrf, db, limiter
 from survey.models import Device, Dossier, utcnow
-from survey.web.admin.views import public_url
 from survey.web.answer_forms import attach_errors, build_answer_form, collect_answers
 from survey.web.auth import staff_required
 from survey.web.loaders import in_scope, scope_of
+from survey.web.urls import public_url
 
 rating_bp = Blueprint("dossier_rating", __name__)
 DESK_KEY = "dossier_desk"  # the officer's desk, remembered in the login session
