@@ -86,6 +86,8 @@ class Definition:
     level_labels: Mapping[str, str]
     bands: tuple[Band, ...]  # highest first
     english: Mapping[str, str] = field(default_factory=dict)  # Vietnamese name -> its ``name_en`` / ``levels_en``
+    # a five-level answer (1 very dissatisfied .. 5 very satisfied) -> the level it is reported as
+    five_levels: Mapping[int, str] = field(default_factory=dict)
 
     def text(self, vietnamese: str, language: str) -> str:
         """A name of the file (indicator, level, band) in ``language``; Vietnamese when it has no English."""
@@ -128,8 +130,13 @@ def definition_from_mapping(data: Mapping[str, Any]) -> Definition:
     bands = sorted((Band(str(b["name"]), float(b["min_total"])) for b in _need(circular, "bands", version)),
                    key=lambda band: -band.min_total)
     english = _english_names(data, circular, levels)
+    five_levels = {int(code): str(level) for code, level in circular.get("five_levels", {}).items()}
+    if five_levels and (set(five_levels) != {1, 2, 3, 4, 5} or not set(five_levels.values()) <= set(levels)):
+        raise DefinitionError(f"{version}: circular01.five_levels must map the codes 1..5 to levels of "
+                              f"circular01.levels ({', '.join(levels)})")
     return Definition(
         english=english,
+        five_levels=five_levels,
         version=version,
         decimals=int(data.get("decimals", 2)),
         indicators=indicators,
