@@ -20,5 +20,6 @@ EN = {
     "Quầy (mã quầy, đơn vị)": "Desk (desk code, unit)",
     "Theo quầy tiếp nhận hoặc trả kết quả, nhiều nhất trước": "By receiving or return desk, most first",
     "Quầy: trường MaQuay do hệ thống một cửa gửi, hoặc quầy trả kết quả nơi cán bộ mở phiếu đánh giá. Mọi quầy đều được liệt kê, kể cả quầy có ít hồ sơ: số hồ sơ quá hạn hay có phản ánh là dữ kiện xử lý, không phải ý kiến của người dân; chỉ cột «Không hài lòng» ẩn số nhỏ. Mã quầy có thể chỉ ra một cán bộ nên chỉ người quản lý đơn vị đó thấy.": "Desk: the MaQuay field sent by the one-stop-shop system, or the return desk where the officer opened the rating form. Every desk is listed, even one with few dossiers: overdue dossiers and complaints are facts of handling, not citizens' opinions; only the “Not satisfied” column hides small numbers. A desk code can point to one officer, so only the managers of its unit see it.",
-    "Tải bảng theo quầy (%(format)s)": "Download the table by desk (%(format)s)",
+    "Tải bảng theo quầy, mọi quầy (%(format)s)": "Download the table by desk, every desk (%(format)s)",
+    "Hiện %(shown)s trong %(n)s hàng, nhiều hồ sơ bị trừ điểm nhất trước.": "Showing %(shown)s of %(n)s rows, those with most dossiers that cost points first.",
 }

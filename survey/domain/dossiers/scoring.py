@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from analysis.decision766 import (
@@ -27,6 +27,7 @@ from analysis.decision766 import (
     Period,
     circular01_report,
     group_score,
+    indicator_result,
     judged_as_of,
     load_definition,
     month_index,
@@ -171,6 +172,39 @@ def month_score(session: Session, year: int, month: int, *, definition: Definiti
                       year not in definition.calendar_years)
 
 
+def monthly_dossier_counts(session: Session, periods: list[Period], unit_ids: set[int] | list[int] | None,
+                           as_of: datetime | None) -> tuple[np.ndarray, np.ndarray]:
+    """Dossiers received in each period, and those satisfied (5.4), counted in SQL: one UNION ALL query.
+
+    The SQL form of :func:`analysis.decision766.overdue_dossiers` and of :func:`complained_disliked`, each
+    period judged at its end (or ``as_of`` if earlier); ``test_dossier_retention`` holds it equal to
+    :func:`month_score` month by month.
+    """
+    branches = []
+    for position, period in enumerate(periods):
+        start, end = utc_bounds(period)
+        judged = min(end, as_of.astimezone(UTC)) if as_of else end
+        handled_by_then = and_(Dossier.handled_at.is_not(None), Dossier.handled_at < judged)
+        overdue = and_(Dossier.due_at.is_not(None), or_(and_(handled_by_then, Dossier.handled_at > Dossier.due_at),
+                                                        and_(~handled_by_then, Dossier.due_at < judged)))
+        complained = exists().where(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code,
+                                    or_(Complaint.received_at.is_(None), Complaint.received_at < judged))
+        disliked = exists().where(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED,
+                                  DossierRating.rated_at < judged)
+        branch = (select(literal(position).label("period"), func.count().label("received"),
+                         func.coalesce(func.sum(case((or_(overdue, complained, disliked), 0), else_=1)), 0)
+                         .label("satisfied"))
+                  .where(Dossier.received_at >= start, Dossier.received_at < end))
+        if unit_ids is not None:
+            branch = branch.where(Dossier.unit_id.in_(sorted(unit_ids)))
+        branches.append(branch)
+    received = np.zeros(len(periods), dtype=np.int64)
+    satisfied = np.zeros(len(periods), dtype=np.int64)
+    for position, count, good in session.execute(union_all(*branches)).all():
+        received[position], satisfied[position] = count, good
+    return received, satisfied
+
+
 @dataclass(frozen=True)
 class TrendMonth:
     """The satisfaction group of a scope in one month (None: not applicable)."""
@@ -191,29 +225,26 @@ def trend_scores(session: Session, year: int, month: int, months: int, unit_ids:
     """The scope's satisfaction group in each of ``months`` months up to ``month``: one query, one pass.
 
     Each month is judged as :func:`month_score` judges it (as of its end, or ``as_of`` if earlier), with
-    the scope's summed counts. A month that starts before ``purged_before`` (the limit of the last purge)
+    the scope's summed counts: the dossiers are counted by the database (:func:`monthly_dossier_counts`,
+    no dossier row leaves it), the PAKN scored as rows (their deadline needs the holiday calendar). A month that starts before ``purged_before`` (the limit of the last purge)
     is marked ``purged`` rather than scored: its rows may be gone.
     """
     definition = definition or current_definition()
     first_index = year * 12 + month - 1 - (months - 1)
-    first = Period.month(first_index // 12, first_index % 12 + 1)
-    span = Period(first.start, Period.month(year, month).end)
-    month_ends = (first.start.astype("datetime64[M]") + np.arange(1, months + 1)).astype("datetime64[s]")
-    now = local_moment(as_of) if as_of else None
-    dossiers = dossier_columns(session, span, unit_ids)
+    periods = [Period.month((first_index + k) // 12, (first_index + k) % 12 + 1) for k in range(months)]
+    span = Period(periods[0].start, periods[-1].end)
+    received, satisfied = monthly_dossier_counts(session, periods, unit_ids, as_of)
+    result_54 = indicator_result("5.4", span, satisfied, received, definition)
+    month_ends = np.array([period.end for period in periods], dtype="datetime64[s]")
     complaints = complaint_columns(session, span, unit_ids)
-    in_month = month_index(dossiers["received"], first, months)
-    judged = month_ends[in_month] if now is None else np.minimum(month_ends[in_month], now)
-    complained, disliked = complained_disliked(dossiers, judged)
-    common = {"n_units": months, "period": span, "definition": definition}
-    result_54 = score_dossiers(in_month, dossiers["received"], dossiers["due"], dossiers["handled"], complained,
-                               disliked, as_of=judged, **common)
-    pakn_month = month_index(complaints["received"], first, months)
-    pakn_judged = month_ends[pakn_month] if now is None else np.minimum(month_ends[pakn_month], now)
-    on_time, satisfied = score_complaints(pakn_month, complaints["received"], complaints["handled"],
-                                          complaints["likes"], complaints["dislikes"], complaints["follow_up"],
-                                          as_of=pakn_judged, **common)
-    group = group_score("MDHL", [on_time, satisfied, result_54], definition)
+    pakn_month = month_index(complaints["received"], periods[0], months)
+    pakn_judged = month_ends[pakn_month] if as_of is None else np.minimum(month_ends[pakn_month],
+                                                                          local_moment(as_of))
+    on_time, satisfied_pakn = score_complaints(pakn_month, complaints["received"], complaints["handled"],
+                                               complaints["likes"], complaints["dislikes"],
+                                               complaints["follow_up"], as_of=pakn_judged, n_units=months,
+                                               period=span, definition=definition)
+    group = group_score("MDHL", [on_time, satisfied_pakn, result_54], definition)
     limit = local_moment(purged_before) if purged_before else None
     trend = []
     for position in range(months):

@@ -51,6 +51,7 @@ from survey.web.staff.counters import scope_ids
 from survey.web.staff.queries import OVERALL, current_release_for, unit_indices
 
 TREND_MONTHS = 12
+LOST_ROWS_SHOWN = 100  # rows of each "cost points" table on the page (most first); the desks' download has all
 MONTH_PATTERN = re.compile(r"^(\d{1,2})/(\d{4})$")
 
 
@@ -211,7 +212,7 @@ def _page(unit: Unit | None):
     return render_template(
         "staff/decision766.html", unit=unit, name=unit.name if unit else _("Toàn quốc"), choice=choice,
         score=score, lost=lost, ratings=ratings, min_ratings=minimum, chart=chart, trend=trend,
-        month_purged=month_purged, purge_limit=purge_limit,
+        month_purged=month_purged, purge_limit=purge_limit, lost_shown=LOST_ROWS_SHOWN,
         downloads=_downloads(unit, choice, "units"), desk_downloads=_downloads(unit, choice, "desks"),
         sipas=_latest_sipas([row.unit.id for row in score.units]), sipas_headline=_sipas_headline(unit),
         pts=points_text, pct=lambda value: fast_percent(value, 2), indicators=INDICATORS,
