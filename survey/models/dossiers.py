@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -78,6 +79,7 @@ class Dossier(Base):
     __table_args__ = (
         UniqueConstraint("source", "code", name="uq_dossiers_source_code"),
         CheckConstraint("channel IS NULL OR channel IN (1, 2, 3)", name="channel"),
+        Index("ix_dossiers_unit_id_received_at", "unit_id", "received_at"),  # a scope's months (dashboard)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

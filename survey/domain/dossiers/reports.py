@@ -167,9 +167,9 @@ def _count(frame: pd.DataFrame, key: str | list[str], label: Callable[[Any], tup
     sums = frame.groupby(key)[["not_satisfied", "overdue", "complained", "disliked"]].sum()
     sums["received"] = frame.groupby(key).size()
     sums = sums[sums["not_satisfied"] > 0].sort_values(["not_satisfied", "received"], ascending=False, kind="stable")
+    columns = [sums[name].tolist() for name in ("received", "not_satisfied", "overdue", "complained", "disliked")]
     rows = []
-    for key_value, r in sums.iterrows():
+    for key_value, *counts in zip(sums.index, *columns, strict=True):  # lists, not iterrows: 15,000 desks
         code, name, unit_code = label(key_value)
-        rows.append(LostRow(code, name, int(r.received), int(r.not_satisfied), int(r.overdue), int(r.complained),
-                            int(r.disliked), unit_code))
+        rows.append(LostRow(code, name, *counts, unit_code=unit_code))
     return rows

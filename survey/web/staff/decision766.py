@@ -203,13 +203,11 @@ def _page(unit: Unit | None):
     minimum = int(current_app.config["DOSSIER_MIN_RATINGS"])
     ratings, circular = _rating_rows(choice.year, choice.month, unit_ids, minimum)
     chart, trend = _trend(choice, unit_ids, now, score.definition)
-    _log("decision766_page", lost.rows_read + sum(row.ratings for row in ratings), unit, choice)
-    db.session.commit()
     definition, lang = score.definition, current_language()
     purge_limit = last_purge_limit(db.session)
     month_purged = purge_limit is not None and Period.month(choice.year, choice.month).start < local_moment(
         purge_limit)
-    return render_template(
+    page = render_template(  # before the commit, which would expire the thousands of units it shows
         "staff/decision766.html", unit=unit, name=unit.name if unit else _("Toàn quốc"), choice=choice,
         score=score, lost=lost, ratings=ratings, min_ratings=minimum, chart=chart, trend=trend,
         month_purged=month_purged, purge_limit=purge_limit, lost_shown=LOST_ROWS_SHOWN,
@@ -220,7 +218,10 @@ def _page(unit: Unit | None):
         level_labels=[definition.text(definition.level_labels[name], lang) for name in circular.level_names],
         band_name=lambda band: definition.text(band, lang) if band else "–",
         n_indices=definition.n_indices, max_total=circular.max_total, lang=lang,
-    ), (400 if choice.error else 200)
+    )
+    _log("decision766_page", lost.rows_read + sum(row.ratings for row in ratings), unit, choice)
+    db.session.commit()
+    return page, (400 if choice.error else 200)
 
 
 @bp.route("/decision766/")
