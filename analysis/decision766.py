@@ -85,6 +85,13 @@ class Definition:
     level_names: tuple[str, ...]  # level keys in order; codes are positions
     level_labels: Mapping[str, str]
     bands: tuple[Band, ...]  # highest first
+    english: Mapping[str, str] = field(default_factory=dict)  # Vietnamese name -> its ``name_en`` / ``levels_en``
+    # a five-level answer (1 very dissatisfied .. 5 very satisfied) -> the level it is reported as
+    five_levels: Mapping[int, str] = field(default_factory=dict)
+
+    def text(self, vietnamese: str, language: str) -> str:
+        """A name of the file (indicator, level, band) in ``language``; Vietnamese when it has no English."""
+        return self.english.get(vietnamese, vietnamese) if language == "en" else vietnamese
 
     def rule(self, code: str) -> IndicatorRule:
         try:
@@ -122,7 +129,14 @@ def definition_from_mapping(data: Mapping[str, Any]) -> Definition:
     levels = _need(circular, "levels", f"{version}: circular01")
     bands = sorted((Band(str(b["name"]), float(b["min_total"])) for b in _need(circular, "bands", version)),
                    key=lambda band: -band.min_total)
+    english = _english_names(data, circular, levels)
+    five_levels = {int(code): str(level) for code, level in circular.get("five_levels", {}).items()}
+    if five_levels and (set(five_levels) != {1, 2, 3, 4, 5} or not set(five_levels.values()) <= set(levels)):
+        raise DefinitionError(f"{version}: circular01.five_levels must map the codes 1..5 to levels of "
+                              f"circular01.levels ({', '.join(levels)})")
     return Definition(
+        english=english,
+        five_levels=five_levels,
         version=version,
         decimals=int(data.get("decimals", 2)),
         indicators=indicators,
@@ -136,6 +150,17 @@ def definition_from_mapping(data: Mapping[str, Any]) -> Definition:
         level_labels=dict(levels),
         bands=tuple(bands),
     )
+
+
+def _english_names(data: Mapping[str, Any], circular: Mapping[str, Any], levels: Mapping[str, str]
+                   ) -> dict[str, str]:
+    """Each ``name`` with a ``name_en`` beside it (indicators, groups, bands), and ``levels_en`` of the levels."""
+    named = [*data["indicators"].values(), *data["groups"].values(), *circular["bands"]]
+    english = {str(spec["name"]): str(spec["name_en"]) for spec in named if spec.get("name_en")}
+    for key, label in circular.get("levels_en", {}).items():
+        if key in levels:
+            english[str(levels[key])] = str(label)
+    return english
 
 
 def load_definition(path: str | Path) -> Definition:
@@ -262,8 +287,24 @@ def _in_period(times: np.ndarray, period: Period) -> np.ndarray:
     return (times >= period.start) & (times < period.end)
 
 
-def overdue_dossiers(due: np.ndarray, handled: np.ndarray, as_of: np.datetime64) -> np.ndarray:
-    """Overdue as of ``as_of``: handled after ``due``, or still unhandled at ``as_of`` with ``due`` passed."""
+def judged_as_of(period: Period, as_of: np.datetime64 | np.ndarray | None) -> np.datetime64 | np.ndarray:
+    """The moment each row is judged at: ``as_of`` (one moment, or one per row), at the latest the period's end."""
+    if as_of is None:
+        return period.end
+    return np.minimum(np.asarray(as_of, dtype="datetime64[s]"), period.end)
+
+
+def month_index(times: np.ndarray, first: Period, n_months: int) -> np.ndarray:
+    """The month of each time counted from ``first`` (0 .. n_months - 1); -1 outside those months or NaT."""
+    months = np.asarray(times, dtype="datetime64[s]").astype("datetime64[M]")
+    offset = (months - first.start.astype("datetime64[M]")).astype(np.int64)
+    inside = ~np.isnat(months) & (offset >= 0) & (offset < n_months)
+    return np.where(inside, offset, -1)
+
+
+def overdue_dossiers(due: np.ndarray, handled: np.ndarray, as_of: np.datetime64 | np.ndarray) -> np.ndarray:
+    """Overdue as of ``as_of`` (one moment, or one per dossier): handled after ``due``, or still unhandled
+    at ``as_of`` with ``due`` passed."""
     handled_by_then = ~np.isnat(handled) & (handled < as_of)
     has_due = ~np.isnat(due)
     late_handled = handled_by_then & has_due & (handled > due)
@@ -273,7 +314,7 @@ def overdue_dossiers(due: np.ndarray, handled: np.ndarray, as_of: np.datetime64)
 
 def score_dossiers(unit: np.ndarray, received: np.ndarray, due: np.ndarray, handled: np.ndarray,
                    complained: np.ndarray, disliked: np.ndarray, *, n_units: int, period: Period,
-                   definition: Definition, as_of: np.datetime64 | None = None) -> IndicatorResult:
+                   definition: Definition, as_of: np.datetime64 | np.ndarray | None = None) -> IndicatorResult:
     """Indicator 5.4: dossiers received in ``period`` that were satisfied, per unit.
 
     A dossier is *not satisfied* when it was overdue (:func:`overdue_dossiers`),
@@ -281,7 +322,7 @@ def score_dossiers(unit: np.ndarray, received: np.ndarray, due: np.ndarray, hand
     Denominator: dossiers received in the period; numerator: the satisfied ones.
     """
     unit = np.asarray(unit, dtype=np.int64)
-    as_of = period.end if as_of is None else min(as_of, period.end)
+    as_of = judged_as_of(period, as_of)
     counted = _in_period(np.asarray(received, dtype="datetime64[s]"), period)
     not_satisfied = overdue_dossiers(np.asarray(due, dtype="datetime64[s]"),
                                      np.asarray(handled, dtype="datetime64[s]"), as_of)
@@ -293,7 +334,7 @@ def score_dossiers(unit: np.ndarray, received: np.ndarray, due: np.ndarray, hand
 
 def score_complaints(unit: np.ndarray, received: np.ndarray, handled: np.ndarray, likes: np.ndarray,
                      dislikes: np.ndarray, follow_up: np.ndarray, *, n_units: int, period: Period,
-                     definition: Definition, as_of: np.datetime64 | None = None
+                     definition: Definition, as_of: np.datetime64 | np.ndarray | None = None
                      ) -> tuple[IndicatorResult, IndicatorResult]:
     """Indicators 5.2 (PAKN handled on time) and 5.3 (PAKN handled to the citizen's satisfaction).
 
@@ -303,7 +344,7 @@ def score_complaints(unit: np.ndarray, received: np.ndarray, handled: np.ndarray
     unit = np.asarray(unit, dtype=np.int64)
     received = np.asarray(received, dtype="datetime64[s]")
     handled = np.asarray(handled, dtype="datetime64[s]")
-    as_of = period.end if as_of is None else min(as_of, period.end)
+    as_of = judged_as_of(period, as_of)
     deadline_days = definition.rule("5.2").deadline_working_days
     if deadline_days is None:
         raise DefinitionError(f"{definition.version}: indicators.5.2 has no deadline_working_days")

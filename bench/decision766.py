@@ -5,6 +5,8 @@
 200,000 PAKN and 300,000 Circular 01 ratings. Times the computations of
 :mod:`analysis.decision766` on arrays (what ``sipas dossiers score`` does after
 loading them), best of ``--repeat`` runs. Target: 5.4 for the month under 2 s.
+With ``--page N`` it times only the Decision 766 dashboard page (month, 12-month trend, dossiers that
+cost points, Circular 01) of a province of ``--units`` communes holding N dossiers over 12 months.
 With ``--intake N`` it also times :func:`survey.domain.dossiers.intake_events` on N
 shuffled events (a third dossier syncs, two thirds progress) into a fresh SQLite database (or
 ``--database-url``), then the month's score read back from it. Run from the project folder: ``OMP_NUM_THREADS=1 python -m bench.decision766`` or
@@ -57,13 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--units", type=int, default=3_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--intake", type=int, default=0, help="also time the intake of this many events")
-    parser.add_argument("--database-url", help="for --intake: an empty database it migrates and fills "
-                        "(default: a temporary SQLite file); never a shared one")
+    parser.add_argument("--database-url", help="for --intake and --page: an empty database it migrates and fills "
+                        "(default: a temporary SQLite file), or for --page one it filled before (reused as it "
+                        "is, not migrated); never a shared one")
+    parser.add_argument("--page", type=int, default=0, help="only time the dashboard page of a province of "
+                        "--units communes with this many dossiers over 12 months")
     return parser
 
 
 def main() -> None:
     args = build_parser().parse_args()
+    if args.page:
+        time_page(args.page, args.units, args.database_url, args.repeat)
+        return
     if args.intake:
         time_intake(args.intake, args.database_url)
     rng = np.random.default_rng(766)
@@ -145,6 +153,95 @@ def time_intake(n: int, database_url: str | None) -> None:
     print(f"intake of {len(events):,} events: {took:.2f} s ({len(events) / took:,.0f} events/s, "
           f"{report.stored:,} stored); month score read back: {scored:.2f} s "
           f"({int(score.dossiers.denominator.sum()):,} dossiers)")
+
+
+def fill_year(session, n: int, unit_ids: np.ndarray, rng: np.random.Generator) -> None:
+    """``n`` dossiers received from 01/12/2025 to 30/11/2026 (local), 2 % with a PAKN, 3 % rated "not satisfied"."""
+    from sqlalchemy import insert
+
+    from survey.models import Complaint, Dossier, DossierRating
+
+    start = np.datetime64("2025-11-30T17:00", "s")  # 01/12/2025 00:00 in Hà Nội, as UTC
+    received = start + rng.integers(0, 365 * 86400, n).astype("timedelta64[s]")
+    due = received + rng.integers(3 * 86400, 15 * 86400, n).astype("timedelta64[s]")
+    handled = received + rng.integers(0, 16 * 86400, n).astype("timedelta64[s]")
+    open_ = rng.random(n) < 0.05
+    units = unit_ids[rng.integers(0, unit_ids.size, n)]
+    desks = rng.integers(1, 6, n)
+    has_desk = "desk_code" in Dossier.__table__.c  # the code before desks were added has no such column
+    chunk = 50_000
+    for first in range(0, n, chunk):
+        rows = []
+        for i in range(first, min(n, first + chunk)):
+            row = {"id": i + 1, "source": "bench", "code": f"HS-{i:07d}", "procedure_code": f"1.00{i % 40:04d}",
+                   "unit_id": int(units[i]), "portal_unit_code": "H26", "channel": 1,
+                   "received_at": received[i].item(), "due_at": due[i].item(),
+                   "handled_at": None if open_[i] else handled[i].item(), "returned": False, "field_times": {}}
+            if has_desk:
+                row["desk_code"] = f"Q{desks[i]:02d}"
+            rows.append(row)
+        session.execute(insert(Dossier), rows)
+    complained = np.flatnonzero(rng.random(n) < 0.02)
+    session.execute(insert(Complaint), [
+        {"source": "bench", "code": f"PAKN-{i:07d}", "unit_id": int(units[i]), "dossier_code": f"HS-{i:07d}",
+         "received_at": (received[i] + np.timedelta64(86400, "s")).item(),
+         "handled_at": (received[i] + np.timedelta64(5 * 86400, "s")).item(), "likes": 1, "dislikes": 0,
+         "follow_up": False, "field_times": {}} for i in complained])
+    disliked = np.flatnonzero(rng.random(n) < 0.03)
+    session.execute(insert(DossierRating), [
+        {"dossier_id": int(i) + 1, "index_scores": {"1": 0}, "level": "not_satisfied", "channel": "link",
+         "rated_at": (received[i] + np.timedelta64(2 * 86400, "s")).item()} for i in disliked])
+
+
+def fill_page_database(n: int, n_units: int) -> None:
+    """A province of ``n_units`` communes, its manager, and ``n`` dossiers over a year (in the app context)."""
+    from sqlalchemy import insert, select
+
+    from survey.extensions import db
+    from survey.models import Role, StaffUser, Unit, UnitKind, database
+
+    database.upgrade(db.engine)
+    province = Unit(code="26", name="Tỉnh Mẫu", kind=UnitKind.PROVINCE)
+    db.session.add(province)
+    db.session.flush()
+    db.session.execute(insert(Unit), [{"code": f"{i:05d}", "name": f"Xã {i}", "kind": UnitKind.COMMUNE,
+                                       "parent_id": province.id} for i in range(n_units)])
+    unit_ids = np.array(db.session.scalars(select(Unit.id).where(Unit.parent_id == province.id)).all())
+    began = time.perf_counter()
+    fill_year(db.session, n, unit_ids, np.random.default_rng(766))
+    user = StaffUser(login="ql26", display_name="ql26", role=Role.MANAGER, unit_id=province.id)
+    user.set_password("bench-password-long-enough")
+    db.session.add(user)
+    db.session.commit()
+    print(f"filled {n:,} dossiers in {time.perf_counter() - began:.1f} s")
+
+
+def time_page(n: int, n_units: int, database_url: str | None, repeat: int) -> None:
+    """Time ``GET /staff/decision766/26?month=11/2026`` for a province manager whose scope is ``n_units`` communes."""
+    import tempfile
+
+    from sqlalchemy import inspect, select
+
+    from survey import create_app
+    from survey.extensions import db
+    from survey.models import StaffUser
+
+    folder = tempfile.mkdtemp(prefix="sipas-bench-766-page-")
+    app = create_app({"SECRET_KEY": "bench", "INSTANCE_PATH": folder, "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": False, "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.db"})
+    with app.app_context():
+        filled = inspect(db.engine).has_table("staff_users") and db.session.scalar(
+            select(StaffUser.id).where(StaffUser.login == "ql26"))
+        if filled:
+            print("reusing the filled database")  # e.g. to time the code before a change on the same rows
+        else:
+            fill_page_database(n, n_units)
+    client = app.test_client()
+    client.post("/staff/login", data={"login": "ql26", "password": "bench-password-long-enough"})
+    took, response = best_of(repeat, lambda: client.get("/staff/decision766/26?month=11/2026"))
+    assert response.status_code == 200, response.status_code
+    print(f"dashboard page, scope of {n_units:,} units, {n:,} dossiers over 12 months: {took:.2f} s "
+          f"(best of {repeat}; {len(response.data):,} bytes)")
 
 
 if __name__ == "__main__":

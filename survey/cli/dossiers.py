@@ -14,7 +14,7 @@ from survey.cli.app import with_appcontext
 from survey.cli.loaders import unit_or_exit
 from survey.cli.tables import output_options, write_table
 from survey.domain.unit_kinds import N_
-from survey.i18n import LOCAL_TZ, _, current_language
+from survey.i18n import LOCAL_TZ, _, current_language, format_local_date
 
 # The Circular 01 levels as the definition file names them, for the message catalogue.
 LEVEL_LABELS = (N_("Rất hài lòng"), N_("Hài lòng"), N_("Không hài lòng"))
@@ -155,8 +155,8 @@ def score_command(month: tuple[int, int], unit_code: str | None, version: str | 
         raise click.ClickException(_("Không có định nghĩa chỉ số phiên bản %(version)s.", version=version))
     scope = descendant_ids(db.session, unit_or_exit(unit_code)) if unit_code else None
     now = datetime.now(LOCAL_TZ)
-    score = month_score(db.session, *month, definition=current_definition(version), as_of=now,
-                        unit_ids=sorted(scope) if scope else None)
+    score = month_score(db.session, *month, definition=current_definition(version), as_of=now, unit_ids=scope,
+                        shown=sorted(scope) if scope else None)
     note = _("Tháng %(month)s, định nghĩa %(version)s.", month=score.period.label, version=score.definition.version)
     if score.outside_calendar:
         note += " " + _("Lịch ngày nghỉ lễ không có năm %(year)d: chỉ trừ thứ Bảy, Chủ nhật.", year=month[0])
@@ -210,8 +210,9 @@ def ratings_command(month: tuple[int, int], fmt: str, out: str | None) -> None:
     headers["total"] = _("Tổng / %(max)d", max=report.max_total)
     for position, level in enumerate(report.level_names):
         columns[f"share_{level}"] = report.level_share[:, position] * 100
-        headers[f"share_{level}"] = _("%(level)s (%%)", level=_(definition.level_labels[level]))
-    columns["band"] = [_(band) if band else "" for band in report.band]
+        headers[f"share_{level}"] = _("%(level)s (%%)", level=definition.text(definition.level_labels[level],
+                                                                               current_language()))
+    columns["band"] = [definition.text(band, current_language()) if band else "" for band in report.band]
     headers["band"] = _("Xếp loại")
     frame = pd.DataFrame(columns)
     if fmt == "text":
@@ -222,18 +223,24 @@ def ratings_command(month: tuple[int, int], fmt: str, out: str | None) -> None:
 
 
 @dossiers_group.command("purge", help=_(
-    "Xóa các đánh giá hồ sơ cũ hơn thời hạn lưu giữ (SIPAS_DOSSIER_RETENTION_DAYS)."))
+    "Xóa hồ sơ (cùng sự kiện, đánh giá của hồ sơ), phản ánh, kiến nghị và nhật ký truy cập cũ hơn thời hạn lưu giữ "
+    "(SIPAS_DOSSIER_RETENTION_DAYS), tính theo ngày gần nhất của hồ sơ; ghi một dòng nhật ký kiểm toán."))
 @with_appcontext
 def purge_command() -> None:
     from flask import current_app
 
-    from survey.domain.dossiers import purge_expired_ratings
+    from survey.domain.dossiers import purge_expired
     from survey.extensions import db
 
     days = current_app.config["DOSSIER_RETENTION_DAYS"]
-    deleted = purge_expired_ratings(db.session, days)
+    report = purge_expired(db.session, days)
     db.session.commit()
-    click.echo(_("Đã xóa %(n)d đánh giá hồ sơ cũ hơn %(days)d ngày.", n=deleted, days=days))
+    counts = report.counts
+    click.echo(_("Đã xóa dữ liệu cũ hơn %(days)d ngày (trước %(limit)s): %(dossiers)d hồ sơ, %(events)d sự kiện, "
+                 "%(ratings)d đánh giá hồ sơ, %(complaints)d phản ánh, kiến nghị, %(log)d dòng nhật ký truy cập.",
+                 days=days, limit=format_local_date(report.limit), dossiers=counts["dossiers"],
+                 events=counts["events"], ratings=counts["ratings"], complaints=counts["complaints"],
+                 log=counts["access_log"]))
 
 
 @dossiers_group.command("rating-link", help=_(

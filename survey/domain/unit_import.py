@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.domain.file_problems import FileProblem
 from survey.domain.paper_import import MESSAGES as FILE_MESSAGES
 from survey.domain.paper_import import (
     FileLimits,
@@ -109,26 +110,6 @@ MESSAGES = {
 }
 
 
-@dataclass(frozen=True)
-class UnitProblem:
-    """One problem of the file (or a notice), with its Excel row and column where known."""
-
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-    row: int | None = None
-    column: str | None = None  # column letter
-    header: str | None = None
-    text: str | None = None  # a message of the shared file reader
-
-    def message(self, gettext=_) -> str:
-        return gettext(self.text or MESSAGES[self.key], **self.params)
-
-    def line(self, filename: str, gettext=_) -> str:
-        """``FILE:ROW:COLUMN: message`` as far as row and column are known."""
-        where = "".join(f":{part}" for part in (self.row, self.column) if part is not None)
-        return f"{filename}{where}: {self.message(gettext)}"
-
-
 @dataclass
 class UnitImportReport:
     """What an import found and did (or, in a dry run, would do)."""
@@ -140,8 +121,8 @@ class UnitImportReport:
     updated: int = 0
     unchanged: int = 0
     links: int = 0
-    problems: list[UnitProblem] = field(default_factory=list)
-    notices: list[UnitProblem] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    notices: list[FileProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -205,8 +186,8 @@ class _Importer:
 
     def problem(self, key: str, row: _Row | None = None, column: str | None = None, **params: Any) -> None:
         index = self.columns.get(column) if column else None
-        self.report.problems.append(UnitProblem(
-            key, params, row=row.number if row else None,
+        self.report.problems.append(FileProblem(
+            key, MESSAGES[key], params, row=row.number if row else None,
             column=column_letter(index) if index is not None else None,
             header=_(FIELD_LABELS[column]) if column else None,
         ))
@@ -218,8 +199,8 @@ class _Importer:
             target = next((name for name, names in HEADERS.items() if folded in names or folded == name), None)
             if target is None:
                 if header:
-                    self.report.notices.append(UnitProblem("ignored_column", {"header": header},
-                                                           column=column_letter(index)))
+                    self.report.notices.append(FileProblem("ignored_column", MESSAGES["ignored_column"],
+                                                           {"header": header}, column=column_letter(index)))
             elif target in self.columns:
                 self.problem("duplicate_column", label=header,
                              first=column_letter(self.columns[target]), second=column_letter(index))
@@ -453,10 +434,10 @@ def import_units(
         table = read_table(data, filename, sheet, limits=limits)
     except ImportFileError as exc:
         key = exc.problem.key
-        report.problems.append(UnitProblem(key, exc.problem.params, row=exc.problem.row,
-                                           text=MESSAGES.get(key) or FILE_MESSAGES[key]))
+        report.problems.append(FileProblem(key, MESSAGES.get(key) or FILE_MESSAGES[key], exc.problem.params,
+                                           row=exc.problem.row))
         return report
-    report.notices += [UnitProblem(n.key, n.params, text=FILE_MESSAGES[n.key]) for n in table.notices]
+    report.notices += [FileProblem(n.key, FILE_MESSAGES[n.key], n.params) for n in table.notices]
     importer = _Importer(session, report, legal_basis)
     importer.map_headers(table.headers)
     if report.problems:
@@ -469,7 +450,7 @@ def import_units(
         return report
     importer.store(dry_run)
     if not report.changed:
-        report.notices.append(UnitProblem("nothing_changed"))
+        report.notices.append(FileProblem("nothing_changed", MESSAGES["nothing_changed"]))
     elif not dry_run:
         session.add(AuditEntry(
             user_id=user.id if user else None, action="units.import", target=filename[:255],

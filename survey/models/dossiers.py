@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -78,6 +79,7 @@ class Dossier(Base):
     __table_args__ = (
         UniqueConstraint("source", "code", name="uq_dossiers_source_code"),
         CheckConstraint("channel IS NULL OR channel IN (1, 2, 3)", name="channel"),
+        Index("ix_dossiers_unit_id_received_at", "unit_id", "received_at"),  # a scope's months (dashboard)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -87,6 +89,8 @@ class Dossier(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)  # from DonViXuLy
     portal_unit_code: Mapped[str] = mapped_column(String(CODE_LENGTH))  # DonViXuLy as sent
     channel: Mapped[int | None] = mapped_column(SmallInteger)  # KenhThucHien: 1 in person, 2 online, 3 post
+    # MaQuay (our extension): the desk (counter) that received it, or the return desk where a rating was started
+    desk_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     status: Mapped[str | None] = mapped_column(String(32))  # TrangThaiHoSo as sent
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)  # NgayTiepNhan
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # NgayHenTra

@@ -168,3 +168,18 @@ def test_no_ratings_and_no_dossiers_give_empty_results(definition):
     result = score_dossiers(empty, never, never, never, empty.astype(bool), empty.astype(bool), n_units=1,
                             period=NOVEMBER, definition=definition)
     assert result.denominator.tolist() == [0] and np.isnan(result.points[0])
+
+
+def test_names_are_in_english_where_the_file_gives_them_and_vietnamese_otherwise(definition):
+    assert definition.text(definition.rule("5.4").name, "en") == "Satisfaction with receiving and handling dossiers"
+    assert definition.text(definition.rule("5.4").name, "vi") == "Mức độ hài lòng trong tiếp nhận, giải quyết hồ sơ"
+    assert definition.text(definition.level_labels["very_satisfied"], "en") == "Very satisfied"
+    assert definition.text("Tốt", "en") == "Good"
+    raw = json.loads(DEFINITION_FILE.read_text(encoding="utf-8"))
+    province = copy.deepcopy(raw)  # a province's own file without English names still works
+    for spec in province["indicators"].values():
+        spec.pop("name_en", None)
+    province["circular01"].pop("levels_en")
+    own = definition_from_mapping(province)
+    assert own.text(own.rule("5.4").name, "en") == "Mức độ hài lòng trong tiếp nhận, giải quyết hồ sơ"
+    assert own.text("Rất hài lòng", "en") == "Rất hài lòng" and own.text("Tốt", "en") == "Good"

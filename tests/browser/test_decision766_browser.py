@@ -17,7 +17,8 @@ pytestmark = pytest.mark.browser
 
 
 def _dossiers(session) -> None:
-    """October 2026 in Hà Nội (01) and Phường Ba Đình (00004): 12 dossiers, 3 of which cost points, 8 ratings."""
+    """October 2026 in Hà Nội (01) and Phường Ba Đình (00004): 12 dossiers, 3 of which cost points, 8 ratings;
+    Ba Đình's with their desk (MaQuay), so the by-desk table is checked too."""
     from survey.domain.dossiers import intake_events
     from survey.domain.units import find_unit
     from survey.models import Dossier, DossierRating, PortalUnitCode, Procedure
@@ -36,7 +37,8 @@ def _dossiers(session) -> None:
                        "MaHoSo": f"H01-2610-{n:04d}", "MaTTHC": "1.001193" if n % 2 else "2.000908",
                        "DonViXuLy": unit, "KenhThucHien": 1, "NgayTiepNhan": f"202610{n + 10}080000",
                        "NgayHenTra": f"202610{n + 12}170000",
-                       "NgayKetThucXuLy": f"202610{n + (14 if late else 11)}100000"})
+                       "NgayKetThucXuLy": f"202610{n + (14 if late else 11)}100000",
+                       **({"MaQuay": f"Q{n % 3 + 1:02d}"} if unit == "H01.4" else {})})
     report = intake_events(session, events, source="motcua-h01", now=datetime(2026, 11, 1, tzinfo=UTC))
     assert report.refused == 0, report.errors
     ids = dict(session.execute(select(Dossier.code, Dossier.id)).all())
@@ -68,6 +70,9 @@ def test_the_score_page_meets_wcag_aa_on_a_phone_and_a_desktop(page, live_server
     expect(page.locator("#kpi-54")).to_contain_text("75,00 %")
     expect(page.locator("#kpi-54")).to_contain_text("9 / 12 hồ sơ · 5,00 / 6,00 điểm")
     expect(page.locator("table.circular01")).to_contain_text("Dưới 5 lượt đánh giá: không hiển thị")  # Hà Nội: 0
+    # Ba Đình's 2 (overdue) and 3 (rated "not satisfied") were received at desks Q03 and Q01
+    expect(page.locator("#lost-desk").locator("xpath=..")).to_contain_text("Q03")
+    expect(page.locator("#lost-desk").locator("xpath=..")).to_contain_text("Q01")
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         page.reload()
@@ -81,4 +86,5 @@ def test_the_score_page_meets_wcag_aa_on_a_phone_and_a_desktop(page, live_server
     page.goto("/staff/decision766/01?month=10/2026&lang=en")
     assert_wcag_aa(page, "/staff/decision766/01 in English")
     expect(page.locator("h1")).to_contain_text("Decision 766 satisfaction score")
+    expect(page.locator("table.score766 thead")).to_contain_text("Satisfaction with receiving and handling dossiers")
     screenshot(page, "decision766-1280-en")

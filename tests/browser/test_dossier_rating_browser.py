@@ -4,6 +4,7 @@ test-artifacts/dossier-rating-*.png."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -69,3 +70,31 @@ def test_a_citizen_rates_a_dossier_on_a_phone(page, live_server, screenshot, lan
     [(level, scores, channel)] = _rating(live_server, code)
     assert (level, channel) == ("satisfied", "link")
     assert scores == {"1": 1, "2": 2, "3": 1, "4": 2, "5": 2, "6": 2, "7": 2, "8": 2, "9": 1}
+
+
+def test_the_printed_slip_is_only_the_slip_with_a_scannable_qr_code(page, live_server, artifacts):
+    """Print media: no header, language links or hint; the QR code 40 mm square; the slip fits one A6 page."""
+    link = _dossier_link(live_server, "H01.4-261102-slip")
+    page.goto(f"{link}/slip?lang=vi")
+    expect(page.locator(".slip-print")).to_be_visible()  # on screen, the hint to print
+    page.emulate_media(media="print")
+    for hidden in ("header.top", ".skip-link", "nav.lang", ".slip-print"):
+        expect(page.locator(hidden)).to_be_hidden()
+    box = page.locator(".slip-qr").bounding_box()
+    mm = 96 / 25.4  # CSS pixels per millimetre
+    assert abs(box["width"] - 40 * mm) < 1 and abs(box["height"] - 40 * mm) < 1, box
+    outside = page.evaluate("""() => {
+        const slip = document.querySelector('.slip');
+        return [...document.body.querySelectorAll('*')].filter(element => {
+            const rect = element.getBoundingClientRect();
+            const shown = rect.width > 0 && rect.height > 0 && getComputedStyle(element).visibility !== 'hidden';
+            return shown && !slip.contains(element) && !element.contains(slip);
+        }).map(element => element.tagName + '.' + element.className);
+    }""")
+    assert outside == []  # nothing but the slip (and the elements that hold it) takes any space
+    slip = page.locator(".slip").bounding_box()
+    assert slip["width"] <= 89 * mm + 1  # within an A6 page less its margins
+    page.screenshot(path=str(artifacts / "dossier-slip-print.png"), full_page=True)
+    pdf = page.pdf(format="A6", print_background=False)
+    (artifacts / "dossier-slip-a6.pdf").write_bytes(pdf)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one A6 page

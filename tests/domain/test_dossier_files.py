@@ -1,9 +1,9 @@
-"""Dossier files as they arrive from Excel, and the privacy rules: retention of ratings, the access log."""
+"""Dossier files as they arrive from Excel, the access log (retention: test_dossier_retention.py)."""
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -13,7 +13,6 @@ from survey.domain.dossiers import (
     import_unit_map,
     log_dossier_access,
     month_ratings,
-    purge_expired_ratings,
 )
 from survey.models import Dossier, DossierAccess, DossierRating, PortalUnitCode, UnitKind
 
@@ -58,22 +57,7 @@ def test_a_unit_map_with_an_unknown_unit_or_a_repeated_code_stores_nothing(db_se
     assert db_session.scalar(select(func.count()).select_from(PortalUnitCode)) == 0
 
 
-def test_ratings_older_than_the_retention_are_deleted_and_reads_are_logged(app, db_session, make_unit):
-    unit = make_unit("00189", "Xã Một")
-    dossiers = [Dossier(source="s", code=f"D{n}", unit_id=unit.id, portal_unit_code="H26.189", returned=True,
-                        field_times={}) for n in range(2)]
-    db_session.add_all(dossiers)
-    db_session.flush()
-    db_session.add_all([
-        DossierRating(dossier_id=dossiers[0].id, index_scores={"1": 2}, level="satisfied", channel="kiosk",
-                      rated_at=NOW - timedelta(days=800)),
-        DossierRating(dossier_id=dossiers[1].id, index_scores={"1": 1}, level="satisfied", channel="link",
-                      rated_at=NOW - timedelta(days=10)),
-    ])
-    db_session.flush()
-    assert app.config["DOSSIER_RETENTION_DAYS"] == 730
-    assert purge_expired_ratings(db_session, app.config["DOSSIER_RETENTION_DAYS"], now=NOW) == 1
-    assert db_session.scalars(select(DossierRating.dossier_id)).all() == [dossiers[1].id]
+def test_reads_of_dossier_rows_are_logged(db_session):
     log_dossier_access(db_session, actor="quanly.hanoi", action="dossier.view", rows=1, dossier_code="D1")
     db_session.flush()
     entry = db_session.scalar(select(DossierAccess))

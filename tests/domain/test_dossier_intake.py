@@ -193,7 +193,7 @@ def test_complaints_and_ratings_feed_the_month_score(db_session, units):
     db_session.add(DossierRating(dossier_id=d4.id, index_scores={"1": 2}, level="not_satisfied", channel="link",
                                  rated_at=datetime(2026, 11, 6, 2, tzinfo=UTC)))
     db_session.flush()
-    score = month_score(db_session, 2026, 11, unit_ids=[units["other"].id])
+    score = month_score(db_session, 2026, 11, shown=[units["other"].id])
     too_late = month_score(db_session, 2026, 11, as_of=datetime(2026, 11, 6, 1, 0, tzinfo=UTC))
     assert too_late.dossiers.numerator.tolist() == [5]  # at 06/11 08:00 none was late, no PAKN nor rating yet
     assert [u.code for u in score.units] == ["00189", "27"]

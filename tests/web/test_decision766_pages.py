@@ -182,3 +182,13 @@ def test_the_table_downloads_as_csv_and_xlsx(client, db_session, dossiers):
     assert last[1:6] == ["Tổng phạm vi", 8, 11, 72.73, 4.85] and sheet.cell(sheet.max_row, 5).number_format == '0.00" %"'
     logged = db_session.scalars(select(DossierAccess.rows).where(DossierAccess.action == "decision766_download"))
     assert list(logged) == [11 + 1] * 3  # October's dossiers and PAKN in the scope, once per download
+
+
+def test_indicator_level_and_band_names_follow_the_page_language(client, dossiers):
+    staff = _login(client, "tk")
+    english = staff.get("/staff/decision766/26?month=10/2026&lang=en").get_data(as_text=True)
+    assert "5.4 Satisfaction with receiving and handling dossiers" in english
+    assert ">Very satisfied<" in english and ">Acceptable<" in english  # the commune's band (12,20 of 18)
+    assert "tiếp nhận, giải quyết hồ sơ" not in english
+    vietnamese = staff.get("/staff/decision766/26?month=10/2026&lang=vi").get_data(as_text=True)
+    assert "5.4 Mức độ hài lòng trong tiếp nhận, giải quyết hồ sơ" in vietnamese and ">Đạt<" in vietnamese

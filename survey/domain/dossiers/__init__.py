@@ -5,7 +5,7 @@
 malformed event refused with its reason), :mod:`.files` (CSV/XLSX imports of
 events, of the procedure catalogue and of the portal's unit codes, all or
 nothing), :mod:`.credentials` (one per one-stop-shop system),
-:mod:`.privacy` (access log, retention), :mod:`.scoring` (the month's score
+:mod:`.privacy` (access log, retention of every dossier-level row), :mod:`.scoring` (the month's score
 per unit through :mod:`analysis.decision766`). Nothing here commits.
 """
 
@@ -41,14 +41,21 @@ from survey.domain.dossiers.portal import (
     EventError,
     parse_portal_time,
 )
-from survey.domain.dossiers.privacy import log_dossier_access, purge_expired_ratings
+from survey.domain.dossiers.privacy import (
+    PurgeReport,
+    last_purge_limit,
+    log_dossier_access,
+    purge_expired,
+)
 from survey.domain.dossiers.scoring import (
     MonthRatings,
     MonthScore,
+    TrendMonth,
     current_definition,
     definition_path,
     month_ratings,
     month_score,
+    trend_scores,
 )
 
 __all__ = [
@@ -68,6 +75,8 @@ __all__ = [
     "IntakeReport",
     "MonthRatings",
     "MonthScore",
+    "PurgeReport",
+    "TrendMonth",
     "add_credential",
     "authenticate",
     "credential_scope",
@@ -77,11 +86,13 @@ __all__ = [
     "import_procedures",
     "import_unit_map",
     "intake_events",
+    "last_purge_limit",
     "list_credentials",
     "log_dossier_access",
     "month_ratings",
     "month_score",
     "parse_portal_time",
-    "purge_expired_ratings",
+    "purge_expired",
     "revoke_credential",
+    "trend_scores",
 ]

@@ -28,6 +28,8 @@ from survey.domain.dossiers.portal import (
     TIME,
     UNIT,
 )
+from survey.domain.file_problems import FileProblem
+from survey.domain.paper_import import MESSAGES as FILE_MESSAGES
 from survey.domain.paper_import import (
     ImportFileError,
     Table,
@@ -37,7 +39,6 @@ from survey.domain.paper_import import (
     read_table,
 )
 from survey.domain.unit_kinds import N_
-from survey.i18n import _
 from survey.models import PortalUnitCode, Procedure, Unit
 from survey.models.dossiers import CODE_LENGTH
 
@@ -64,15 +65,8 @@ MESSAGES = {
 }
 
 
-@dataclass(frozen=True)
-class FileProblem:
-    row: int | None
-    column: str | None  # column letter
-    message: str
-
-    def line(self, filename: str) -> str:
-        where = "".join(f":{part}" for part in (self.row, self.column) if part is not None)
-        return f"{filename}{where}: {self.message}"
+def _problem(key: str, row: int | None, column: str | None, **params: Any) -> FileProblem:
+    return FileProblem(key, MESSAGES[key], params, row=row, column=column)
 
 
 @dataclass
@@ -98,14 +92,13 @@ def _columns(headers: list[str], spec: dict[str, set[str]], required: tuple[str,
         target = next((name for name, names in spec.items() if folded in names or folded.replace(" ", "") in names),
                       None)
         if target in columns:
-            report.problems.append(FileProblem(1, column_letter(index), _(
-                MESSAGES["duplicate_column"], label=header, first=column_letter(columns[target]),
-                second=column_letter(index))))
+            report.problems.append(_problem("duplicate_column", 1, column_letter(index), label=header,
+                                            first=column_letter(columns[target]), second=column_letter(index)))
         elif target:
             columns[target] = index
     for name in required:
         if name not in columns:
-            report.problems.append(FileProblem(1, None, _(MESSAGES["missing_column"], label=name)))
+            report.problems.append(_problem("missing_column", 1, None, label=name))
     return columns
 
 
@@ -114,11 +107,12 @@ def _read(data: bytes, filename: str, sheet: str | None, report: FileReport, max
     try:
         table = read_table(data, filename, sheet, **({"max_rows": max_rows} if max_rows else {}))
     except ImportFileError as error:
-        report.problems.append(FileProblem(error.problem.row, None, error.problem.message(_)))
+        key = error.problem.key
+        report.problems.append(FileProblem(key, FILE_MESSAGES[key], error.problem.params, row=error.problem.row))
         return None
     report.rows = len(table.rows)
     if not table.rows:
-        report.problems.append(FileProblem(None, None, _(MESSAGES["no_rows"])))
+        report.problems.append(_problem("no_rows", None, None))
     return table
 
 
@@ -133,7 +127,7 @@ def import_event_file(session: Session, data: bytes, filename: str, *, source: s
     rows = table.rows
     columns = _columns(table.headers, EVENT_HEADERS, (TIME, UNIT), report)
     if DOSSIER not in columns and COMPLAINT_CODE not in columns:
-        report.problems.append(FileProblem(1, None, _(MESSAGES["missing_column"], label=DOSSIER)))
+        report.problems.append(_problem("missing_column", 1, None, label=DOSSIER))
     if not report.ok:
         return report
     events = [{name: cells[i] for name, i in columns.items() if i < len(cells) and cell_text(cells[i])}
@@ -145,16 +139,17 @@ def import_event_file(session: Session, data: bytes, filename: str, *, source: s
             if intake.refused or dry_run:
                 savepoint.rollback()
     except BatchTooLarge as error:
-        report.problems.append(FileProblem(None, None, str(error)))
+        report.problems.append(FileProblem("too_many", str(error)))
         return report
     for result in intake.results:
         if result.status != REFUSED:
             continue
         for error in result.errors:
             index = columns.get(error.field) if error.field else None
-            report.problems.append(FileProblem(rows[result.index][0], column_letter(index) if index is not None
-                                               else None, f"{error.field}: {error.problem()}" if error.field
-                                               else error.problem()))
+            report.problems.append(FileProblem(
+                error.key, "%(field)s: %(problem)s" if error.field else "%(problem)s",
+                {"field": error.field, "problem": error.problem()}, row=rows[result.index][0],
+                column=column_letter(index) if index is not None else None))
     report.created = 0 if intake.refused else intake.stored
     report.duplicates = intake.duplicates
     return report
@@ -180,17 +175,16 @@ def _checked_text(report: FileReport, number: int, columns: dict[str, int], cell
     value = _cell(cells, columns, name)
     letter = column_letter(columns[name]) if name in columns else None
     if not value and required:
-        report.problems.append(FileProblem(number, letter, _(MESSAGES["empty"], label=label)))
+        report.problems.append(_problem("empty", number, letter, label=label))
     elif len(value) > limit:
-        report.problems.append(FileProblem(number, letter, _(MESSAGES["too_long"], label=label, max=limit)))
+        report.problems.append(_problem("too_long", number, letter, label=label, max=limit))
     return value
 
 
 def _first_seen(report: FileReport, seen: dict[str, int], value: str, number: int, letter: str, label: str
                 ) -> bool:
     if value in seen:
-        report.problems.append(FileProblem(number, letter, _(MESSAGES["repeated"], label=label, value=value,
-                                                             first=seen[value])))
+        report.problems.append(_problem("repeated", number, letter, label=label, value=value, first=seen[value]))
         return False
     seen[value] = number
     return True
@@ -251,8 +245,8 @@ def import_unit_map(session: Session, data: bytes, filename: str, *, sheet: str 
         Unit.code.in_([code for _n, code in pairs.values()]), or_(Unit.valid_to.is_(None), Unit.valid_to >= today)))}
     for number, unit_code in pairs.values():
         if unit_code not in units:
-            report.problems.append(FileProblem(number, column_letter(columns["unit_code"]),
-                                               _(MESSAGES["unknown_unit"], value=unit_code)))
+            report.problems.append(_problem("unknown_unit", number, column_letter(columns["unit_code"]),
+                                            value=unit_code))
     if not report.ok:
         return report
     stored = {m.portal_code: m for m in session.scalars(select(PortalUnitCode).where(

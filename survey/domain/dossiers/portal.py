@@ -8,7 +8,9 @@ ours, because the portal's services carry them in their envelope:
 synchronised; ``CapNhatTienDoHoSoMC``: its progress; ``PAKN``: a feedback or
 petition), and ``ThoiGianSuKien``, when it happened. The PAKN fields
 (``MaPAKN``, ``PhanLoai``, ``SoLuotThich``, ``SoLuotKhongThich``,
-``KhieuNaiTiep``) are ours: the portal's PAKN payload is not public.
+``KhieuNaiTiep``) are ours: the portal's PAKN payload is not public. So is
+``MaQuay``, the code of the desk (counter) that received the dossier, optional,
+for the dashboard's count of dossiers that cost points by desk.
 
 Dates are ``yyyyMMddHHmmss`` in Asia/Ho_Chi_Minh and are stored in UTC; an
 empty date (``""`` or ``null``) means "not yet" and changes nothing.
@@ -28,11 +30,13 @@ from survey.models.dossiers import CODE_LENGTH
 SYNC, PROGRESS, COMPLAINT = "DongBoHoSoMC", "CapNhatTienDoHoSoMC", "PAKN"
 KINDS = (SYNC, PROGRESS, COMPLAINT)
 KIND, TIME, DOSSIER, UNIT, COMPLAINT_CODE = "LoaiSuKien", "ThoiGianSuKien", "MaHoSo", "DonViXuLy", "MaPAKN"
+DESK = "MaQuay"  # our extension: the desk (counter) that received the dossier; the portal's sync has none
+DESK_LENGTH = 32
 
 # portal field -> (model attribute, reader); the reader returns the value or raises _Bad
 DATE_FIELDS = ("NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra")
 DOSSIER_ATTRIBUTES = {
-    "MaTTHC": "procedure_code", "KenhThucHien": "channel", "TrangThaiHoSo": "status",
+    "MaTTHC": "procedure_code", "KenhThucHien": "channel", "TrangThaiHoSo": "status", DESK: "desk_code",
     "NgayTiepNhan": "received_at", "NgayHenTra": "due_at", "NgayKetThucXuLy": "handled_at", "NgayTra": "returned_at",
 }
 COMPLAINT_ATTRIBUTES = {
@@ -46,7 +50,7 @@ REQUIRED = {
     COMPLAINT: (COMPLAINT_CODE, UNIT),
 }
 TEXT_LIMITS = {"MaTTHC": CODE_LENGTH, "TrangThaiHoSo": 32, "PhanLoai": 255, DOSSIER: CODE_LENGTH,
-               COMPLAINT_CODE: CODE_LENGTH, UNIT: CODE_LENGTH}
+               COMPLAINT_CODE: CODE_LENGTH, UNIT: CODE_LENGTH, DESK: DESK_LENGTH}
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._\-/]*$")
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks of one-stop-shop servers are not all right
 

@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.decision766 import Definition
+from survey.domain.dossiers.portal import DESK_LENGTH
 from survey.domain.questionnaires import QuestionnaireDefinition, load_questionnaire
 from survey.domain.questionnaires.store import latest_version
 from survey.domain.responses import questionnaire_for
@@ -179,10 +180,24 @@ def index_scores(questionnaire: QuestionnaireDefinition, answers: dict[str, Any]
     return scores
 
 
-def rating_level(answers: dict[str, Any], definition: Definition) -> str:
-    """The definition's level of the overall answer: code 0 is the worst level, the highest code the best."""
+def _five_levels(item, definition: Definition) -> bool:
+    """Whether the level item is a five-level satisfaction question the definition reports as its levels."""
+    return item.type == "satisfaction" and bool(definition.five_levels)
+
+
+def rating_level(answers: dict[str, Any], definition: Definition,
+                 questionnaire: QuestionnaireDefinition | None = None) -> str:
+    """The definition's level of the overall answer.
+
+    Three levels: code 0 is the worst level, the highest code the best. A five-level satisfaction
+    item (codes 1..5, a province's own form) is reported through the definition's ``five_levels``.
+    """
     levels = definition.level_names
     value = answers.get(LEVEL_ITEM)
+    if questionnaire is not None and _five_levels(questionnaire.item(LEVEL_ITEM), definition):
+        if value not in definition.five_levels:
+            raise RatingFormError(f"item {LEVEL_ITEM}: answer {value!r} is not a level code 1..5")
+        return definition.five_levels[value]
     if not isinstance(value, int) or not 0 <= value < len(levels):
         raise RatingFormError(f"item {LEVEL_ITEM}: answer {value!r} is not a level code 0..{len(levels) - 1}")
     return levels[len(levels) - 1 - value]
@@ -195,9 +210,12 @@ def check_rating_form(questionnaire: QuestionnaireDefinition, definition: Defini
     expected = set(range(len(definition.level_names)))
     if level_item is None or not level_item.required or level_item.relevant:
         raise RatingFormError(f"{questionnaire.id}: needs an always-asked, required item '{LEVEL_ITEM}'")
+    if _five_levels(level_item, definition):
+        expected = set(definition.five_levels)
     if {code for code, _labels in level_item.options} != expected:
         raise RatingFormError(f"{questionnaire.id}: item '{LEVEL_ITEM}' must have the codes "
-                              f"{sorted(expected)} (the definition's levels, worst first)")
+                              f"{sorted(expected)} (the definition's levels, worst first, or a five-level "
+                              f"satisfaction item)")
 
 
 # --- the rating ------------------------------------------------------------------------
@@ -228,7 +246,7 @@ def save_rating(session: Session, dossier: Dossier, questionnaire: Questionnaire
         raise RatingInvalid(problems)
     check_rating_form(questionnaire, definition)
     scores = index_scores(questionnaire, answers, computed_indices(dossier, now), definition)
-    level = rating_level(answers, definition)
+    level = rating_level(answers, definition, questionnaire)
     rating = existing_rating(session, dossier)
     if not may_rate(rating, change_hours, now):
         raise RatingClosed(rating.rated_at)
@@ -239,3 +257,13 @@ def save_rating(session: Session, dossier: Dossier, questionnaire: Questionnaire
     rating.index_scores, rating.level, rating.channel = scores, level, channel
     session.flush()
     return RatingOutcome(rating, replaced)
+
+
+def note_return_desk(dossier: Dossier, desk: str | None) -> None:
+    """Remember the return desk where the officer started the rating, unless the system already gave a desk.
+
+    A desk (``MaQuay``) posted later by the one-stop-shop system still replaces it (that is the desk
+    that received the dossier; the event's field time wins over a desk with no time).
+    """
+    if desk and dossier.desk_code is None:
+        dossier.desk_code = desk[:DESK_LENGTH]

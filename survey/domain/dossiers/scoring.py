@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from analysis.decision766 import (
@@ -26,7 +27,10 @@ from analysis.decision766 import (
     Period,
     circular01_report,
     group_score,
+    indicator_result,
+    judged_as_of,
     load_definition,
+    month_index,
     score_complaints,
     score_dossiers,
 )
@@ -62,13 +66,18 @@ class MonthScore:
     outside_calendar: bool  # the month is in no year of the holiday calendar: weekends only
 
 
-def _local(values: pd.Series) -> np.ndarray:
+def local_times(values: pd.Series | list) -> np.ndarray:
     """Stored times (aware, or naive UTC from SQLite) as local naive datetime64[s]; NaT for None."""
-    times = pd.to_datetime(values, utc=True)
+    times = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
     return times.dt.tz_convert(LOCAL_TIMEZONE).dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
 
 
-def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
+def local_moment(moment: datetime) -> np.datetime64:
+    """An aware moment as local naive datetime64[s] (the analysis package's time)."""
+    return np.datetime64(moment.astimezone(LOCAL_TZ).replace(tzinfo=None), "s")
+
+
+def utc_bounds(period: Period) -> tuple[datetime, datetime]:
     """The period's local bounds in UTC (SQLite keeps a time's UTC wall clock and drops the zone)."""
 
     def convert(moment: np.datetime64) -> datetime:
@@ -77,50 +86,174 @@ def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
     return convert(period.start), convert(period.end)
 
 
+def dossier_columns(session: Session, period: Period, unit_ids: set[int] | list[int] | None,
+                    *extra: Any) -> dict[str, np.ndarray]:
+    """Dossiers received in ``period`` (of ``unit_ids`` only, unless None) as arrays of local times.
+
+    Besides the dossier's own times: ``first_complaint`` (the earliest PAKN about it, NaT if none),
+    ``undated_complaint`` (a PAKN about it without a receipt time: it counts at once) and
+    ``first_dislike`` (when it was rated "not satisfied"); the caller judges them against its own
+    moment, one per dossier, so one query serves a month or a year of months. ``extra``: more columns.
+    """
+    start, end = utc_bounds(period)
+    about = and_(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code)
+    first_complaint = select(func.min(Complaint.received_at)).where(about).scalar_subquery()
+    undated = exists().where(about, Complaint.received_at.is_(None))
+    first_dislike = (select(func.min(DossierRating.rated_at))
+                     .where(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED)
+                     .scalar_subquery())
+    query = (select(Dossier.unit_id, Dossier.received_at, Dossier.due_at, Dossier.handled_at,
+                    first_complaint, undated, first_dislike, *extra)
+             .where(Dossier.received_at >= start, Dossier.received_at < end))
+    if unit_ids is not None:
+        query = query.where(Dossier.unit_id.in_(sorted(unit_ids)))
+    rows = session.execute(query).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (7 + len(extra))
+    arrays = {"unit_id": np.asarray(columns[0], dtype=np.int64), "received": local_times(columns[1]),
+              "due": local_times(columns[2]), "handled": local_times(columns[3]),
+              "first_complaint": local_times(columns[4]), "undated_complaint": np.asarray(columns[5], dtype=bool),
+              "first_dislike": local_times(columns[6])}
+    for position, column in enumerate(extra):
+        arrays[column.key] = np.asarray(columns[7 + position], dtype=object)
+    return arrays
+
+
+def complained_disliked(dossiers: dict[str, np.ndarray], judged: np.datetime64 | np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each dossier drew a PAKN, and was rated "not satisfied", before the moment it is judged at."""
+    complained = dossiers["undated_complaint"] | (dossiers["first_complaint"] < judged)
+    return complained, dossiers["first_dislike"] < judged
+
+
+def complaint_columns(session: Session, period: Period, unit_ids: set[int] | list[int] | None
+                      ) -> dict[str, np.ndarray]:
+    """PAKN received in ``period`` (of ``unit_ids`` only, unless None) as arrays."""
+    start, end = utc_bounds(period)
+    query = (select(Complaint.unit_id, Complaint.received_at, Complaint.handled_at, Complaint.likes,
+                    Complaint.dislikes, Complaint.follow_up)
+             .where(Complaint.received_at >= start, Complaint.received_at < end))
+    if unit_ids is not None:
+        query = query.where(Complaint.unit_id.in_(sorted(unit_ids)))
+    rows = session.execute(query).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    return {"unit_id": np.asarray(columns[0], dtype=np.int64), "received": local_times(columns[1]),
+            "handled": local_times(columns[2]), "likes": np.asarray(columns[3], dtype=np.int64),
+            "dislikes": np.asarray(columns[4], dtype=np.int64), "follow_up": np.asarray(columns[5], dtype=bool)}
+
+
 def month_score(session: Session, year: int, month: int, *, definition: Definition | None = None,
-                as_of: datetime | None = None, unit_ids: list[int] | None = None) -> MonthScore:
-    """Indicators 5.2, 5.3, 5.4 and the satisfaction group of every unit for one month.
+                as_of: datetime | None = None, unit_ids: set[int] | list[int] | None = None,
+                shown: list[int] | None = None) -> MonthScore:
+    """Indicators 5.2, 5.3, 5.4 and the satisfaction group of every unit of ``unit_ids`` (None: all) for a month.
 
     Everything is judged as known at ``as_of`` (default, and at the latest: the end of the month): a
     dossier unfinished then is judged by its due time, and a PAKN or a "not satisfied" rating given after
     it does not count (our reading: a month's score, once the month is over, no longer changes).
-    ``unit_ids``: units to report even without any dossier (not applicable).
+    ``shown``: units to report even without any dossier (not applicable).
     """
     definition = definition or current_definition()
     period = Period.month(year, month)
-    start, end = _utc_bounds(period)
-    judged = min(end, as_of.astimezone(UTC)) if as_of else end  # a PAKN or rating after that moment does not count yet
-    complained = exists().where(and_(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code,
-                                     or_(Complaint.received_at.is_(None), Complaint.received_at < judged)))
-    disliked = exists().where(and_(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED,
-                                   DossierRating.rated_at < judged))
-    dossiers = pd.DataFrame(session.execute(
-        select(Dossier.unit_id, Dossier.received_at, Dossier.due_at, Dossier.handled_at,
-               complained.label("complained"), disliked.label("disliked"))
-        .where(Dossier.received_at >= start, Dossier.received_at < end)).all(),
-        columns=["unit_id", "received", "due", "handled", "complained", "disliked"])
-    complaints = pd.DataFrame(session.execute(
-        select(Complaint.unit_id, Complaint.received_at, Complaint.handled_at, Complaint.likes, Complaint.dislikes,
-               Complaint.follow_up)
-        .where(Complaint.received_at >= start, Complaint.received_at < end)).all(),
-        columns=["unit_id", "received", "handled", "likes", "dislikes", "follow_up"])
-    ids, codes = np.unique(np.concatenate([dossiers["unit_id"].to_numpy(dtype=np.int64),
-                                           complaints["unit_id"].to_numpy(dtype=np.int64),
-                                           np.asarray(unit_ids or [], dtype=np.int64)]), return_inverse=True)
-    n_dossiers = len(dossiers)
-    common = {"n_units": ids.size, "period": period, "definition": definition,
-              "as_of": np.datetime64(as_of.astimezone(LOCAL_TZ).replace(tzinfo=None), "s") if as_of else None}
-    result_54 = score_dossiers(codes[:n_dossiers], _local(dossiers["received"]), _local(dossiers["due"]),
-                               _local(dossiers["handled"]), dossiers["complained"].to_numpy(dtype=bool),
-                               dossiers["disliked"].to_numpy(dtype=bool), **common)
+    judged = judged_as_of(period, local_moment(as_of) if as_of else None)
+    dossiers = dossier_columns(session, period, unit_ids)
+    complaints = complaint_columns(session, period, unit_ids)
+    ids, codes = np.unique(np.concatenate([dossiers["unit_id"], complaints["unit_id"],
+                                           np.asarray(shown or [], dtype=np.int64)]), return_inverse=True)
+    n_dossiers, n_complaints = dossiers["unit_id"].size, complaints["unit_id"].size
+    common = {"n_units": ids.size, "period": period, "definition": definition, "as_of": judged}
+    complained, disliked = complained_disliked(dossiers, judged)
+    result_54 = score_dossiers(codes[:n_dossiers], dossiers["received"], dossiers["due"], dossiers["handled"],
+                               complained, disliked, **common)
     on_time, satisfied = score_complaints(
-        codes[n_dossiers:n_dossiers + len(complaints)], _local(complaints["received"]),
-        _local(complaints["handled"]), complaints["likes"].to_numpy(dtype=np.int64),
-        complaints["dislikes"].to_numpy(dtype=np.int64), complaints["follow_up"].to_numpy(dtype=bool), **common)
+        codes[n_dossiers:n_dossiers + n_complaints], complaints["received"], complaints["handled"],
+        complaints["likes"], complaints["dislikes"], complaints["follow_up"], **common)
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids.tolist())))}
     return MonthScore(period, [units[i] for i in ids.tolist()], result_54, on_time, satisfied,
                       group_score("MDHL", [on_time, satisfied, result_54], definition), definition,
                       year not in definition.calendar_years)
+
+
+def monthly_dossier_counts(session: Session, periods: list[Period], unit_ids: set[int] | list[int] | None,
+                           as_of: datetime | None) -> tuple[np.ndarray, np.ndarray]:
+    """Dossiers received in each period, and those satisfied (5.4), counted in SQL: one UNION ALL query.
+
+    The SQL form of :func:`analysis.decision766.overdue_dossiers` and of :func:`complained_disliked`, each
+    period judged at its end (or ``as_of`` if earlier); ``test_dossier_retention`` holds it equal to
+    :func:`month_score` month by month.
+    """
+    branches = []
+    for position, period in enumerate(periods):
+        start, end = utc_bounds(period)
+        judged = min(end, as_of.astimezone(UTC)) if as_of else end
+        handled_by_then = and_(Dossier.handled_at.is_not(None), Dossier.handled_at < judged)
+        overdue = and_(Dossier.due_at.is_not(None), or_(and_(handled_by_then, Dossier.handled_at > Dossier.due_at),
+                                                        and_(~handled_by_then, Dossier.due_at < judged)))
+        complained = exists().where(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code,
+                                    or_(Complaint.received_at.is_(None), Complaint.received_at < judged))
+        disliked = exists().where(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED,
+                                  DossierRating.rated_at < judged)
+        branch = (select(literal(position).label("period"), func.count().label("received"),
+                         func.coalesce(func.sum(case((or_(overdue, complained, disliked), 0), else_=1)), 0)
+                         .label("satisfied"))
+                  .where(Dossier.received_at >= start, Dossier.received_at < end))
+        if unit_ids is not None:
+            branch = branch.where(Dossier.unit_id.in_(sorted(unit_ids)))
+        branches.append(branch)
+    received = np.zeros(len(periods), dtype=np.int64)
+    satisfied = np.zeros(len(periods), dtype=np.int64)
+    for position, count, good in session.execute(union_all(*branches)).all():
+        received[position], satisfied[position] = count, good
+    return received, satisfied
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    """The satisfaction group of a scope in one month (None: not applicable)."""
+
+    year: int
+    month: int
+    group_points: float | None
+    purged: bool  # some of its dossiers may have been deleted after the retention: it cannot be recomputed
+
+    @property
+    def text(self) -> str:
+        return f"{self.month:02d}/{self.year}"
+
+
+def trend_scores(session: Session, year: int, month: int, months: int, unit_ids: set[int] | None, *,
+                 as_of: datetime | None = None, definition: Definition | None = None,
+                 purged_before: datetime | None = None) -> list[TrendMonth]:
+    """The scope's satisfaction group in each of ``months`` months up to ``month``: one query, one pass.
+
+    Each month is judged as :func:`month_score` judges it (as of its end, or ``as_of`` if earlier), with
+    the scope's summed counts: the dossiers are counted by the database (:func:`monthly_dossier_counts`,
+    no dossier row leaves it), the PAKN scored as rows (their deadline needs the holiday calendar). A month that starts before ``purged_before`` (the limit of the last purge)
+    is marked ``purged`` rather than scored: its rows may be gone.
+    """
+    definition = definition or current_definition()
+    first_index = year * 12 + month - 1 - (months - 1)
+    periods = [Period.month((first_index + k) // 12, (first_index + k) % 12 + 1) for k in range(months)]
+    span = Period(periods[0].start, periods[-1].end)
+    received, satisfied = monthly_dossier_counts(session, periods, unit_ids, as_of)
+    result_54 = indicator_result("5.4", span, satisfied, received, definition)
+    month_ends = np.array([period.end for period in periods], dtype="datetime64[s]")
+    complaints = complaint_columns(session, span, unit_ids)
+    pakn_month = month_index(complaints["received"], periods[0], months)
+    pakn_judged = month_ends[pakn_month] if as_of is None else np.minimum(month_ends[pakn_month],
+                                                                          local_moment(as_of))
+    on_time, satisfied_pakn = score_complaints(pakn_month, complaints["received"], complaints["handled"],
+                                               complaints["likes"], complaints["dislikes"],
+                                               complaints["follow_up"], as_of=pakn_judged, n_units=months,
+                                               period=span, definition=definition)
+    group = group_score("MDHL", [on_time, satisfied_pakn, result_54], definition)
+    limit = local_moment(purged_before) if purged_before else None
+    trend = []
+    for position in range(months):
+        index = first_index + position
+        starts = Period.month(index // 12, index % 12 + 1).start
+        points = group.points[position]
+        trend.append(TrendMonth(index // 12, index % 12 + 1, None if np.isnan(points) else float(points),
+                                limit is not None and starts < limit))
+    return trend
 
 
 @dataclass(frozen=True)
@@ -137,7 +270,7 @@ def month_ratings(session: Session, year: int, month: int, *, definition: Defini
     """Average of each index, total out of the maximum, share of each level and band, per unit."""
     definition = definition or current_definition()
     period = Period.month(year, month)
-    start, end = _utc_bounds(period)
+    start, end = utc_bounds(period)
     rows = session.execute(
         select(Dossier.unit_id, DossierRating.index_scores, DossierRating.level).join(Dossier)
         .where(DossierRating.rated_at >= start, DossierRating.rated_at < end)).all()

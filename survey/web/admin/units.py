@@ -45,9 +45,10 @@ from survey.web.admin.forms import (
     UnitImportSaveForm,
 )
 from survey.web.admin.queries import DeviceState, device_rows
-from survey.web.admin.views import device_alert_settings, public_url
+from survey.web.admin.views import device_alert_settings
 from survey.web.auth import role_required
 from survey.web.loaders import typed_day
+from survey.web.urls import public_url
 
 PAGE_SIZE = 50
 CHANGE_FORMS = {"rename": RenameForm, "merge": MergeForm, "split": SplitForm}

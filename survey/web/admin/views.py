@@ -27,14 +27,7 @@ from survey.web.admin.forms import ConfirmForm, DeviceForm
 from survey.web.admin.queries import DeviceState, OpeningHours, device_rows
 from survey.web.auth import audit, role_required
 from survey.web.staff.queries import scope_unit_ids
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute URL for citizens: SIPAS_PUBLIC_BASE_URL when set (behind a proxy), else this host."""
-    base = current_app.config["PUBLIC_BASE_URL"]
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+from survey.web.urls import public_url
 
 
 def device_alert_settings() -> tuple[OpeningHours, float]:

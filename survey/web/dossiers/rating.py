@@ -11,15 +11,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 from werkzeug.utils import redirect
 
 from survey.domain.dossiers import current_definition, log_dossier_access
+from survey.domain.dossiers.portal import DESK_LENGTH
 from survey.domain.dossiers.rating import (
     CHANNEL_KIOSK,
     CHANNEL_LINK,
@@ -30,19 +41,21 @@ from survey.domain.dossiers.rating import (
     existing_rating,
     find_dossiers,
     may_rate,
+    note_return_desk,
     rating_form,
     rating_token,
     save_rating,
 )
 from survey.domain.posters import qr_png
 from survey.extensions import csrf, db, limiter
-from survey.models import Dossier, utcnow
-from survey.web.admin.views import public_url
+from survey.models import Device, Dossier, utcnow
 from survey.web.answer_forms import attach_errors, build_answer_form, collect_answers
 from survey.web.auth import staff_required
-from survey.web.loaders import in_scope
+from survey.web.loaders import in_scope, scope_of
+from survey.web.urls import public_url
 
 rating_bp = Blueprint("dossier_rating", __name__)
+DESK_KEY = "dossier_desk"  # the officer's desk, remembered in the login session
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}  # the token stays out of caches
 
 
@@ -163,16 +176,32 @@ def qr(token: str):
 # --- the return desk's kiosk ------------------------------------------------------------------
 
 
+def _desk_problem(desk: str) -> str | None:
+    if len(desk) > DESK_LENGTH:
+        return _("Mã quầy dài quá %(max)d ký tự.", max=DESK_LENGTH)
+    if any(not character.isprintable() for character in desk):
+        return _("Mã quầy có ký tự không in được.")
+    return None
+
+
 @rating_bp.route("/dossiers/kiosk", methods=["GET", "POST"])
 @staff_required
 def kiosk_start():
-    """The officer types the dossier code; the tablet then shows that dossier's rating form."""
+    """The officer types the dossier code (and once, the desk); the tablet then shows that dossier's rating form."""
     code, message, status = (request.form.get("code") or "").strip(), None, 200
-    if request.method == "POST":
+    desk = (request.form.get("desk") if request.method == "POST" else session.get(DESK_KEY)) or ""
+    desk = desk.strip()
+    desk_message = _desk_problem(desk) if request.method == "POST" else None
+    if desk_message:
+        status = 400
+    elif request.method == "POST":
         found = [d for d in find_dossiers(db.session, code) if in_scope(d.unit_id)] if code else []
         if len(found) == 1:
+            session[DESK_KEY] = desk  # the officer's desk for the next dossiers of this session
+            note_return_desk(found[0], desk)
             log_dossier_access(db.session, actor=current_user.login, action="rating_kiosk", rows=1,
-                               dossier_code=found[0].code, user_id=current_user.id)
+                               dossier_code=found[0].code, user_id=current_user.id,
+                               details={"desk": desk} if desk else None)
             db.session.commit()
             token = rating_token(_config("SECRET_KEY"), found[0])
             return redirect(url_for("dossier_rating.kiosk_rate", token=token))
@@ -181,8 +210,17 @@ def kiosk_start():
                    _("Không tìm thấy hồ sơ %(code)s trong các đơn vị Ông/Bà phụ trách.", code=code) if not found else
                    _("Có %(n)d hồ sơ mã %(code)s từ các hệ thống khác nhau; hãy liên hệ quản trị.", n=len(found),
                      code=code))
-    return make_response(render_template("dossiers/kiosk_start.html", code=code, message=message), status,
-                         NO_STORE)
+    return make_response(render_template("dossiers/kiosk_start.html", code=code, message=message, desk=desk,
+                                         desk_message=desk_message, desks=_desk_labels()), status, NO_STORE)
+
+
+def _desk_labels() -> list[str]:
+    """The counter labels of the tablets in the officer's units: the desks to choose from (any other may be typed)."""
+    query = select(Device.counter_label).where(Device.active.is_(True)).distinct()
+    scope = scope_of()
+    if scope is not None:
+        query = query.where(Device.unit_id.in_(scope))
+    return sorted(db.session.scalars(query))
 
 
 @rating_bp.route("/dossiers/kiosk/<token>", methods=["GET", "POST"])

@@ -21,14 +21,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey.domain.dossiers import log_dossier_access, month_ratings
+from analysis.decision766 import Period
+from survey.domain.dossiers import last_purge_limit, log_dossier_access, month_ratings, trend_scores
 from survey.domain.dossiers.reports import (
     INDICATORS,
-    ScopeScore,
+    LostRow,
     UnitScore,
     lost_points,
     scope_score,
 )
+from survey.domain.dossiers.scoring import local_moment
 from survey.domain.handover import (
     COUNT_FORMAT,
     PERCENT_FORMAT,
@@ -49,6 +51,7 @@ from survey.web.staff.counters import scope_ids
 from survey.web.staff.queries import OVERALL, current_release_for, unit_indices
 
 TREND_MONTHS = 12
+LOST_ROWS_SHOWN = 100  # rows of each "cost points" table on the page (most first); the desks' download has all
 MONTH_PATTERN = re.compile(r"^(\d{1,2})/(\d{4})$")
 
 
@@ -158,25 +161,36 @@ def _rating_rows(year: int, month: int, unit_ids: set[int] | None, minimum: int)
     return rows, result
 
 
-def _trend(choice: MonthChoice, unit_ids: set[int] | None, now: datetime, current: ScopeScore):
-    months = []
-    for back in range(TREND_MONTHS - 1, -1, -1):
-        year, month = choice.back(back)
-        total = current.total if back == 0 else scope_score(db.session, year, month, unit_ids, as_of=now).total
-        months.append((f"{month:02d}/{year}", total.group_points))
-    group_max = current.definition.group_max["MDHL"]
+def _trend(choice: MonthChoice, unit_ids: set[int] | None, now: datetime, definition):
+    """The scope's group points over the last months (one query), a purged month shown as such, not as 0."""
+    months = trend_scores(db.session, choice.year, choice.month, TREND_MONTHS, unit_ids, as_of=now,
+                          definition=definition, purged_before=last_purge_limit(db.session))
+    purged = _("đã xóa theo thời hạn lưu giữ")
+    bars = [(month.text, None if month.purged else month.group_points) for month in months]
+    group_max = definition.group_max["MDHL"]
     chart = month_bars(
-        months, maximum=group_max, chart_id="trend766", fmt=points_text, not_applicable=_("không áp dụng"),
+        bars, maximum=group_max, chart_id="trend766", fmt=points_text, not_applicable=_("không áp dụng"),
         title=_("Điểm nhóm Mức độ hài lòng (trên %(max)s) trong %(n)d tháng gần nhất",
                 max=points_text(group_max), n=TREND_MONTHS),
         desc=_("Mỗi cột là một tháng, tính đến tháng đã chọn; số trên cột là điểm; dấu — là tháng không áp dụng "
-               "(không có hồ sơ và phản ánh, kiến nghị). Bảng số liệu ở ngay dưới biểu đồ."))
-    return chart, months
+               "(không có hồ sơ và phản ánh, kiến nghị) hoặc tháng mà dữ liệu hồ sơ đã bị xóa theo thời hạn lưu "
+               "giữ. Bảng số liệu ở ngay dưới biểu đồ."))
+    return chart, [(month.text, purged if month.purged else points_text(month.group_points)) for month in months]
 
 
 def _log(action: str, rows: int, unit: Unit | None, choice: MonthChoice) -> None:
     log_dossier_access(db.session, actor=current_user.login, action=action, rows=rows, user_id=current_user.id,
                        details={"month": f"{choice.year:04d}-{choice.month:02d}", "unit": unit.code if unit else None})
+
+
+def _downloads(unit: Unit | None, choice: MonthChoice, table: str) -> list[tuple[str, str]]:
+    args = {"unit_code": unit.code} if unit else {}
+    return [
+        ("CSV", url_for("staff.decision766_download", fmt="csv", month=choice.text, table=table, **args)),
+        (_("CSV cho Excel tiếng Việt (;)"), url_for("staff.decision766_download", fmt="csv", dialect="excel-vn",
+                                                   month=choice.text, table=table, **args)),
+        ("XLSX", url_for("staff.decision766_download", fmt="xlsx", month=choice.text, table=table, **args)),
+    ]
 
 
 def _page(unit: Unit | None):
@@ -188,27 +202,26 @@ def _page(unit: Unit | None):
     lost = lost_points(db.session, choice.year, choice.month, unit_ids, as_of=now)
     minimum = int(current_app.config["DOSSIER_MIN_RATINGS"])
     ratings, circular = _rating_rows(choice.year, choice.month, unit_ids, minimum)
-    chart, trend = _trend(choice, unit_ids, now, score)
-    _log("decision766_page", lost.rows_read + sum(row.ratings for row in ratings), unit, choice)
-    db.session.commit()
-    args = {"unit_code": unit.code} if unit else {}
-    downloads = [
-        ("CSV", url_for("staff.decision766_download", fmt="csv", month=choice.text, **args)),
-        (_("CSV cho Excel tiếng Việt (;)"),
-         url_for("staff.decision766_download", fmt="csv", dialect="excel-vn", month=choice.text, **args)),
-        ("XLSX", url_for("staff.decision766_download", fmt="xlsx", month=choice.text, **args)),
-    ]
-    definition = score.definition
-    return render_template(
+    chart, trend = _trend(choice, unit_ids, now, score.definition)
+    definition, lang = score.definition, current_language()
+    purge_limit = last_purge_limit(db.session)
+    month_purged = purge_limit is not None and Period.month(choice.year, choice.month).start < local_moment(
+        purge_limit)
+    page = render_template(  # before the commit, which would expire the thousands of units it shows
         "staff/decision766.html", unit=unit, name=unit.name if unit else _("Toàn quốc"), choice=choice,
         score=score, lost=lost, ratings=ratings, min_ratings=minimum, chart=chart, trend=trend,
+        month_purged=month_purged, purge_limit=purge_limit, lost_shown=LOST_ROWS_SHOWN,
+        downloads=_downloads(unit, choice, "units"), desk_downloads=_downloads(unit, choice, "desks"),
         sipas=_latest_sipas([row.unit.id for row in score.units]), sipas_headline=_sipas_headline(unit),
         pts=points_text, pct=lambda value: fast_percent(value, 2), indicators=INDICATORS,
-        indicator_names={code: rule.name for code, rule in definition.indicators.items()},
-        level_labels=[definition.level_labels[name] for name in circular.level_names],
-        n_indices=definition.n_indices, max_total=circular.max_total, downloads=downloads,
-        lang=current_language(),
-    ), (400 if choice.error else 200)
+        indicator_names={code: definition.text(rule.name, lang) for code, rule in definition.indicators.items()},
+        level_labels=[definition.text(definition.level_labels[name], lang) for name in circular.level_names],
+        band_name=lambda band: definition.text(band, lang) if band else "–",
+        n_indices=definition.n_indices, max_total=circular.max_total, lang=lang,
+    )
+    _log("decision766_page", lost.rows_read + sum(row.ratings for row in ratings), unit, choice)
+    db.session.commit()
+    return page, (400 if choice.error else 200)
 
 
 @bp.route("/decision766/")
@@ -248,6 +261,19 @@ def _table_row(row: UnitScore) -> list[Any]:
         cell = row.cells[code]
         values += [cell.numerator, cell.denominator, cell.percent, cell.points]
     return values + [row.group_points, row.group_applicable_max]
+
+
+def _desk_columns() -> list[tuple[str, str | None]]:
+    return [(_("Mã đơn vị"), None), (_("Đơn vị"), None), (_("Quầy (MaQuay)"), None),
+            (_("Hồ sơ tiếp nhận"), COUNT_FORMAT), (_("Bị trừ điểm"), COUNT_FORMAT), (_("Quá hạn"), COUNT_FORMAT),
+            (_("Có phản ánh, kiến nghị"), COUNT_FORMAT), (_("Đánh giá «Không hài lòng»"), COUNT_FORMAT)]
+
+
+def _desk_row(row: LostRow, minimum: int) -> list[Any]:
+    """One desk; fewer "not satisfied" ratings than the minimum are written "< k", as on the page."""
+    disliked: Any = row.disliked if row.disliked == 0 or row.disliked >= minimum else f"< {minimum}"
+    return [row.unit_code, row.name, row.code, row.received, row.not_satisfied, row.overdue, row.complained,
+            disliked]
 
 
 def _xlsx(columns: list[tuple[str, str | None]], rows: list[list[Any]], title: str) -> bytes:
@@ -294,14 +320,23 @@ def decision766_download(fmt: str, unit_code: str | None):
     dialect = request.args.get("dialect", "standard")
     if dialect not in ("standard", "excel-vn"):
         return _text_error(_("Kiểu CSV “%(value)s” không có; hãy chọn standard hoặc excel-vn.", value=dialect[:32]))
-    score = scope_score(db.session, choice.year, choice.month, scope_ids(unit),
-                        shown=[unit.id] if unit else None, as_of=now)
-    rows = [_table_row(row) for row in [*score.units, score.total]]
-    _log("decision766_download", score.total.cells["5.4"].denominator + score.total.cells["5.2"].denominator,
-         unit, choice)
+    table = request.args.get("table", "units")
+    if table not in ("units", "desks"):
+        return _text_error(_("Bảng “%(value)s” không có; hãy chọn units hoặc desks.", value=table[:32]))
+    if table == "desks":
+        lost = lost_points(db.session, choice.year, choice.month, scope_ids(unit), as_of=now)
+        minimum = int(current_app.config["DOSSIER_MIN_RATINGS"])
+        columns, rows = _desk_columns(), [_desk_row(row, minimum) for row in lost.by_desk]
+        _log("decision766_download_desks", lost.rows_read, unit, choice)
+    else:
+        score = scope_score(db.session, choice.year, choice.month, scope_ids(unit),
+                            shown=[unit.id] if unit else None, as_of=now)
+        columns, rows = _columns(), [_table_row(row) for row in [*score.units, score.total]]
+        _log("decision766_download", score.total.cells["5.4"].denominator + score.total.cells["5.2"].denominator,
+             unit, choice)
     db.session.commit()
-    columns = _columns()
-    name = f"qd766-{unit.code if unit else 'toan-quoc'}-{choice.year:04d}{choice.month:02d}"
+    name = (f"qd766-{'quay-' if table == 'desks' else ''}{unit.code if unit else 'toan-quoc'}-"
+            f"{choice.year:04d}{choice.month:02d}")
     if fmt == "csv":
         body = csv_bytes([([header for header, _fmt in columns], rows)], dialect)  # type: ignore[arg-type]
         mimetype = "text/csv; charset=utf-8"
