@@ -16,7 +16,7 @@ from typing import Any
 
 from analysis.estimators import Mean, Proportion, Ratio, Statistic, Total
 
-from .suite import CASES, CLUS1, R_LONELY_OUT, Case, ReplicateColumns
+from .suite import CASES, CLUS1, R_LONELY_OUT, Case, ReplicateColumns, interval_case
 
 SVY = (
     "svy (samplics-org/svy) tests/svy/core/test_singleton_domains.py (stored version 32e555d), "
@@ -220,20 +220,10 @@ SVY_PROP_NOTE = (
 
 
 def _beta(y: str, by: str, domain: Any, values: tuple[str, ...], subset: str) -> Case:
-    keys = ("estimate", "se", "ci_low", "ci_high", "df")
     name = f"svy-beta-{y.replace('_', '-')}-{subset.replace(' ', '').replace('==', '-').replace('&', '-')}"
-    return Case(
-        name,
-        SVY_PROP,
-        "prop_ci_domain.csv",
-        {"weight": "wgt", "strata": "stratum", "psu": "psu"},
-        Proportion(y, 1),
-        dict(zip(keys, values, strict=True)),
-        by=by,
-        domain=domain,
-        options={"ci_method": "beta"},
-        note=SVY_PROP_NOTE.format(subset=subset),
-    )
+    return interval_case(name, SVY_PROP, "prop_ci_domain.csv", {"weight": "wgt", "strata": "stratum", "psu": "psu"},
+                         Proportion(y, 1), values, by=by, domain=domain, options={"ci_method": "beta"},
+                         note=SVY_PROP_NOTE.format(subset=subset))
 
 
 BETA_CASES = (
@@ -286,25 +276,10 @@ NHANES2 = {"weight": "finalwgt", "strata": "stratid", "psu": "psuid"}
 
 
 def _tutorial(
-    name: str,
-    data: str,
-    design: dict[str, Any],
-    stat: Statistic,
-    values: tuple[str, ...],
-    note: str,
+    name: str, data: str, design: dict[str, Any], stat: Statistic, values: tuple[str, ...], note: str,
     **options: Any,
 ) -> Case:
-    keys = ("estimate", "se", "ci_low", "ci_high", "df")
-    return Case(
-        name,
-        TUTORIAL,
-        data,
-        design,
-        stat,
-        dict(zip(keys, values, strict=True)),
-        options=options,
-        note=note,
-    )
+    return interval_case(name, TUTORIAL, data, design, stat, values, options=options, note=note)
 
 
 REPLICATE_NOTE = (

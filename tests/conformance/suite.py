@@ -289,21 +289,23 @@ PROP_METHODS = {
 }
 
 
+INTERVAL_KEYS = ("estimate", "se", "ci_low", "ci_high", "df")
+
+
+def interval_case(
+    name: str, source: str, data: str, design: dict[str, Any], stat: Statistic, values: tuple[str, ...],
+    **extra: Any,
+) -> Case:
+    """A case whose source prints the estimate, its SE, the interval and the df, in that order."""
+    return Case(name, source, data, design, stat, dict(zip(INTERVAL_KEYS, values, strict=True)), **extra)
+
+
 def _prop(
     name: str, data: str, design: dict[str, Any], method: str, values: tuple[str, ...], **extra: Any
 ) -> Case:
-    keys = ("estimate", "se", "ci_low", "ci_high", "df")
-    return Case(
-        name,
-        R_PROP,
-        data,
-        design,
-        Proportion("sch.wide", "Yes"),
-        dict(zip(keys, values, strict=True)),
-        options={"ci_method": method},
-        note=extra.pop("note", PROP_METHODS[method]),
-        **extra,
-    )
+    note = extra.pop("note", PROP_METHODS[method])
+    return interval_case(name, R_PROP, data, design, Proportion("sch.wide", "Yes"), values,
+                         options={"ci_method": method}, note=note, **extra)
 
 
 STRAT_PROP = {"strata": "stype", "weight": "pw", "fpc": "fpc"}

@@ -72,7 +72,9 @@ def _dossier(token: str) -> Dossier:
     return dossier_for_token(db.session, _config("SECRET_KEY"), token, _config("DOSSIER_RATING_LINK_DAYS"))
 
 
+@rating_bp.errorhandler(RatingLinkError)
 def _link_error(exc: RatingLinkError):
+    """A bad or expired link, wherever one of this blueprint's views read it: 404 or 410 with the reason."""
     status = 410 if exc.key == "expired" else 404
     return make_response(render_template("dossiers/link_error.html", message=exc.message()), status, NO_STORE)
 
@@ -133,19 +135,13 @@ def _closed(dossier: Dossier, previous, kiosk: bool, status: int):
 @csrf.exempt
 @limiter.limit("20/minute", methods=["POST"])
 def rate(token: str):
-    try:
-        dossier = _dossier(token)
-    except RatingLinkError as exc:
-        return _link_error(exc)
+    dossier = _dossier(token)
     return _rating_page(dossier, CHANNEL_LINK, url_for("dossier_rating.thanks", token=token), kiosk=False)
 
 
 @rating_bp.route("/d/<token>/thanks")
 def thanks(token: str):
-    try:
-        dossier = _dossier(token)
-    except RatingLinkError as exc:
-        return _link_error(exc)
+    dossier = _dossier(token)
     page = render_template("dossiers/thanks.html", dossier=dossier, changed=request.args.get("changed") == "1",
                            change_hours=_config("DOSSIER_RATING_CHANGE_HOURS"))
     return make_response(page, 200, NO_STORE)
@@ -154,10 +150,7 @@ def thanks(token: str):
 @rating_bp.route("/d/<token>/slip")
 def slip(token: str):
     """A printable strip for the receipt or appointment slip: the QR code, the link, the dossier code."""
-    try:
-        dossier = _dossier(token)
-    except RatingLinkError as exc:
-        return _link_error(exc)
+    dossier = _dossier(token)
     link = public_url("dossier_rating.rate", token=token)
     return make_response(render_template("dossiers/slip.html", dossier=dossier, link=link, token=token), 200,
                          NO_STORE)
@@ -165,10 +158,7 @@ def slip(token: str):
 
 @rating_bp.route("/d/<token>/qr.png")
 def qr(token: str):
-    try:
-        _dossier(token)
-    except RatingLinkError as exc:
-        return _link_error(exc)
+    _dossier(token)  # refuses a bad or expired link
     image = qr_png(public_url("dossier_rating.rate", token=token), 360)
     return make_response(image, 200, {"Content-Type": "image/png", **NO_STORE})
 
@@ -226,10 +216,7 @@ def _desk_labels() -> list[str]:
 @rating_bp.route("/dossiers/kiosk/<token>", methods=["GET", "POST"])
 @staff_required
 def kiosk_rate(token: str):
-    try:
-        dossier = _dossier(token)
-    except RatingLinkError as exc:
-        return _link_error(exc)
+    dossier = _dossier(token)
     if not in_scope(dossier.unit_id):
         raise NotFound()
     return _rating_page(dossier, CHANNEL_KIOSK, url_for("dossier_rating.kiosk_start"), kiosk=True)
