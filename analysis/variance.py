@@ -199,17 +199,17 @@ def make_cells(
             max_key *= n_groups
         codes, _ = factorize_keys(key, max_key)
         n_cells = int(codes.max()) + 1 if len(codes) else 0
-        row_cell = np.full(n, -1, dtype=np.int64)
         if rows is None:
-            row_cell[:] = codes
+            row_cell, rows = codes, np.arange(n)
         else:
+            row_cell = np.full(n, -1, dtype=np.int64)
             row_cell[rows] = codes
-        # one representative row per cell carries the cell's codes
+        # one representative row per cell carries the cell's codes (the last row of the cell)
         cell_rows = np.zeros(n_cells, dtype=np.int64)
-        idx = np.flatnonzero(row_cell >= 0)
-        cell_rows[row_cell[idx]] = idx
+        cell_rows[codes] = rows
 
-    keep = row_cell >= 0
+    in_cell = row_cell >= 0
+    keep = slice(None) if in_cell.all() else in_cell  # every row in a cell: no copies
     rc = row_cell[keep]
     w = design.weights
     weight = np.bincount(rc, weights=w[keep], minlength=n_cells)

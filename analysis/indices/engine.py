@@ -43,10 +43,13 @@ def _categorise(values: np.ndarray, codes: tuple[int, ...]) -> np.ndarray:
         lut = np.full(top, k_invalid, dtype=np.int16)
         lut[list(codes)] = np.arange(len(codes), dtype=np.int16)
         with np.errstate(invalid="ignore"):
-            ok = np.isfinite(values) & (values >= 0) & (values < top)
-        iv = np.where(ok, values, 0.0).astype(np.int64)  # NaN and codes out of range read as 0 here
-        ok &= iv == values
-        return np.where(ok, lut[iv], np.int16(k_invalid))
+            ok = (values >= 0) & (values < top)  # False for NaN
+            iv = values.astype(np.int16)  # meaningless where not ok: masked below
+        ok &= iv == values  # whole codes only
+        iv[~ok] = 0
+        cat = lut[iv]
+        cat[~ok] = k_invalid
+        return cat
     cat = np.full(len(values), k_invalid, dtype=np.int16)
     for k, c in enumerate(codes):
         cat[values == c] = k

@@ -4,8 +4,11 @@
 running its reader than computing (issue 13). Most survey exports are plain
 CSV: one header line, ``,`` between fields, quotes (if any) around whole
 fields, as R's ``write.csv`` writes text. For those this module
-finds every separator with one numpy pass over the bytes and converts only the
-columns asked for, with the types ``pandas.read_csv`` would give them:
+finds the separators with numpy passes over slices of whole rows (about 256 KB
+each, so that the temporary arrays stay in the processor's cache and the
+process touches half the memory of one pass over the file) and converts only
+the columns asked for, with the types ``pandas.read_csv`` would give them (a
+column's type is decided from all its slices):
 
 * numbers: ``int64`` when every field is an integer, else ``float64`` with NaN
   for a blank (or ``NA``, ``NaN``, ``null``, ...) field;
@@ -94,8 +97,67 @@ def _read(raw: bytes, columns: Iterable[str]) -> dict[str, np.ndarray]:
         return {name: np.zeros(0, dtype=np.float64) for name in columns if name in header}
     if stop == len(raw):  # no newline after the last row
         raw += b"\n"
-    buffer = np.frombuffer(raw, dtype=np.uint8)[end + 1:stop + 1]  # the rows, each ending in a newline
-    k = len(header)
+    wanted = [name for name in dict.fromkeys(columns) if name in header]
+    index = np.array([header.index(name) for name in wanted], dtype=np.int64)
+    n_rows = raw.count(b"\n", end + 1, stop + 1)
+    values = np.empty((len(wanted), n_rows))
+    blank_any, dotted_any, other_any = (np.zeros(len(wanted), dtype=bool) for _ in range(3))
+    row = 0
+    for a, b in _chunks(raw, end + 1, stop + 1):
+        chunk = np.frombuffer(raw, dtype=np.uint8, count=b - a, offset=a)
+        starts, lengths = _field_positions(chunk, len(header), index)
+        m = starts.shape[1]
+        widths = lengths.max(axis=1)
+        # columns of equal width are read together: one numpy pass per character position
+        for width in sorted(set(widths.tolist())):  # (np.unique without an index array imports numpy.ma)
+            group = np.flatnonzero(widths == width)
+            if width == 0:
+                values[group, row:row + m] = np.nan
+                blank_any[group] = True
+                continue
+            value, simple, dotted = _decimal_values(chunk, starts[group], lengths[group], width)
+            values[group, row:row + m] = value
+            blank = lengths[group] == 0
+            blank_any[group] |= blank.any(axis=1)
+            dotted_any[group] |= dotted
+            other_any[group] |= (~simple & ~blank).any(axis=1)
+        row += m
+    out = {}
+    for i, name in enumerate(wanted):
+        if not other_any[i]:  # values are NaN exactly where blank
+            out[name] = values[i] if blank_any[i] or dotted_any[i] else values[i].astype(np.int64)
+    if other_any.any():  # text or missing-value words: the whole column at once
+        general = np.flatnonzero(other_any)
+        buffer = np.frombuffer(raw, dtype=np.uint8)[end + 1:stop + 1]
+        starts, lengths = _field_positions(buffer, len(header), index[general])
+        widths = lengths.max(axis=1)
+        for width in sorted(set(widths.tolist())):
+            group = np.flatnonzero(widths == width)
+            block = _Fields(buffer, starts[group], lengths[group], width)
+            for position, i in enumerate(group):
+                out[wanted[general[i]]] = block.column(position)
+    return {name: out[name] for name in wanted}
+
+
+CHUNK_BYTES = 1 << 18  # rows are read in slices of about 256 KB: the temporary arrays stay in the cache
+
+
+def _chunks(raw: bytes, begin: int, end: int) -> list[tuple[int, int]]:
+    """Byte ranges of whole rows (each ending just after a newline) covering ``raw[begin:end]``."""
+    bounds = []
+    a = begin
+    while a < end:
+        b = raw.find(b"\n", min(a + CHUNK_BYTES, end - 1), end) + 1
+        bounds.append((a, b))
+        a = b
+    return bounds
+
+
+def _field_positions(buffer: np.ndarray, k: int, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and length of the fields of columns ``index`` in whole rows of ``k`` fields (one row per column).
+
+    Raises _NotPlain unless every row has exactly ``k`` fields.
+    """
     newline = buffer == NEWLINE
     separators = np.flatnonzero(newline | (buffer == COMMA))
     if len(buffer) < 2**31:  # half the memory traffic for the positions
@@ -105,23 +167,13 @@ def _read(raw: bytes, columns: Iterable[str]) -> dict[str, np.ndarray]:
     # every row has k fields exactly when the k-th separators are the only newlines
     if len(separators) != n * k or np.count_nonzero(newline) != n or not newline[line_ends].all():
         raise _NotPlain
-    wanted = [name for name in dict.fromkeys(columns) if name in header]
     # the separator after each field, one row per column: row j ends the fields of column j
-    field_ends = np.ascontiguousarray(separators.reshape(n, k).T)
-    index = np.array([header.index(name) for name in wanted], dtype=np.int64)
+    field_ends = separators.reshape(n, k).T
     ends = field_ends[index]
-    starts = field_ends[np.maximum(index - 1, 0)] + 1
+    starts = field_ends[np.maximum(index - 1, 0)]
+    starts += 1
     starts[index == 0] = np.concatenate(([0], line_ends[:-1] + 1))
-    lengths = ends - starts
-    widths = lengths.max(axis=1)
-    out = {}
-    # columns of equal width are read together: one numpy pass per character position
-    for width in sorted(set(widths.tolist())):  # (np.unique without an index array imports numpy.ma)
-        group = np.flatnonzero(widths == width)
-        block = _Fields(buffer, starts[group], lengths[group], width)
-        for position, i in enumerate(group):
-            out[wanted[i]] = block.column(position)
-    return {name: out[name] for name in wanted}
+    return starts, ends - starts
 
 
 def _unquoted(raw: bytes) -> bytes:

@@ -147,3 +147,36 @@ def test_plain_and_pandas_reads_give_the_same_indices(tmp_path):
     by_pandas = CliRunner().invoke(indices_command, [str(quoted), *args])
     assert plain.exit_code == 0 and by_pandas.exit_code == 0, plain.output + by_pandas.output
     assert plain.output == by_pandas.output
+
+
+def test_a_file_of_many_slices_reads_as_pandas_reads_it(tmp_path, monkeypatch):
+    """Rows are read in slices: a column's type comes from all of them, not from the first slice."""
+    from survey.cli import csv_columns
+
+    monkeypatch.setattr(csv_columns, "CHUNK_BYTES", 64)  # about three rows per slice
+    rng = np.random.default_rng(8)
+    n = 400
+    frame = pd.DataFrame({
+        "late_text": ["1"] * (n - 1) + ["Hà Giang"],  # a word in the last slice makes it text
+        "late_dot": [str(i) for i in range(n - 1)] + ["2.5"],  # a decimal only in the last slice
+        "late_blank": [str(i) for i in range(n - 1)] + [""],  # one blank at the end: float
+        "early_blank": [""] * 5 + [str(i) for i in range(n - 5)],  # blank only in the first slice
+        "late_marker": ["3"] * (n - 1) + ["NA"],
+        "width": [str(10 ** (i % 6)) for i in range(n)],  # widths differ from slice to slice
+        "q": rng.choice(["1", "2", "9", ""], n),
+    })
+    path = tmp_path / "slices.csv"
+    path.write_text(frame.to_csv(index=False), encoding="utf-8")
+    columns = _same_as_pandas(path)
+    assert columns["late_text"].dtype == object and columns["late_dot"].dtype == np.float64
+    assert columns["late_blank"].dtype == np.float64 and columns["width"].dtype == np.int64
+    assert np.isnan(columns["early_blank"][:5]).all() and columns["early_blank"][5] == 0
+
+
+def test_a_ragged_row_in_a_late_slice_goes_to_pandas(tmp_path, monkeypatch):
+    from survey.cli import csv_columns
+
+    monkeypatch.setattr(csv_columns, "CHUNK_BYTES", 32)
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n" + "1,2\n" * 100 + "3,4,5\n" + "6,7\n", encoding="utf-8")
+    assert read_csv_columns(path, ["a", "b"]) is None
