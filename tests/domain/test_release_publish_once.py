@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-import survey.domain.responses as responses
 from survey.cli import main
+from survey.domain import responses
 from survey.domain.releases import compute_release_job, current_release, load_round_data
 from survey.domain.releases.microdata import frozen_microdata, release_microdata_arrays
 from survey.domain.releases.spec import no_progress
