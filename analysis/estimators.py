@@ -14,6 +14,7 @@ influence, so standard errors and domain degrees of freedom are right.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -119,16 +120,32 @@ def numeric_column(data: Any, name: str) -> np.ndarray:
 
 def _match_value(values: np.ndarray, value: Any) -> np.ndarray:
     """Rows equal to ``value``, comparing numbers numerically and text as text."""
-    import pandas as pd
-
-    series = pd.Series(values)
     if values.dtype.kind in "fiub":
         try:
             target = float(value)
         except (TypeError, ValueError):
             return np.zeros(len(values), dtype=bool)
         return values.astype(np.float64) == target
-    return (series.astype(str) == str(value)).to_numpy()
+    if values.dtype.kind not in "OU":
+        import pandas as pd  # dates and other kinds: pandas' text of each value
+
+        return (pd.Series(values).astype(str) == str(value)).to_numpy()
+    return values.astype(str) == str(value)  # str() of each value, as pandas' astype(str)
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    """Rows without a value, as ``pandas.isna`` finds them (NaN, None), without importing pandas."""
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:  # its own markers (pd.NA, NaT) can only be in the data once it is loaded
+        return pandas.isna(values)
+    kind = values.dtype.kind
+    if kind in "fc":
+        return np.isnan(values)
+    if kind in "mM":
+        return np.isnat(values)
+    if kind != "O":
+        return np.zeros(len(values), dtype=bool)
+    return np.equal(values, None) | np.not_equal(values, values)  # None, or NaN (the one value unequal to itself)
 
 
 def domain_codes(data: Any, by: str | None, n: int) -> tuple[np.ndarray, list[Any]]:
@@ -193,11 +210,8 @@ def _row_values(data: Any, stat: Statistic, n: int) -> tuple[np.ndarray, np.ndar
     if isinstance(stat, Ratio):
         return numeric_column(data, stat.numerator), numeric_column(data, stat.denominator), True
     if isinstance(stat, Proportion):
-        import pandas as pd
-
         raw = get_column(data, stat.variable)
-        missing = pd.isna(pd.Series(raw)).to_numpy()
-        y = np.where(missing, np.nan, _match_value(raw, stat.value).astype(np.float64))
+        y = np.where(_missing(raw), np.nan, _match_value(raw, stat.value).astype(np.float64))
         return y, np.ones(n), True
     raise TypeError(f"Unknown statistic {stat!r}")
 

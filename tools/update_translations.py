@@ -4,8 +4,9 @@ Each area keeps its English in its own file (en_core.py, en_kiosk.py, ...), each
 defining a dict ``EN`` from Vietnamese source text to English.
 
 Usage: python tools/update_translations.py  (also run by `make translations`).
-Exits non-zero and lists the strings that still lack an English translation, or that two
-files translate differently (the catalogue would silently keep the last file's text).
+Exits non-zero and lists the strings that still lack an English translation, that two
+files translate differently (the catalogue would silently keep the last file's text), or
+English entries whose Vietnamese string is no longer in the code (the catalogue drops them).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def conflicts() -> list[str]:
         for msgid, by_text in texts.items()
         if len(by_text) > 1
     ]
+
+
+def unused(source_ids: set[str]) -> list[str]:
+    """One line per English entry whose Vietnamese string the code no longer has, naming its file."""
+    return [f"{name}: {msgid!r}" for name, table in _tables() for msgid in table if msgid not in source_ids]
 
 
 def english_table() -> dict[str, str]:
@@ -89,7 +95,10 @@ def main() -> int:
         write_mo(fh, catalog)
     for msgid in missing:
         print(f"missing English translation: {msgid!r}", file=sys.stderr)
-    return 1 if missing else 0
+    left_over = unused({message.id for message in template if message.id})
+    for line in left_over:
+        print(f"English for a string no longer in the code: {line}", file=sys.stderr)
+    return 1 if missing or left_over else 0
 
 
 if __name__ == "__main__":

@@ -3,15 +3,14 @@
 Both read a CSV (UTF-8, with or without BOM) or XLSX file, need neither a
 database nor the Flask app, and report problems on stderr with exit code 2.
 pandas and :mod:`analysis` are imported inside the commands, so ``--help``
-and a mistyped option answer at once; ``indices`` reads a plain CSV file with
-numpy alone (:mod:`survey.cli.csv_columns`) and loads pandas only for other
-files.
+and a mistyped option answer at once; both read a plain CSV file with numpy
+alone (:mod:`survey.cli.csv_columns`) and load pandas only for other files.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import fields, replace
+from dataclasses import fields, make_dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -523,7 +522,7 @@ def estimate_command(
     from analysis.design import build_design
     from analysis.errors import AnalysisError
     from analysis.estimators import Mean, Proportion, Ratio, Total, estimate
-    from analysis.results import EstimateRecord
+    from analysis.results import EstimateRecord, records_csv
 
     stats: list[Any] = [Mean(c) for c in means] + [Total(c) for c in totals]
     for r in ratios:
@@ -542,7 +541,11 @@ def estimate_command(
             "có bậc tự do riêng / --adjust-domain-lonely and --domain-df apply to --variance "
             "taylor only; replicate weights have their own df"
         )
-    frame = read_data(data)
+    names = [getattr(s, name) for s in stats for name in ("variable", "numerator", "denominator") if hasattr(s, name)]
+    names += [opts[option] for option in ("by", "weight", "strata", "psu", "ssu", "fpc", "fpc2")]
+    frame = read_columns(data, [name for name in dict.fromkeys(names) if name])
+    if isinstance(frame, dict) and not frame:  # no such column: pandas keeps the rows for the error
+        frame = read_data(data)
     try:
         design = build_design(frame, _design_spec(opts))
         result = estimate(
@@ -569,12 +572,6 @@ def estimate_command(
         conventions = {"domain_df": opts["domain_df"], "design_df": design.degf}
         document = {"estimates": rows, "conventions": conventions}
         _emit(json_text(document), out)
-    else:
-        import pandas as pd
-
-        frame_out = pd.DataFrame(rows, columns=keys)
-        frame_out["domain"] = [
-            None if r["domain"] is None else ", ".join(f"{k}={v}" for k, v in r["domain"].items())
-            for r in rows
-        ]
-        _emit(frame_out.to_csv(index=False), out)
+    else:  # records_csv writes pandas' CSV of these rows without pandas (domains as COL=value text)
+        row_class = make_dataclass("EstimateRow", keys, frozen=True)
+        _emit(records_csv(tuple(row_class(**row) for row in rows), row_class), out)

@@ -174,7 +174,7 @@ def releases_compute(round_code: str, weight_set_id: int | None, ci_method: str,
                      title: str | None, supersedes_id: int | None, publish: bool, domain_df: str,
                      adjust_domain_lonely: bool) -> None:
     from survey.domain.jobs import text_progress
-    from survey.domain.releases import ReleaseError, compute_release, publish_release
+    from survey.domain.releases import ReleaseError, compute_release
     from survey.models import Release, WeightSet
 
     session = _session()
@@ -190,10 +190,8 @@ def releases_compute(round_code: str, weight_set_id: int | None, ci_method: str,
             release = compute_release(
                 session, survey_round, weight_set=weight_set, parameters={"ci_method": ci_method, "level": level, "domain_df": domain_df,
                                                             "adjust_domain_lonely": adjust_domain_lonely},
-                progress=progress, supersedes=supersedes, title=title,
+                progress=progress, supersedes=supersedes, title=title, publish=publish,
             )
-        if publish:
-            publish_release(session, release, None)
     except ReleaseError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -39,6 +39,14 @@ def _loaded(args: list[str]) -> tuple[int, set[str]]:
     return report["code"], set(report["modules"])
 
 
+def _run_to_file(tmp_path: Path, args: list[str], fmt: str) -> tuple[str, set[str]]:
+    """The text a successful run wrote with ``--format fmt --out FILE``, and the modules it loaded."""
+    out = tmp_path / f"{args[1].rsplit('/', 1)[-1]}.out.{fmt}"
+    code, modules = _loaded([*args, "--format", fmt, "--out", str(out)])
+    assert code in (0, None)
+    return out.read_bytes().decode("utf-8"), modules  # bytes as written: no newline translation
+
+
 def _present(modules: set[str], names: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
 
@@ -55,11 +63,8 @@ INDICES_RUN = ["--items", "A=a1,a2,a3", "--weight", "wt", "--strata", "province"
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_a_real_indices_run_loads_no_web_stack_no_pandas_and_no_scipy(tmp_path, fmt):
-    out = tmp_path / f"out.{fmt}"
-    code, modules = _loaded(["indices", str(DATA), *INDICES_RUN, "--format", fmt, "--out", str(out)])
-    assert code in (0, None)
-    text = out.read_text(encoding="utf-8-sig")
-    assert text.startswith("index,level,domain,estimate" if fmt == "csv" else "{")
+    text, modules = _run_to_file(tmp_path, ["indices", str(DATA), *INDICES_RUN], fmt)
+    assert text.removeprefix("\ufeff").startswith("index,level,domain,estimate" if fmt == "csv" else "{")
     # a plain CSV is read with numpy; logit intervals need neither scipy.special nor pandas
     assert _present(modules, (*WEB_STACK, "pandas", "scipy", "numpy.ma", "numpy.testing")) == []
     assert "analysis.indices" in modules  # the probe did run the command
@@ -112,3 +117,41 @@ def test_help_of_the_other_statistics_commands_is_instant_too(command):
     code, modules = _loaded([command, "--help"])
     assert code == 0
     assert _present(modules, (*WEB_STACK, "pandas", "scipy")) == []
+
+
+ESTIMATE_RUN = ["--mean", "a1", "--total", "a2", "--ratio", "a1/a2", "--proportion", "gender=F",
+                "--proportion", "a3=5", "--weight", "wt", "--strata", "province", "--psu", "commune",
+                "--by", "channel"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_real_estimate_run_loads_no_web_stack_no_pandas_and_no_scipy(tmp_path, fmt):
+    text, modules = _run_to_file(tmp_path, ["estimate", str(DATA), *ESTIMATE_RUN], fmt)
+    assert text.startswith("statistic,variable,domain,estimate" if fmt == "csv" else "{")
+    assert "ratio,a1/a2,channel=kiosk," in text if fmt == "csv" else '"channel": "kiosk"' in text
+    # a plain CSV read with numpy, blanks and text columns included; t intervals of whole df without scipy
+    assert _present(modules, (*WEB_STACK, "pandas", "scipy")) == []
+    assert "analysis.estimators" in modules
+
+
+def test_estimate_gives_the_same_bytes_as_with_pandas_and_replicates_load_scipy_only_there(tmp_path):
+    import pandas as pd
+
+    with_comma = tmp_path / "with_comma.csv"
+    pd.read_csv(DATA).assign(note="a, b").to_csv(with_comma, index=False, quoting=1)  # needs pandas' reader
+    outputs = {}
+    for path, pandas_needed in ((DATA, False), (with_comma, True)):
+        for fmt in ("csv", "json"):
+            text, modules = _run_to_file(tmp_path, ["estimate", str(path), *ESTIMATE_RUN], fmt)
+            assert ("pandas" in modules) == pandas_needed, path
+            outputs[path.stem, fmt] = text.encode("utf-8")
+    assert outputs["sipas_small", "csv"] == outputs["with_comma", "csv"]
+    assert outputs["sipas_small", "json"] == outputs["with_comma", "json"]
+    # the CSV written without pandas is the one pandas writes from the same rows
+    rows = json.loads(outputs["sipas_small", "json"])["estimates"]
+    for row in rows:
+        row["domain"] = None if row["domain"] is None else ", ".join(f"{k}={v}" for k, v in row["domain"].items())
+    assert outputs["sipas_small", "csv"].decode("utf-8") == pd.DataFrame(rows).to_csv(index=False)
+    code, modules = _loaded(["estimate", str(DATA), "--mean", "a1", "--weight", "wt", "--psu", "commune",
+                             "--variance", "jk1", "--out", str(tmp_path / "jk1.json")])
+    assert code in (0, None) and "scipy" in modules and "pandas" not in modules

@@ -134,7 +134,7 @@ def test_sentences_of_gone_rows_unknown_kinds_and_typed_text(client, demo, db_se
     html = client.get("/admin/audit?user=admin").get_data(as_text=True)
     assert _sentence(html, "release.discard") == "admin đã bỏ bản kết quả nháp #987654 (đã xoá)."
     assert _sentence(html, "round.close") == "admin đã đóng đợt khảo sát da-xoa (đã xoá)."
-    assert _sentence(html, "frame.import") == "admin đã nhập khung mẫu frame:12."  # a kind not known: as stored
+    assert _sentence(html, "frame.import") == "admin đã nhập khung mẫu #12 (đã xoá)."
     # what someone typed at the login is shown as typed, escaped
     assert _sentence(html, "login_failed") == (
         "Có người đăng nhập không thành công với tên “&lt;b&gt;&#34;khach&#34;&lt;/b&gt;”.")
@@ -147,11 +147,17 @@ def test_sentences_of_gone_rows_unknown_kinds_and_typed_text(client, demo, db_se
 def test_a_page_of_entries_costs_one_query_per_kind_of_row(client, demo, db_session, login_as):
     from sqlalchemy import event
 
+    study = _study_rows(db_session)
+
     def add(codes: list[str]) -> None:
         for code in codes:
             _add(db_session, "units.split", {"successors": [code]}, target=code)
             _add(db_session, "staff.enable", {"unit": code}, target="thongke")
             _add(db_session, "round.update", {}, target="round:sipas-2024")
+            _add(db_session, "frame.import", {}, target=f"frame:{study['frame'].id}")
+            _add(db_session, "weights.compute", {"frame": study["frame"].id},
+                 target=f"weight_set:{study['weight_set'].id}")
+            _add(db_session, "import", {}, target=f"import-batch:{study['batch'].id}")
 
     def statements() -> int:
         seen: list[str] = []
@@ -171,8 +177,66 @@ def test_a_page_of_entries_costs_one_query_per_kind_of_row(client, demo, db_sess
     add(["01"])
     few = statements()
     add(["08", "79", "48", "92"])
-    assert statements() == few  # fifteen entries read with as many queries as three
+    assert statements() == few  # thirty entries read with as many queries as six
     html = client.get("/admin/audit?user=admin").get_data(as_text=True)
     splits = re.findall(r'<tr data-action="units.split">.*?</tr>', html, re.DOTALL)
     assert sorted(re.search(r"chia tách đơn vị <a [^>]*>(\d+) ", row).group(1) for row in splits) == [
         "01", "08", "48", "79", "92"]
+
+
+# --- sample frames, weight sets and import batches ---------------------------------------------
+
+
+def _study_rows(db_session) -> dict:
+    """A sample frame, a weight set made from it and a batch of paper forms, in the round SIPAS 2024."""
+    from survey.models import ImportBatch, SampleFrame, WeightSet
+
+    survey_round = db_session.scalar(select(SurveyRound).where(SurveyRound.code == "sipas-2024"))
+    frame = SampleFrame(round_id=survey_round.id, name="Khung mẫu tỉnh 2024", rows=[{"unit": "01"}])
+    db_session.add(frame)
+    db_session.flush()
+    weight_set = WeightSet(round_id=survey_round.id, frame_id=frame.id, method={}, diagnostics={},
+                           response_ids=b"", weights=b"")
+    batch = ImportBatch(round_id=survey_round.id, filename="phieu-giay-dot-1.xlsx", file_sha256="ab" * 32,
+                        mapping={}, rows=40, created_at=AT)
+    db_session.add_all([weight_set, batch])
+    db_session.commit()
+    return {"round": survey_round, "frame": frame, "weight_set": weight_set, "batch": batch}
+
+
+def test_frames_weight_sets_and_import_batches_in_words(client, demo, db_session, login_as):
+    study = _study_rows(db_session)
+    frame, weight_set, batch = study["frame"], study["weight_set"], study["batch"]
+    _add(db_session, "frame.import", {"rows": 1}, target=f"frame:{frame.id}")
+    _add(db_session, "weights.compute", {"frame": frame.id, "n": 40}, target=f"weight_set:{weight_set.id}")
+    _add(db_session, "import", {"round": "sipas-2024", "filename": batch.filename, "sha256": batch.file_sha256,
+                                "rows": 40, "created": 40, "duplicates": 0, "designs": 0},
+         target=f"import-batch:{batch.id}")
+    login_as("admin")
+    html = client.get("/admin/audit?user=admin").get_data(as_text=True)
+    assert _sentence(html, "frame.import") == "admin đã nhập khung mẫu Khung mẫu tỉnh 2024 (đợt SIPAS 2024)."
+    assert _sentence(html, "weights.compute") == (
+        f"admin đã tính trọng số cho SIPAS 2024 (bộ trọng số #{weight_set.id}).")
+    assert _sentence(html, "import") == (  # 17:30 UTC on 1 March is 2 March in Hà Nội
+        f"admin đã nhập phiếu giấy từ tệp [phieu-giay-dot-1.xlsx (02/03/2026)](/staff/imports/batches/{batch.id}).")
+    assert _details(html, "weights.compute") == "Khung mẫu: Khung mẫu tỉnh 2024 (đợt SIPAS 2024); Số phiếu: 40"
+    assert "frame:" not in html and "weight_set:" not in html and "import-batch:" not in html
+    assert client.get(f"/staff/imports/batches/{batch.id}").status_code == 200  # the link leads to a page
+    english = client.get("/admin/audit?user=admin&lang=en").get_data(as_text=True)
+    assert _sentence(english, "frame.import") == (
+        "admin imported the sampling frame Khung mẫu tỉnh 2024 (round SIPAS 2024).")
+    assert _sentence(english, "weights.compute") == (
+        f"admin computed the weights of SIPAS 2024 (weight set #{weight_set.id}).")
+    assert _details(english, "weights.compute") == "Sample frame: Khung mẫu tỉnh 2024 (round SIPAS 2024); Responses: 40"
+    client.get("/admin/audit?lang=vi")
+
+    db_session.delete(weight_set)
+    db_session.delete(batch)
+    db_session.commit()
+    db_session.delete(frame)
+    db_session.commit()
+    html = client.get("/admin/audit?user=admin").get_data(as_text=True)
+    assert _sentence(html, "frame.import") == f"admin đã nhập khung mẫu #{frame.id} (đã xoá)."
+    assert _sentence(html, "weights.compute") == f"admin đã tính trọng số cho #{weight_set.id} (đã xoá)."
+    assert _sentence(html, "import") == f"admin đã nhập phiếu giấy từ tệp #{batch.id} (đã xoá)."
+    assert _details(html, "weights.compute") == f"Khung mẫu: #{frame.id} (đã xoá); Số phiếu: 40"

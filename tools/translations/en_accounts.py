@@ -101,7 +101,6 @@ EN = {
     "Người dùng nên đổi mật khẩu này trong trang Tài khoản của tôi sau khi đăng nhập.":
         "The user should change this password on the My account page after logging in.",
     "Về trang tài khoản": "Back to the account",
-    "Cán bộ": "Staff",
     # own account
     "Tài khoản của tôi": "My account",
     "Đổi mật khẩu": "Change password",

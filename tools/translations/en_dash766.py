@@ -4,7 +4,6 @@ EN = {
     "Tháng “%(value)s” không đúng; hãy ghi tháng/năm dạng mm/yyyy, ví dụ %(example)s.": "Month “%(value)s” is not valid; write month/year as mm/yyyy, for example %(example)s.",
     "Tháng %(value)s chưa đến; hãy chọn tháng này (%(current)s) hoặc một tháng trước đó.": "Month %(value)s has not come yet; choose this month (%(current)s) or an earlier one.",
     "Điểm nhóm Mức độ hài lòng (trên %(max)s) trong %(n)d tháng gần nhất": "Satisfaction group points (out of %(max)s) over the last %(n)d months",
-    "Mỗi cột là một tháng, tính đến tháng đã chọn; số trên cột là điểm; dấu — là tháng không áp dụng (không có hồ sơ và phản ánh, kiến nghị). Bảng số liệu ở ngay dưới biểu đồ.": "Each bar is a month, up to the month chosen; the number above it is the points; — marks a month that is not applicable (no dossiers and no feedback or petitions). The data table is right below the chart.",
     "%(code)s tử số": "%(code)s numerator",
     "%(code)s mẫu số": "%(code)s denominator",
     "%(code)s tỷ lệ (%%)": "%(code)s ratio (%%)",

@@ -32,8 +32,6 @@ EN = {
     "Điểm 5.3": "5.3 points",
     "Nhóm MDHL": "Satisfaction group",
     "Trên tối đa": "Out of",
-    "Xóa các đánh giá hồ sơ cũ hơn thời hạn lưu giữ (SIPAS_DOSSIER_RETENTION_DAYS).": "Delete the dossier ratings older than the retention period (SIPAS_DOSSIER_RETENTION_DAYS).",
-    "Đã xóa %(n)d đánh giá hồ sơ cũ hơn %(days)d ngày.": "Deleted %(n)d dossier ratings older than %(days)d days.",
     # sipas integrations
     "Thông tin kết nối của các hệ thống một cửa gửi hồ sơ: tạo, liệt kê, thu hồi.": "Credentials of the one-stop-shop systems that send dossiers: create, list, revoke.",
     "Tạo thông tin kết nối cho một hệ thống một cửa, được gửi hồ sơ của một đơn vị và các đơn vị trực thuộc.": "Create a credential for a one-stop-shop system, allowed to send dossiers of a unit and the units below it.",

@@ -27,7 +27,6 @@ EN = {
     "Đợt khảo sát không mở": "The survey is not open",
     "Đợt khảo sát “%(round)s” hiện không nhận phiếu trả lời.": "The survey “%(round)s” is not taking answers at the moment.",
     "Thư mời đã được sử dụng": "This invitation has already been used",
-    "Thư mời này đã được dùng để trả lời phiếu khảo sát. Mỗi thư mời chỉ dùng được một lần. Cảm ơn bạn đã tham gia!": "This invitation has already been used to answer the survey. Each invitation can be used only once. Thank you for taking part!",
     # admin: links, units, posters
     "Quản trị": "Administration",
     "Đơn vị trực thuộc": "Units under it",

@@ -28,8 +28,6 @@ EN = {
     "Kết quả #%(id)d đã được công bố.": "Release #%(id)d is already published.",
     "Kết quả #%(id)d đã được công bố nên không xóa được.": "Release #%(id)d is published and cannot be deleted.",
     # survey/weights.py
-    "Không đọc được tệp Excel %(file)s: %(error)s": "Cannot read the Excel file %(file)s: %(error)s",
-    "Tệp %(file)s không phải văn bản UTF-8 (hãy lưu CSV dạng UTF-8).": "File %(file)s is not UTF-8 text (save the CSV as UTF-8).",
     "Tệp %(file)s không có dữ liệu.": "File %(file)s holds no data.",
     "Dòng 1: thiếu cột mã đơn vị (unit hoặc ma_don_vi).": "Row 1: the unit code column is missing (unit or ma_don_vi).",
     "Dòng 1: cần cột quy mô tổng thể (population hoặc so_ho_so) hoặc xác suất chọn (probability).": "Row 1: a population column (population or so_ho_so) or a selection probability column (probability) is needed.",

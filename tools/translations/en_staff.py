@@ -21,8 +21,6 @@ EN = {
         "One row per unit: the dot is the estimate, the bar its confidence interval; the dashed line is the reference value.",
     "Mức chung": "Reference",
     "Chỉ số hài lòng chung qua các đợt khảo sát": "Overall satisfaction index across survey rounds",
-    "Đường nối ước lượng của từng đợt; vạch dọc là khoảng tin cậy 95 %.":
-        "The line joins each round's estimate; vertical bars are 95 % confidence intervals.",
     "Tỷ lệ hài lòng theo từng câu hỏi, thấp nhất trước": "Share satisfied by question, lowest first",
     "Thanh càng ngắn, tỷ lệ hài lòng càng thấp; các câu yếu nhất tô đỏ.":
         "The shorter the bar, the fewer people satisfied; the weakest questions are red.",
@@ -44,8 +42,6 @@ EN = {
     "Chưa có đợt trước để so sánh.": "There is no earlier round to compare with.",
     "Bảng xếp hạng các đơn vị cùng cấp": "League table of units at the same level",
     "Bảng xếp hạng các đơn vị trực thuộc": "League table of sub-units",
-    "Cao hơn/thấp hơn mức chung là kết luận của kiểm định thống kê (đã hiệu chỉnh so sánh bội), không phải chỉ so sánh con số.":
-        "Above/below the reference is the conclusion of a statistical test (adjusted for multiple comparisons), not a comparison of the numbers alone.",
     "Chỉ số": "Index",
     "Thay đổi": "Change",
     "So với mức chung": "Compared with the reference",
@@ -64,7 +60,6 @@ EN = {
     "Đợt %(round)s. Ý kiến được hiển thị nguyên văn, không kèm thông tin nào về người viết.":
         "Round %(round)s. Comments are shown as written, with nothing about who wrote them.",
     "Tìm trong ý kiến": "Search the comments",
-    "Tìm": "Search",
     "%(n)d ý kiến.": "%(n)d comments.",
     "Không có ý kiến nào phù hợp.": "No comments match.",
     # counters
@@ -75,17 +70,9 @@ EN = {
     "Thứ Sáu": "Friday",
     "Thứ Bảy": "Saturday",
     "Chủ Nhật": "Sunday",
-    "Tỷ lệ đánh giá hài lòng theo giờ và thứ trong tuần (%(n)d tuần gần nhất)":
-        "Share of satisfied ratings by hour and weekday (last %(n)d weeks)",
-    "Mỗi ô là một giờ của một ngày trong tuần; màu xanh là nhiều người hài lòng, màu đỏ là ít.":
-        "Each cell is one hour of one weekday; green means many people satisfied, red few.",
     "Đánh giá tại quầy": "Counter ratings",
-    "Hôm nay": "Today",
     "Lượt": "Ratings",
-    "Tuần này": "This week",
     "Chưa có lượt đánh giá nào trong phạm vi của bạn.": "No ratings within your scope yet.",
-    "Tỷ lệ lượt đánh giá 4–5 sao trên tổng số lượt đánh giá (số liệu thô, không phải ước lượng của khảo sát). Trang tự cập nhật mỗi phút.":
-        "Share of 4–5 star ratings among all ratings (raw counts, not survey estimates). The page refreshes every minute.",
     "Cảnh báo": "Alerts",
     "%(unit)s · %(counter)s: %(unhappy)d trên %(total)d lượt đánh giá trong 15 phút gần nhất là không hài lòng.":
         "%(unit)s · %(counter)s: %(unhappy)d of %(total)d ratings in the last 15 minutes were unhappy.",
@@ -94,7 +81,6 @@ EN = {
     "Theo quầy": "By counter",
     "Theo giờ và thứ trong tuần": "By hour and weekday",
     # navigation and overview
-    "Chức năng": "Sections",
     "Kết quả": "Results",
     "Tính toán và công bố": "Compute and publish",
     "Mã truy cập API": "API tokens",
@@ -110,7 +96,6 @@ EN = {
     "Đã xong.": "Done.",
     "Tính toán không thành công.": "The computation failed.",
     "Đã hoàn thành": "Completed",
-    "Đang tính, trang tự cập nhật.": "Computing; this page updates itself.",
     "Xem bản kết quả": "Open the release",
     "Đợt %(round)s · bản số %(number)d · %(n)s phiếu · phần mềm %(version)s":
         "Round %(round)s · release %(number)d · %(n)s responses · software %(version)s",
@@ -126,7 +111,6 @@ EN = {
     "Ước lượng": "Estimate",
     "Bản này không có kết quả toàn quốc.": "This release has no nationwide results.",
     "Các đơn vị cấp cao nhất": "Top-level units",
-    "Tính toán và công bố kết quả": "Compute and publish results",
     "Tính toán một đợt khảo sát": "Compute a survey round",
     "Kết quả được lưu thành bản nháp để xem lại; chỉ khi công bố, người quản lý mới thấy. Bản đã công bố không bao giờ thay đổi.":
         "Results are saved as a draft for review; managers see them only once published. A published release never changes.",
@@ -160,7 +144,6 @@ EN = {
     "Đến ngày": "To",
     "Lọc": "Filter",
     "%(n)d mục.": "%(n)d entries.",
-    "Đối tượng": "Target",
     "Chi tiết": "Details",
     "Không có mục nào.": "No entries.",
     "Trang trước": "Previous page",

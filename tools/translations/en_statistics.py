@@ -18,7 +18,6 @@ EN = {
         "File %(path)s: '%(label)s' appears twice, on lines %(first)s and %(line)s (column '%(column)s').",
     "Không ghi được tệp %(path)s: %(error)s": "Cannot write file %(path)s: %(error)s",
     "Mức tin cậy.": "Confidence level.",
-    "phải nằm giữa 0 và 1 (vd 0.95).": "must lie between 0 and 1 (e.g. 0.95).",
     "KTC từ": "CI from",
     "KTC đến": "CI to",
     "SE": "SE",

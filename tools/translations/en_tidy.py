@@ -27,5 +27,4 @@ EN = {
     "Ngày kết thúc": "Ends on",
     # audit log details: values
     "%(value)s (đã xoá)": "%(value)s (deleted)",
-    "%(round)s, bản số %(number)d": "%(round)s, release no. %(number)d",
 }

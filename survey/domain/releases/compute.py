@@ -400,6 +400,7 @@ def compute_release(
     supersedes: Release | None = None,
     previous_release: Release | None | bool = True,
     title: str | None = None,
+    publish: bool = False,
 ) -> Release:
     """Compute a round's indices and store them as a draft release (flush only).
 
@@ -407,7 +408,9 @@ def compute_release(
     ``alpha`` (league flags), ``rank_method`` (kww, simulation), ``lonely_psu``,
     ``domain_df`` (domain, design), ``adjust_domain_lonely``,
     ``seed``. ``progress(fraction, message)`` is called as the work advances.
-    ``supersedes``: the release this one corrects.
+    ``supersedes``: the release this one corrects. ``publish``: publish it at
+    once (by ``created_by``), its microdata frozen from the arrays just computed
+    from rather than read a second time.
     """
     progress = progress or no_progress
     if weight_set is not None and weight_set.round_id != survey_round.id:
@@ -416,7 +419,7 @@ def compute_release(
         raise ReleaseError(_("Kết quả được thay thế phải thuộc cùng đợt khảo sát."))
     progress(0.0, _("Đang đọc dữ liệu…"))
     data = load_round_data(session, survey_round, weight_set)
-    return compute_release_from_data(
+    release = compute_release_from_data(
         session,
         survey_round,
         data,
@@ -428,6 +431,9 @@ def compute_release(
         previous_release=previous_release,
         title=title,
     )
+    if publish:
+        publish_release(session, release, created_by, data)
+    return release
 
 
 def compute_release_job(
@@ -460,7 +466,6 @@ def compute_release_job(
         created_by=user,
         supersedes=supersedes,
         title=title or None,
+        publish=publish,
     )
-    if publish:
-        publish_release(session, release, user)
     return {"release_id": release.id, "number": release.number, "n_responses": release.n_responses}

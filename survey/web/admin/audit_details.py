@@ -3,8 +3,8 @@
 An entry stores its details as JSON (``{"round_id": 3, "unit": "01"}``); the audit
 page shows "Đợt khảo sát: SIPAS 2024 (sipas-2024)" with a link while the row still
 exists, and "#3 (đã xoá)" once it is gone. Its target (``round:sipas-2024``,
-``release:3``, or a bare unit code or login whose kind the action tells) is read the
-same way. Every page of entries is resolved with one query per kind of row referred
+``release:3``, ``frame:2``, ``weight_set:5``, ``import-batch:7``, or a bare unit code or
+login whose kind the action tells) is read the same way. Every page of entries is resolved with one query per kind of row referred
 to, targets and details together, not one per entry.
 """
 
@@ -26,7 +26,18 @@ from sqlalchemy.orm import Session
 from survey.domain.rounds import channel_label, kind_label
 from survey.domain.staff import role_label
 from survey.i18n import format_local_date, local_time
-from survey.models import AuditEntry, Release, Role, RoundKind, StaffUser, SurveyRound, Unit
+from survey.models import (
+    AuditEntry,
+    ImportBatch,
+    Release,
+    Role,
+    RoundKind,
+    SampleFrame,
+    StaffUser,
+    SurveyRound,
+    Unit,
+    WeightSet,
+)
 
 # What each stored key means; a key not listed is shown as stored.
 LABELS: dict[str, object] = {
@@ -82,10 +93,15 @@ _ROUND_IDS = {"round_id"}
 _UNIT_CODES = {"unit", "units", "predecessors", "successors"}
 _LOGINS = {"owner"}
 _RELEASE_IDS = {"release_id", "supersedes"}
+_FRAME_IDS = {"frame"}
+_WEIGHT_SET_IDS = {"weight_set"}  # as a target only
+_BATCH_IDS = {"import_batch"}  # as a target only
+_ID_KEYS = _ROUND_IDS | _RELEASE_IDS | _FRAME_IDS | _WEIGHT_SET_IDS | _BATCH_IDS
 
 # How a stored target names its row: "kind:value", the kind read as the details key beside it;
-# a kind not listed ("frame:2", "weight_set:5", "import-batch:7") is shown as stored.
-_TARGET_KINDS = {"round": "round", "unit": "unit", "user": "owner", "release": "release_id"}
+# a kind not listed is shown as stored.
+_TARGET_KINDS = {"round": "round", "unit": "unit", "user": "owner", "release": "release_id", "frame": "frame",
+                 "weight_set": "weight_set", "import-batch": "import_batch"}
 # Actions that store a bare value as their target (the code of a unit, the login of an account).
 _BARE_TARGETS = {
     "release.compute_started": "round",
@@ -125,6 +141,9 @@ class _Rows:
     units: dict[str, list[Unit]]
     users: dict[str, StaffUser]
     releases: dict[int, Release]
+    frames: dict[int, tuple[str, str]]  # id -> name, round name
+    weight_sets: dict[int, str]  # id -> round name
+    batches: dict[int, tuple[str, datetime]]  # id -> file name, time of import
 
 
 def _values(details: Mapping[str, Any], keys: set[str]) -> set[Any]:
@@ -151,7 +170,7 @@ def _target(entry: AuditEntry) -> tuple[str, Any] | None:
     kind, colon, value = target.partition(":")
     if colon and kind in _TARGET_KINDS:
         key = _TARGET_KINDS[kind]
-        if key not in _RELEASE_IDS:
+        if key not in _ID_KEYS:
             return key, value
         return (key, int(value)) if value.isdigit() else None
     release_id = (entry.details or {}).get("release_id")
@@ -175,9 +194,21 @@ def _load(session: Session, entries: list[AuditEntry], targets: Iterable[tuple[s
         units.setdefault(unit.code, []).append(unit)
     users = session.scalars(select(StaffUser).where(StaffUser.login.in_(logins))).all() if logins else []
     releases = session.scalars(select(Release).where(Release.id.in_(release_ids))).all() if release_ids else []
+    # names only: a frame's rows and a weight set's arrays can be megabytes
+    frame_ids, weight_set_ids, batch_ids = wanted(_FRAME_IDS, int), wanted(_WEIGHT_SET_IDS, int), wanted(_BATCH_IDS, int)
+    frames = session.execute(
+        select(SampleFrame.id, SampleFrame.name, SurveyRound.name).join(SurveyRound, SampleFrame.round)
+        .where(SampleFrame.id.in_(frame_ids))).all() if frame_ids else []
+    weight_sets = session.execute(
+        select(WeightSet.id, SurveyRound.name).join(SurveyRound, WeightSet.round)
+        .where(WeightSet.id.in_(weight_set_ids))).all() if weight_set_ids else []
+    batches = session.execute(select(ImportBatch.id, ImportBatch.filename, ImportBatch.created_at)
+                              .where(ImportBatch.id.in_(batch_ids))).all() if batch_ids else []
     return _Rows(
         rounds_by_code={r.code: r for r in rounds}, rounds_by_id={r.id: r for r in rounds}, units=units,
         users={u.login: u for u in users}, releases={r.id: r for r in releases},
+        frames={i: (name, round_name) for i, name, round_name in frames}, weight_sets=dict(weight_sets),
+        batches={i: (filename, at) for i, filename, at in batches},
     )
 
 
@@ -222,9 +253,26 @@ class _Reader:
             if found is not None:
                 # no link: release pages are for statisticians only
                 return Part(_("%(round)s, bản công bố số %(number)d", round=found.round.name, number=found.number))
+        elif key in _FRAME_IDS or key in _WEIGHT_SET_IDS or key in _BATCH_IDS:
+            found = self.study_row(key, value)
+            if found is not None:
+                return found
         else:
             return Part(self.text(key, value))
         return _gone(value)
+
+    def study_row(self, key: str, value: Any) -> Part | None:
+        """A sample frame, weight set or import batch in words (no page shows the first two), None if gone."""
+        rows = self.rows
+        if key in _FRAME_IDS and value in rows.frames:
+            name, round_name = rows.frames[value]
+            return Part(_("%(name)s (đợt %(round)s)", name=name, round=round_name))
+        if key in _WEIGHT_SET_IDS and value in rows.weight_sets:
+            return Part(_("%(round)s (bộ trọng số #%(id)d)", round=rows.weight_sets[value], id=value))
+        if key in _BATCH_IDS and value in rows.batches:
+            filename, at = rows.batches[value]
+            return Part(f"{filename} ({format_local_date(at)})", url_for("staff.import_batch", batch_id=value))
+        return None
 
     def text(self, key: str, value: Any) -> str:
         """A plain value in words: yes/no, numbers and days as users write them, codes by their names."""
@@ -233,7 +281,7 @@ class _Reader:
         if isinstance(value, bool):
             return _("Có") if value else _("Không")
         if isinstance(value, int | float):
-            return str(value) if key in ("number", "token_id", "job_id", "frame") else format_decimal(value)
+            return str(value) if key in ("number", "token_id", "job_id") else format_decimal(value)
         if isinstance(value, str):
             return self._coded(key, value)
         return str(value)
