@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey import QUESTIONNAIRES_DIR
+from survey.domain.demo_dossiers import seed_demo_dossiers
 from survey.domain.devices import register_device
 from survey.domain.questionnaires import QuestionnaireDefinition, load_questionnaire
 from survey.domain.questionnaires.store import publish
@@ -230,6 +231,9 @@ def seed_demo(
     counts["responses"] = _seed_sipas(session, rng, sipas_now, sorted(provinces.values(), key=lambda u: u.code), max(2, round(60 * scale)), date(year, 3, 1))
     counts["responses"] += _seed_sipas(session, rng, sipas_before, sorted(former.values(), key=lambda u: u.code), max(2, round(25 * scale)), date(2024, 6, 1))
     counts["responses"] += _seed_counter(session, rng, counter, devices, max(10, round(1500 * scale)), today)
+    counts["dossiers"] = seed_demo_dossiers(
+        session, [u for code, u in demo_units.items() if u.kind != UnitKind.DEPARTMENT], scale=scale,
+        seed=DEMO_SEED + 766)
     session.commit()
     counts["releases"] = _seed_releases(session, [sipas_before, sipas_now, counter])
     session.commit()

@@ -66,6 +66,19 @@ def test_a_dossier_is_stored_with_its_dates_in_utc(db_session, units):
     assert count(db_session, DossierEvent) == 2
 
 
+def test_a_dossier_received_now_keeps_its_due_date_ahead(db_session, units):
+    """The slip's appointment lies in the future when the one-stop shop posts the dossier; only it may."""
+    report = take(db_session, [sync("H26.189-261203-0001", ThoiGianSuKien="20261203135000",
+                                    NgayTiepNhan="20261203135000", NgayHenTra="20261217170000")])
+    assert [r.status for r in report.results] == [STORED]
+    due = db_session.scalar(select(Dossier.due_at)).replace(tzinfo=UTC)
+    assert due == datetime(2026, 12, 17, 10, 0, tzinfo=UTC)
+    late = take(db_session, [progress("H26.189-261203-0001", at="20261203140000",
+                                      NgayKetThucXuLy="20261217170000")])
+    assert late.results[0].status == REFUSED
+    assert late.results[0].errors[0].message().endswith("trường NgayKetThucXuLy: 2026-12-17 17:00 ở tương lai.")
+
+
 def test_the_same_events_again_are_duplicates_not_stored_twice(db_session, units):
     batch = [sync(), progress(NgayKetThucXuLy="20261105100000")]
     take(db_session, batch)

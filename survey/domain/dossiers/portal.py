@@ -52,6 +52,7 @@ REQUIRED = {
 TEXT_LIMITS = {"MaTTHC": CODE_LENGTH, "TrangThaiHoSo": 32, "PhanLoai": 255, DOSSIER: CODE_LENGTH,
                COMPLAINT_CODE: CODE_LENGTH, UNIT: CODE_LENGTH, DESK: DESK_LENGTH}
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._\-/]*$")
+FUTURE_FIELDS = ("NgayHenTra",)  # a due date is ahead of the moment the dossier is received
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks of one-stop-shop servers are not all right
 
 MESSAGES = {
@@ -99,8 +100,12 @@ class _Bad(ValueError):
         self.key, self.params = key, params
 
 
-def parse_portal_time(value: Any, now: datetime | None = None) -> datetime | None:
-    """``yyyyMMddHHmmss`` (local time) as an aware UTC datetime; None for an empty value; raises _Bad."""
+def parse_portal_time(value: Any, now: datetime | None = None, *, future: bool = False) -> datetime | None:
+    """``yyyyMMddHHmmss`` (local time) as an aware UTC datetime; None for an empty value; raises _Bad.
+
+    A time after ``now`` (give or take a day of clock drift) is refused unless ``future``: only a due
+    date (``NgayHenTra``, the appointment on the slip) lies ahead when it is posted.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):  # an Excel cell typed as a date: local time
@@ -115,7 +120,7 @@ def parse_portal_time(value: Any, now: datetime | None = None) -> datetime | Non
         except ValueError:
             raise _Bad("bad_time", value=text) from None
     moment = moment.astimezone(UTC)
-    if moment > (now or datetime.now(UTC)) + FUTURE_TOLERANCE:
+    if not future and moment > (now or datetime.now(UTC)) + FUTURE_TOLERANCE:
         raise _Bad("future", value=format_local_datetime(moment))
     return moment
 
@@ -207,7 +212,7 @@ def check_event(index: int, event: Any, now: datetime, default_kind: str | None 
             continue
         try:
             if name in DATE_FIELDS or name == TIME:
-                parsed[name] = parse_portal_time(event[name], now)
+                parsed[name] = parse_portal_time(event[name], now, future=name in FUTURE_FIELDS)
             else:
                 parsed[name] = READERS.get(name, lambda v, n=name: _text(v, n))(event[name])
         except _Bad as bad:
