@@ -301,11 +301,10 @@ def _seed_counter(
 
 def _seed_releases(session: Session, rounds: list[SurveyRound]) -> int:
     """A computed and published release per round (earlier rounds first, so later ones show the change)."""
-    from survey.domain.releases import compute_release, publish_release
+    from survey.domain.releases import compute_release
 
-    for survey_round in rounds:
-        release = compute_release(session, survey_round, title=f"{survey_round.name} – kết quả chính thức")
-        publish_release(session, release, None)
+    for survey_round in rounds:  # published at once: the microdata frozen from the arrays computed from
+        compute_release(session, survey_round, title=f"{survey_round.name} – kết quả chính thức", publish=True)
     return len(rounds)
 
 

@@ -276,11 +276,13 @@ def create_synthetic_release(
         progress(0.05, "Đang lưu phiếu mô phỏng…")
         store_synthetic_responses(session, survey_round, data)
         session.commit()
-        release = compute_release(session, survey_round, progress=progress, previous_release=None)
+        # stored responses are read once: computed from and, when published, frozen from the same arrays
+        release = compute_release(session, survey_round, progress=progress, previous_release=None,
+                                  publish=publish_it)
     else:
         release = compute_release_from_data(session, survey_round, data, progress=progress, previous_release=None)
-    if publish_it:  # the arrays are frozen with the release (stored responses are read again)
-        publish_release(session, release, None, data=None if store_responses else data)
+        if publish_it:  # the arrays are frozen with the release
+            publish_release(session, release, None, data=data)
     session.commit()
     return release
 

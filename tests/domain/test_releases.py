@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from analysis import IndexSpec, compute_indices
 from analysis.league import league_table
@@ -230,6 +230,17 @@ def test_synthetic_release_is_the_same_kind_of_object(app, db_session):
     ).all()
     provinces = db_session.scalars(select(Unit.id).where(Unit.kind == UnitKind.PROVINCE)).all()
     assert len(set(units) - set(provinces)) == 60 and len(set(units) & set(provinces)) == 34
+
+
+def test_synthetic_release_with_stored_responses_is_published_with_frozen_microdata(app, db_session):
+    from survey.domain.synthetic import create_synthetic_release
+    from survey.models import ReleaseMicrodata, Response
+
+    release = create_synthetic_release(db_session, n_responses=2_000, n_units=20, seed=4, store_responses=True)
+    assert release.status == ReleaseStatus.PUBLISHED and release.n_responses == 2_000
+    assert db_session.scalar(select(func.count()).select_from(Response)) == 2_000
+    frozen = db_session.scalar(select(ReleaseMicrodata).where(ReleaseMicrodata.release_id == release.id))
+    assert frozen is not None and len(frozen.payload) > 1_000
 
 
 def test_spec_from_questionnaire_matches_indexspec(demo, db_session):
