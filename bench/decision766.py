@@ -224,7 +224,7 @@ def time_page(n: int, n_units: int, database_url: str | None, repeat: int) -> No
 
     from survey import create_app
     from survey.extensions import db
-    from survey.models import StaffUser
+    from survey.models import StaffUser, database
 
     folder = tempfile.mkdtemp(prefix="sipas-bench-766-page-")
     app = create_app({"SECRET_KEY": "bench", "INSTANCE_PATH": folder, "WTF_CSRF_ENABLED": False,
@@ -234,10 +234,15 @@ def time_page(n: int, n_units: int, database_url: str | None, repeat: int) -> No
             select(StaffUser.id).where(StaffUser.login == "ql26"))
         if filled:
             print("reusing the filled database")  # e.g. to time the code before a change on the same rows
+            database.upgrade(db.engine)  # the stored months' table (0010) for this code; older code ignores it
         else:
             fill_page_database(n, n_units)
     client = app.test_client()
     client.post("/staff/login", data={"login": "ql26", "password": "bench-password-long-enough"})
+    began = time.perf_counter()
+    first = client.get("/staff/decision766/26?month=11/2026")
+    print(f"first view: {time.perf_counter() - began:.2f} s (counts the months not stored yet, or stale)")
+    assert first.status_code == 200, first.status_code
     took, response = best_of(repeat, lambda: client.get("/staff/decision766/26?month=11/2026"))
     assert response.status_code == 200, response.status_code
     print(f"dashboard page, scope of {n_units:,} units, {n:,} dossiers over 12 months: {took:.2f} s "

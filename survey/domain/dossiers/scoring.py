@@ -27,10 +27,8 @@ from analysis.decision766 import (
     Period,
     circular01_report,
     group_score,
-    indicator_result,
     judged_as_of,
     load_definition,
-    month_index,
     score_complaints,
     score_dossiers,
 )
@@ -203,57 +201,6 @@ def monthly_dossier_counts(session: Session, periods: list[Period], unit_ids: se
     for position, count, good in session.execute(union_all(*branches)).all():
         received[position], satisfied[position] = count, good
     return received, satisfied
-
-
-@dataclass(frozen=True)
-class TrendMonth:
-    """The satisfaction group of a scope in one month (None: not applicable)."""
-
-    year: int
-    month: int
-    group_points: float | None
-    purged: bool  # some of its dossiers may have been deleted after the retention: it cannot be recomputed
-
-    @property
-    def text(self) -> str:
-        return f"{self.month:02d}/{self.year}"
-
-
-def trend_scores(session: Session, year: int, month: int, months: int, unit_ids: set[int] | None, *,
-                 as_of: datetime | None = None, definition: Definition | None = None,
-                 purged_before: datetime | None = None) -> list[TrendMonth]:
-    """The scope's satisfaction group in each of ``months`` months up to ``month``: one query, one pass.
-
-    Each month is judged as :func:`month_score` judges it (as of its end, or ``as_of`` if earlier), with
-    the scope's summed counts: the dossiers are counted by the database (:func:`monthly_dossier_counts`,
-    no dossier row leaves it), the PAKN scored as rows (their deadline needs the holiday calendar). A month that starts before ``purged_before`` (the limit of the last purge)
-    is marked ``purged`` rather than scored: its rows may be gone.
-    """
-    definition = definition or current_definition()
-    first_index = year * 12 + month - 1 - (months - 1)
-    periods = [Period.month((first_index + k) // 12, (first_index + k) % 12 + 1) for k in range(months)]
-    span = Period(periods[0].start, periods[-1].end)
-    received, satisfied = monthly_dossier_counts(session, periods, unit_ids, as_of)
-    result_54 = indicator_result("5.4", span, satisfied, received, definition)
-    month_ends = np.array([period.end for period in periods], dtype="datetime64[s]")
-    complaints = complaint_columns(session, span, unit_ids)
-    pakn_month = month_index(complaints["received"], periods[0], months)
-    pakn_judged = month_ends[pakn_month] if as_of is None else np.minimum(month_ends[pakn_month],
-                                                                          local_moment(as_of))
-    on_time, satisfied_pakn = score_complaints(pakn_month, complaints["received"], complaints["handled"],
-                                               complaints["likes"], complaints["dislikes"],
-                                               complaints["follow_up"], as_of=pakn_judged, n_units=months,
-                                               period=span, definition=definition)
-    group = group_score("MDHL", [on_time, satisfied_pakn, result_54], definition)
-    limit = local_moment(purged_before) if purged_before else None
-    trend = []
-    for position in range(months):
-        index = first_index + position
-        starts = Period.month(index // 12, index % 12 + 1).start
-        points = group.points[position]
-        trend.append(TrendMonth(index // 12, index % 12 + 1, None if np.isnan(points) else float(points),
-                                limit is not None and starts < limit))
-    return trend
 
 
 @dataclass(frozen=True)
