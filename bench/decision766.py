@@ -64,13 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "is, not migrated); never a shared one")
     parser.add_argument("--page", type=int, default=0, help="only time the dashboard page of a province of "
                         "--units communes with this many dossiers over 12 months")
+    parser.add_argument("--stale", action="store_true", help="with --page: first mark every stored month as "
+                        "changed, so that the first view counts all 12 months again (as after a deployment)")
     return parser
 
 
 def main() -> None:
     args = build_parser().parse_args()
     if args.page:
-        time_page(args.page, args.units, args.database_url, args.repeat)
+        time_page(args.page, args.units, args.database_url, args.repeat, args.stale)
         return
     if args.intake:
         time_intake(args.intake, args.database_url)
@@ -216,7 +218,7 @@ def fill_page_database(n: int, n_units: int) -> None:
     print(f"filled {n:,} dossiers in {time.perf_counter() - began:.1f} s")
 
 
-def time_page(n: int, n_units: int, database_url: str | None, repeat: int) -> None:
+def time_page(n: int, n_units: int, database_url: str | None, repeat: int, stale: bool = False) -> None:
     """Time ``GET /staff/decision766/26?month=11/2026`` for a province manager whose scope is ``n_units`` communes."""
     import tempfile
 
@@ -235,6 +237,13 @@ def time_page(n: int, n_units: int, database_url: str | None, repeat: int) -> No
         if filled:
             print("reusing the filled database")  # e.g. to time the code before a change on the same rows
             database.upgrade(db.engine)  # the stored months' table (0010) for this code; older code ignores it
+        if stale:
+            from sqlalchemy import update
+
+            from survey.models.dossiers import DossierMonth
+
+            db.session.execute(update(DossierMonth).values(generation=DossierMonth.generation + 1))
+            db.session.commit()
         else:
             fill_page_database(n, n_units)
     client = app.test_client()

@@ -15,7 +15,13 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from analysis.decision766 import Period
-from survey.domain.dossiers import current_definition, intake_events, month_score, purge_expired, trend_scores
+from survey.domain.dossiers import (
+    current_definition,
+    intake_events,
+    month_score,
+    purge_expired,
+    trend_scores,
+)
 from survey.domain.dossiers.closed_months import month_key, stored_months
 from survey.domain.dossiers.reports import lost_points, scope_score
 from survey.models import Dossier, DossierRating

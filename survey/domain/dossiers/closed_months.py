@@ -33,7 +33,7 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, event, inspect, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, event, func, inspect, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -43,15 +43,14 @@ from analysis.decision766 import (
     Period,
     group_score,
     indicator_result,
-    overdue_dossiers,
     score_complaints,
 )
 from survey.domain.dossiers.scoring import (
     MonthScore,
-    complained_disliked,
     complaint_columns,
-    dossier_columns,
+    dossier_flags,
     local_moment,
+    utc_bounds,
 )
 from survey.i18n import LOCAL_TZ
 from survey.models import Complaint, Dossier, DossierRating, Unit, utcnow
@@ -203,6 +202,26 @@ def stored_months(session: Session, periods: list[Period], unit_ids: set[int] | 
     return [_month(session, period, scope, found[period.label], key, definition, parts) for period in periods]
 
 
+def month_totals(session: Session, periods: list[Period], unit_ids: set[int] | list[int] | None,
+                 definition: Definition) -> list[dict[str, int]]:
+    """Each (ended) period's counts summed over the scope: summed by the database where every unit's stored
+    month is current, else through :func:`stored_months` (which counts the stale units again)."""
+    scope = _scope(session, unit_ids)
+    current = and_(DossierMonth.counted_generation == DossierMonth.generation,
+                   DossierMonth.calendar_key == calendar_key(definition))
+    query = (select(DossierMonth.month, func.count(), *(func.sum(getattr(DossierMonth, name)) for name in COUNTS))
+             .where(DossierMonth.month.in_([period.label for period in periods]), current)
+             .group_by(DossierMonth.month))
+    if unit_ids is not None:
+        query = query.where(DossierMonth.unit_id.in_(scope))
+    complete = {month: dict(zip(COUNTS, map(int, sums), strict=True))
+                for month, units, *sums in session.execute(query) if units == len(scope)}
+    missing = [period for period in periods if period.label not in complete]
+    for stored in stored_months(session, missing, unit_ids, definition) if missing else []:
+        complete[stored.period.label] = {name: int(values.sum()) for name, values in stored.counts.items()}
+    return [complete[period.label] for period in periods]
+
+
 def _month(session: Session, period: Period, scope: list[int], rows: dict[int, tuple], key: str,
            definition: Definition, parts: bool) -> StoredMonth:
     stale = [unit_id for unit_id in scope if unit_id not in rows
@@ -245,31 +264,39 @@ def _count_again(session: Session, period: Period, stale: list[int], rows: dict[
 
 
 def count_units(session: Session, period: Period, unit_ids: list[int], definition: Definition) -> dict[int, dict]:
-    """The month of each unit counted from its rows, judged at the month's end (as ``month_score`` judges it)."""
-    judged = period.end
-    dossiers = dossier_columns(session, period, unit_ids, Dossier.procedure_code, Dossier.desk_code)
-    complained, disliked = complained_disliked(dossiers, judged)
-    frame = pd.DataFrame({"unit_id": dossiers["unit_id"], "procedure": dossiers["procedure_code"],
-                          "desk": dossiers["desk_code"], "received": 1,
-                          "overdue": overdue_dossiers(dossiers["due"], dossiers["handled"], judged),
-                          "complained": complained, "disliked": disliked})
-    frame["not_satisfied"] = frame["overdue"] | frame["complained"] | frame["disliked"]
-    frame["procedure"] = frame["procedure"].fillna("")
-    frame[list(PART_COUNTS)] = frame[list(PART_COUNTS)].astype(np.int64)
+    """The month of each unit (``unit_ids`` sorted) counted from its rows, judged at the month's end as
+    :func:`.scoring.month_score` judges it: the dossiers grouped by the database (:func:`.scoring.dossier_flags`,
+    no dossier row leaves it), the PAKN scored as rows (their deadline needs the holiday calendar)."""
+    start, end = utc_bounds(period)
+    overdue, complained, disliked = dossier_flags(end)
+    flags = case((overdue, 1), else_=0) + case((complained, 2), else_=0) + case((disliked, 4), else_=0)  # once a row
+    procedure = func.coalesce(Dossier.procedure_code, "")
+    query = (select(Dossier.unit_id, procedure, Dossier.desk_code, flags, func.count())
+             .where(Dossier.received_at >= start, Dossier.received_at < end, Dossier.unit_id.in_(unit_ids))
+             .group_by(Dossier.unit_id, procedure, Dossier.desk_code, flags))
+    rows = session.execute(query).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 5
+    code, number = np.asarray(columns[3], dtype=np.int64), np.asarray(columns[4], dtype=np.int64)
+    frame = pd.DataFrame({"unit_id": np.asarray(columns[0], dtype=np.int64), "procedure": list(columns[1]),
+                          "desk": list(columns[2]), "received": number, "not_satisfied": number * (code > 0),
+                          "overdue": number * ((code & 1) > 0), "complained": number * ((code & 2) > 0),
+                          "disliked": number * ((code & 4) > 0)})
     counted = {unit_id: {**dict.fromkeys(COUNTS, 0), "parts": {"procedure": {}, "desk": {}}} for unit_id in unit_ids}
-    for unit_id, sums in frame.groupby("unit_id")[list(PART_COUNTS)].sum().iterrows():
-        counted[unit_id].update(received=int(sums["received"]), satisfied=int(sums["received"] - sums["not_satisfied"]),
-                                overdue=int(sums["overdue"]), complained=int(sums["complained"]),
-                                disliked=int(sums["disliked"]))
-    for dimension, column, rows in (("procedure", "procedure", frame), ("desk", "desk", frame[frame["desk"].notna()])):
-        sums = rows.groupby(["unit_id", column])[list(PART_COUNTS)].sum()
+    units = frame.groupby("unit_id")[list(PART_COUNTS)].sum()
+    for unit_id, received, bad, overdue, complained, disliked in zip(
+            units.index.tolist(), *(units[name].tolist() for name in PART_COUNTS), strict=True):
+        counted[unit_id].update(received=received, satisfied=received - bad, overdue=overdue, complained=complained,
+                                disliked=disliked)
+    for dimension, rows in (("procedure", frame), ("desk", frame[frame["desk"].notna()])):
+        sums = rows.groupby(["unit_id", dimension])[list(PART_COUNTS)].sum()
         for (unit_id, code), *values in zip(sums.index, *(sums[name].tolist() for name in PART_COUNTS), strict=True):
             counted[unit_id]["parts"][dimension][code] = values
     complaints = complaint_columns(session, period, unit_ids)
     positions = np.searchsorted(np.asarray(unit_ids, dtype=np.int64), complaints["unit_id"])
     on_time, satisfied = score_complaints(positions, complaints["received"], complaints["handled"],
                                           complaints["likes"], complaints["dislikes"], complaints["follow_up"],
-                                          n_units=len(unit_ids), period=period, definition=definition, as_of=judged)
+                                          n_units=len(unit_ids), period=period, definition=definition,
+                                          as_of=period.end)
     for position, unit_id in enumerate(unit_ids):
         counted[unit_id].update(pakn_received=int(on_time.denominator[position]),
                                 pakn_on_time=int(on_time.numerator[position]),

@@ -33,6 +33,7 @@ from survey.domain.dossiers.closed_months import (
     PART_COUNTS,
     StoredMonth,
     month_is_over,
+    month_totals,
     stored_month_score,
     stored_months,
 )
@@ -195,7 +196,8 @@ def _stored_lost_points(session: Session, stored: StoredMonth) -> LostPoints:
     desks = pd.DataFrame(parts["desk"], columns=["unit_id", "desk", *PART_COUNTS])
     names = dict(session.execute(select(Procedure.code, Procedure.name)
                                  .where(Procedure.code.in_(set(procedures["procedure"]) - {""}))).all())
-    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(by_unit.index.tolist())))}
+    units = {row.id: row for row in session.execute(select(Unit.id, Unit.code, Unit.name)
+                                                    .where(Unit.id.in_(by_unit.index.tolist())))}
     return LostPoints(
         _rows(procedures.groupby("procedure")[list(PART_COUNTS)].sum(), lambda code: (code, names.get(code, ""), "")),
         _rows(by_unit, lambda unit_id: (units[unit_id].code, units[unit_id].name, "")),
@@ -256,10 +258,10 @@ def trend_scores(session: Session, year: int, month: int, months: int, unit_ids:
     ended = [position for position, period in enumerate(periods) if month_is_over(period, as_of)]
     counts = {name: np.zeros(months, dtype=np.int64) for name in ("received", "satisfied", "pakn_received",
                                                                   "pakn_on_time", "pakn_satisfied")}
-    for position, stored in zip(ended, stored_months(session, [periods[p] for p in ended], unit_ids, definition),
+    for position, totals in zip(ended, month_totals(session, [periods[p] for p in ended], unit_ids, definition),
                                 strict=True):
         for name, values in counts.items():
-            values[position] = stored.counts[name].sum()
+            values[position] = totals[name]
     for position in sorted(set(range(months)) - set(ended)):  # at most the month not over yet
         period = periods[position]
         received, satisfied = monthly_dossier_counts(session, [period], unit_ids, as_of)

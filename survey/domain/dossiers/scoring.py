@@ -170,25 +170,32 @@ def month_score(session: Session, year: int, month: int, *, definition: Definiti
                       year not in definition.calendar_years)
 
 
+def dossier_flags(judged: datetime) -> tuple[Any, Any, Any]:
+    """SQL of a dossier's "overdue", "drew a PAKN" and "rated not satisfied" as judged at ``judged`` (UTC).
+
+    The SQL form of :func:`analysis.decision766.overdue_dossiers` and of :func:`complained_disliked`.
+    """
+    handled_by_then = and_(Dossier.handled_at.is_not(None), Dossier.handled_at < judged)
+    overdue = and_(Dossier.due_at.is_not(None), or_(and_(handled_by_then, Dossier.handled_at > Dossier.due_at),
+                                                    and_(~handled_by_then, Dossier.due_at < judged)))
+    complained = exists().where(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code,
+                                or_(Complaint.received_at.is_(None), Complaint.received_at < judged))
+    disliked = exists().where(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED,
+                              DossierRating.rated_at < judged)
+    return overdue, complained, disliked
+
+
 def monthly_dossier_counts(session: Session, periods: list[Period], unit_ids: set[int] | list[int] | None,
                            as_of: datetime | None) -> tuple[np.ndarray, np.ndarray]:
     """Dossiers received in each period, and those satisfied (5.4), counted in SQL: one UNION ALL query.
 
-    The SQL form of :func:`analysis.decision766.overdue_dossiers` and of :func:`complained_disliked`, each
-    period judged at its end (or ``as_of`` if earlier); ``test_dossier_retention`` holds it equal to
+    By :func:`dossier_flags`, each period judged at its end (or ``as_of`` if earlier); ``test_dossier_retention`` holds it equal to
     :func:`month_score` month by month.
     """
     branches = []
     for position, period in enumerate(periods):
         start, end = utc_bounds(period)
-        judged = min(end, as_of.astimezone(UTC)) if as_of else end
-        handled_by_then = and_(Dossier.handled_at.is_not(None), Dossier.handled_at < judged)
-        overdue = and_(Dossier.due_at.is_not(None), or_(and_(handled_by_then, Dossier.handled_at > Dossier.due_at),
-                                                        and_(~handled_by_then, Dossier.due_at < judged)))
-        complained = exists().where(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code,
-                                    or_(Complaint.received_at.is_(None), Complaint.received_at < judged))
-        disliked = exists().where(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED,
-                                  DossierRating.rated_at < judged)
+        overdue, complained, disliked = dossier_flags(min(end, as_of.astimezone(UTC)) if as_of else end)
         branch = (select(literal(position).label("period"), func.count().label("received"),
                          func.coalesce(func.sum(case((or_(overdue, complained, disliked), 0), else_=1)), 0)
                          .label("satisfied"))
