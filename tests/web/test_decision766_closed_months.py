@@ -45,10 +45,14 @@ def test_a_large_scope_shows_its_lowest_units_first_and_every_unit_on_request(cl
     assert "1 trong 2 đơn vị có điểm thấp nhất" in table  # the caption says what is shown
     assert ">Tỉnh Mẫu<" in table and "Xã Một" not in table  # 6,00 points before 16,17
     assert "Xem cả 2 đơn vị trên trang" in body
+    report = body[body.index('id="h-circular"'):]  # Circular 01: the unit with enough ratings first, then a note
+    assert "Xã Một" in report and "Tỉnh Mẫu" not in report.split("</table>")[0]
+    assert "Hiện 1 trong 2 đơn vị có đánh giá, đơn vị đủ số lượt đánh giá trước." in report
     every = client.get("/staff/decision766/26?month=10/2026&units=all&lang=vi").get_data(as_text=True)
     table = every[every.index('class="score766"'):every.index("</table>", every.index('class="score766"'))]
     assert "Mọi đơn vị (2), điểm thấp nhất trước" in table
     assert table.index(">Tỉnh Mẫu<") < table.index("Xã Một") < table.index("Tổng phạm vi")
+    assert "Dưới 5 lượt đánh giá: không hiển thị" in every[every.index('id="h-circular"'):]  # the hidden unit too
     lines = list(csv.reader(io.StringIO(client.get("/staff/decision766/26/table.csv?month=10/2026")
                                         .get_data(as_text=True).lstrip("\ufeff"))))
     assert [line[0] for line in lines[1:]] == ["00189", "26", ""]  # the download keeps every unit, and the total

@@ -204,29 +204,46 @@ def stored_months(session: Session, periods: list[Period], unit_ids: set[int] | 
 
 def month_totals(session: Session, periods: list[Period], unit_ids: set[int] | list[int] | None,
                  definition: Definition) -> list[dict[str, int]]:
-    """Each (ended) period's counts summed over the scope: summed by the database where every unit's stored
-    month is current, else through :func:`stored_months` (which counts the stale units again)."""
+    """Each (ended) period's counts summed over the scope: the current stored months summed by the database,
+    plus the stale or missing units counted again from the rows (and stored)."""
     scope = _scope(session, unit_ids)
-    current = and_(DossierMonth.counted_generation == DossierMonth.generation,
-                   DossierMonth.calendar_key == calendar_key(definition))
+    key = calendar_key(definition)
+    current = and_(DossierMonth.counted_generation == DossierMonth.generation, DossierMonth.calendar_key == key)
+    labels = [period.label for period in periods]
     query = (select(DossierMonth.month, func.count(), *(func.sum(getattr(DossierMonth, name)) for name in COUNTS))
-             .where(DossierMonth.month.in_([period.label for period in periods]), current)
-             .group_by(DossierMonth.month))
+             .where(DossierMonth.month.in_(labels), current).group_by(DossierMonth.month))
     if unit_ids is not None:
         query = query.where(DossierMonth.unit_id.in_(scope))
-    complete = {month: dict(zip(COUNTS, map(int, sums), strict=True))
-                for month, units, *sums in session.execute(query) if units == len(scope)}
-    missing = [period for period in periods if period.label not in complete]
-    for stored in stored_months(session, missing, unit_ids, definition) if missing else []:
-        complete[stored.period.label] = {name: int(values.sum()) for name, values in stored.counts.items()}
-    return [complete[period.label] for period in periods]
+    totals = {label: dict.fromkeys(COUNTS, 0) for label in labels}
+    complete = set()
+    for month, units, *sums in session.execute(query):
+        totals[month] = dict(zip(COUNTS, (int(value or 0) for value in sums), strict=True))
+        complete |= {month} if units == len(scope) else set()
+    for period in periods:
+        if period.label in complete:
+            continue
+        known = select(DossierMonth.unit_id, DossierMonth.generation, DossierMonth.counted_generation,
+                       DossierMonth.calendar_key).where(DossierMonth.month == period.label)
+        if unit_ids is not None:
+            known = known.where(DossierMonth.unit_id.in_(scope))
+        rows = {row[0]: row for row in session.execute(known)}
+        stale = [unit_id for unit_id in scope if unit_id not in rows
+                 or rows[unit_id][2] != rows[unit_id][1] or rows[unit_id][3] != key]
+        if not stale:
+            continue
+        counted, _read = _count_again(session, period, stale, {u: rows[u][1] for u in stale if u in rows}, key,
+                                      definition)
+        for name in COUNTS:
+            totals[period.label][name] += sum(unit[name] for unit in counted.values())
+    return [totals[label] for label in labels]
 
 
 def _month(session: Session, period: Period, scope: list[int], rows: dict[int, tuple], key: str,
            definition: Definition, parts: bool) -> StoredMonth:
     stale = [unit_id for unit_id in scope if unit_id not in rows
              or rows[unit_id][3] != rows[unit_id][2] or rows[unit_id][4] != key]
-    counted, rows_read = (_count_again(session, period, stale, rows, key, definition) if stale else ({}, 0))
+    counted, rows_read = (_count_again(session, period, stale, {u: rows[u][2] for u in stale if u in rows}, key,
+                                       definition) if stale else ({}, 0))
     values = {name: np.zeros(len(scope), dtype=np.int64) for name in COUNTS}
     unit_parts: list[dict] | None = [] if parts else None
     for position, unit_id in enumerate(scope):
@@ -238,14 +255,15 @@ def _month(session: Session, period: Period, scope: list[int], rows: dict[int, t
     return StoredMonth(period, np.asarray(scope, dtype=np.int64), values, unit_parts, rows_read)
 
 
-def _count_again(session: Session, period: Period, stale: list[int], rows: dict[int, tuple], key: str,
+def _count_again(session: Session, period: Period, stale: list[int], generations: dict[int, int], key: str,
                  definition: Definition) -> tuple[dict[int, dict], int]:
-    """Count the stale units' month from the rows and store it under the generation read before counting."""
+    """Count the stale units' month from the rows and store it under the generation read before counting
+    (``generations``: of the units that have a stored row; the others get one)."""
     counted = count_units(session, period, stale, definition)
     now = utcnow()
     connection = session.connection()
-    changed = [{"u": unit_id, "m": period.label, "g": rows[unit_id][2], "k": key, "at": now,
-                **counted[unit_id]} for unit_id in stale if unit_id in rows]
+    changed = [{"u": unit_id, "m": period.label, "g": generations[unit_id], "k": key, "at": now,
+                **counted[unit_id]} for unit_id in stale if unit_id in generations]
     if changed:  # bound names differ from the columns' (SQLAlchemy keeps those for itself)
         names = (*COUNTS, "parts")
         connection.execute(
@@ -253,10 +271,11 @@ def _count_again(session: Session, period: Period, stale: list[int], rows: dict[
             .values(counted_generation=bindparam("g"), calendar_key=bindparam("k"),
                     counted_at=bindparam("at", type_=_TABLE.c.counted_at.type),
                     **{name: bindparam(f"c_{name}", type_=_TABLE.c[name].type) for name in names}),
-            [{key if key in ("u", "m", "g", "k", "at") else f"c_{key}": value for key, value in row.items()}
+            [{name if name in ("u", "m", "g", "k", "at") else f"c_{name}": value for name, value in row.items()}
              for row in changed])
     new = [{"unit_id": unit_id, "month": period.label, "generation": 0, "counted_generation": 0,
-            "calendar_key": key, "counted_at": now, **counted[unit_id]} for unit_id in stale if unit_id not in rows]
+            "calendar_key": key, "counted_at": now, **counted[unit_id]} for unit_id in stale
+           if unit_id not in generations]
     if new:
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         connection.execute(dialect.insert(_TABLE).on_conflict_do_nothing(index_elements=["unit_id", "month"]), new)

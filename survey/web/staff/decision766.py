@@ -208,13 +208,15 @@ def _page(unit: Unit | None):
     ranked = sorted(score.units, key=lambda row: (row.group_points is None, row.group_points or 0.0,
                                                   row.unit.code))  # type: ignore[union-attr]
     unit_rows = ranked if all_units else ranked[:UNITS_SHOWN]
+    rated = sorted(ratings, key=lambda row: not row.shown)  # stable: units with numbers first, each by code
+    rating_rows = rated if all_units else rated[:UNITS_SHOWN]
     definition, lang = score.definition, current_language()
     purge_limit = last_purge_limit(db.session)
     month_purged = purge_limit is not None and Period.month(choice.year, choice.month).start < local_moment(
         purge_limit)
     page = render_template(  # before the commit, which would expire the thousands of units it shows
         "staff/decision766.html", unit=unit, name=unit.name if unit else _("Toàn quốc"), choice=choice,
-        score=score, unit_rows=unit_rows, all_units=all_units, lost=lost, ratings=ratings, min_ratings=minimum, chart=chart, trend=trend,
+        score=score, unit_rows=unit_rows, all_units=all_units, lost=lost, ratings=ratings, rating_rows=rating_rows, min_ratings=minimum, chart=chart, trend=trend,
         month_purged=month_purged, purge_limit=purge_limit, lost_shown=LOST_ROWS_SHOWN,
         downloads=_downloads(unit, choice, "units"), desk_downloads=_downloads(unit, choice, "desks"),
         sipas=_latest_sipas([row.unit.id for row in unit_rows]),  # type: ignore[union-attr] sipas_headline=_sipas_headline(unit),
