@@ -109,6 +109,10 @@ def test_a_second_view_reads_only_the_stored_counts(db_session, months):
     assert stored_rows(db_session) >= 2 * 3  # both units, three months
     assert stored_months(db_session, [Period.month(2026, 11)], scope, current_definition())[0].rows_read == 0
     assert snapshot(db_session, scope) == first
+    # October was stored by the trend without its procedures and desks: viewing it counts them, equal to live
+    assert db_session.scalar(select(DossierMonth.parts).where(DossierMonth.month == "2026-10",
+                                                              DossierMonth.unit_id == _units["commune"].id)) is None
+    assert snapshot(db_session, scope, month=10)[1][0] == [("1.001234", 1, 1, 1, 0, 0, "")]
 
 
 def test_late_pakn_replaced_rating_late_sync_and_duplicates_move_the_stored_month(db_session, months):

@@ -33,7 +33,19 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, bindparam, case, event, func, inspect, select, tuple_, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    event,
+    func,
+    inspect,
+    literal,
+    null,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -232,7 +244,7 @@ def month_totals(session: Session, periods: list[Period], unit_ids: set[int] | l
         if not stale:
             continue
         counted, _read = _count_again(session, period, stale, {u: rows[u][1] for u in stale if u in rows}, key,
-                                      definition)
+                                      definition, parts=False)  # a trend month: its totals, parts when viewed
         for name in COUNTS:
             totals[period.label][name] += sum(unit[name] for unit in counted.values())
     return [totals[label] for label in labels]
@@ -241,9 +253,10 @@ def month_totals(session: Session, periods: list[Period], unit_ids: set[int] | l
 def _month(session: Session, period: Period, scope: list[int], rows: dict[int, tuple], key: str,
            definition: Definition, parts: bool) -> StoredMonth:
     stale = [unit_id for unit_id in scope if unit_id not in rows
-             or rows[unit_id][3] != rows[unit_id][2] or rows[unit_id][4] != key]
+             or rows[unit_id][3] != rows[unit_id][2] or rows[unit_id][4] != key
+             or (parts and rows[unit_id][5 + len(COUNTS)] is None)]  # counted for a trend only: no parts yet
     counted, rows_read = (_count_again(session, period, stale, {u: rows[u][2] for u in stale if u in rows}, key,
-                                       definition) if stale else ({}, 0))
+                                       definition, True) if stale else ({}, 0))  # a month viewed: parts too
     values = {name: np.zeros(len(scope), dtype=np.int64) for name in COUNTS}
     unit_parts: list[dict] | None = [] if parts else None
     for position, unit_id in enumerate(scope):
@@ -256,10 +269,10 @@ def _month(session: Session, period: Period, scope: list[int], rows: dict[int, t
 
 
 def _count_again(session: Session, period: Period, stale: list[int], generations: dict[int, int], key: str,
-                 definition: Definition) -> tuple[dict[int, dict], int]:
+                 definition: Definition, parts: bool) -> tuple[dict[int, dict], int]:
     """Count the stale units' month from the rows and store it under the generation read before counting
     (``generations``: of the units that have a stored row; the others get one)."""
-    counted = count_units(session, period, stale, definition)
+    counted = count_units(session, period, stale, definition, parts=parts)
     now = utcnow()
     connection = session.connection()
     changed = [{"u": unit_id, "m": period.label, "g": generations[unit_id], "k": key, "at": now,
@@ -282,17 +295,20 @@ def _count_again(session: Session, period: Period, stale: list[int], generations
     return counted, sum(row["received"] for row in counted.values())
 
 
-def count_units(session: Session, period: Period, unit_ids: list[int], definition: Definition) -> dict[int, dict]:
+def count_units(session: Session, period: Period, unit_ids: list[int], definition: Definition, *,
+                parts: bool = True) -> dict[int, dict]:
     """The month of each unit (``unit_ids`` sorted) counted from its rows, judged at the month's end as
     :func:`.scoring.month_score` judges it: the dossiers grouped by the database (:func:`.scoring.dossier_flags`,
-    no dossier row leaves it), the PAKN scored as rows (their deadline needs the holiday calendar)."""
+    no dossier row leaves it), the PAKN scored as rows (their deadline needs the holiday calendar).
+    ``parts``: also by procedure and by desk (else ``parts`` is None: not counted)."""
     start, end = utc_bounds(period)
     overdue, complained, disliked = dossier_flags(end)
     flags = case((overdue, 1), else_=0) + case((complained, 2), else_=0) + case((disliked, 4), else_=0)  # once a row
     procedure = func.coalesce(Dossier.procedure_code, "")
-    query = (select(Dossier.unit_id, procedure, Dossier.desk_code, flags, func.count())
+    keys = (Dossier.unit_id, procedure, Dossier.desk_code) if parts else (Dossier.unit_id, literal(""), null())
+    query = (select(*keys, flags, func.count())
              .where(Dossier.received_at >= start, Dossier.received_at < end, Dossier.unit_id.in_(unit_ids))
-             .group_by(Dossier.unit_id, procedure, Dossier.desk_code, flags))
+             .group_by(*keys[:3 if parts else 1], flags))
     rows = session.execute(query).all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * 5
     code, number = np.asarray(columns[3], dtype=np.int64), np.asarray(columns[4], dtype=np.int64)
@@ -300,13 +316,14 @@ def count_units(session: Session, period: Period, unit_ids: list[int], definitio
                           "desk": list(columns[2]), "received": number, "not_satisfied": number * (code > 0),
                           "overdue": number * ((code & 1) > 0), "complained": number * ((code & 2) > 0),
                           "disliked": number * ((code & 4) > 0)})
-    counted = {unit_id: {**dict.fromkeys(COUNTS, 0), "parts": {"procedure": {}, "desk": {}}} for unit_id in unit_ids}
+    counted = {unit_id: {**dict.fromkeys(COUNTS, 0), "parts": {"procedure": {}, "desk": {}} if parts else None}
+               for unit_id in unit_ids}
     units = frame.groupby("unit_id")[list(PART_COUNTS)].sum()
     for unit_id, received, bad, overdue, complained, disliked in zip(
             units.index.tolist(), *(units[name].tolist() for name in PART_COUNTS), strict=True):
         counted[unit_id].update(received=received, satisfied=received - bad, overdue=overdue, complained=complained,
                                 disliked=disliked)
-    for dimension, rows in (("procedure", frame), ("desk", frame[frame["desk"].notna()])):
+    for dimension, rows in (("procedure", frame), ("desk", frame[frame["desk"].notna()])) if parts else ():
         sums = rows.groupby(["unit_id", dimension])[list(PART_COUNTS)].sum()
         for (unit_id, code), *values in zip(sums.index, *(sums[name].tolist() for name in PART_COUNTS), strict=True):
             counted[unit_id]["parts"][dimension][code] = values
