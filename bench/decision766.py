@@ -64,13 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "is, not migrated); never a shared one")
     parser.add_argument("--page", type=int, default=0, help="only time the dashboard page of a province of "
                         "--units communes with this many dossiers over 12 months")
+    parser.add_argument("--stale", type=float, default=0.0, help="with --page: first mark this share (0..1) of "
+                        "the stored unit-months, at random, as changed, so that the first view counts them again "
+                        "(1: every month, as right after the upgrade to 0010)")
     return parser
 
 
 def main() -> None:
     args = build_parser().parse_args()
     if args.page:
-        time_page(args.page, args.units, args.database_url, args.repeat)
+        time_page(args.page, args.units, args.database_url, args.repeat, args.stale)
         return
     if args.intake:
         time_intake(args.intake, args.database_url)
@@ -216,7 +219,25 @@ def fill_page_database(n: int, n_units: int) -> None:
     print(f"filled {n:,} dossiers in {time.perf_counter() - began:.1f} s")
 
 
-def time_page(n: int, n_units: int, database_url: str | None, repeat: int) -> None:
+def mark_stale(share: float) -> None:
+    """Bump the generation of ``share`` of the stored unit-months, at random (as late events would)."""
+    from sqlalchemy import bindparam, select, update
+
+    from survey.extensions import db
+    from survey.models.dossiers import DossierMonth
+
+    table = DossierMonth.__table__
+    keys = db.session.execute(select(table.c.unit_id, table.c.month)).all()
+    chosen = np.flatnonzero(np.random.default_rng(7).random(len(keys)) < share)
+    if chosen.size:
+        db.session.execute(update(table).where(table.c.unit_id == bindparam("u"), table.c.month == bindparam("m"))
+                           .values(generation=table.c.generation + 1),
+                           [{"u": keys[i][0], "m": keys[i][1]} for i in chosen])
+    db.session.commit()
+    print(f"marked {chosen.size:,} of {len(keys):,} stored unit-months as changed")
+
+
+def time_page(n: int, n_units: int, database_url: str | None, repeat: int, stale: float = 0.0) -> None:
     """Time ``GET /staff/decision766/26?month=11/2026`` for a province manager whose scope is ``n_units`` communes."""
     import tempfile
 
@@ -224,7 +245,7 @@ def time_page(n: int, n_units: int, database_url: str | None, repeat: int) -> No
 
     from survey import create_app
     from survey.extensions import db
-    from survey.models import StaffUser
+    from survey.models import StaffUser, database
 
     folder = tempfile.mkdtemp(prefix="sipas-bench-766-page-")
     app = create_app({"SECRET_KEY": "bench", "INSTANCE_PATH": folder, "WTF_CSRF_ENABLED": False,
@@ -234,10 +255,17 @@ def time_page(n: int, n_units: int, database_url: str | None, repeat: int) -> No
             select(StaffUser.id).where(StaffUser.login == "ql26"))
         if filled:
             print("reusing the filled database")  # e.g. to time the code before a change on the same rows
+            database.upgrade(db.engine)  # the stored months' table (0010) for this code; older code ignores it
         else:
             fill_page_database(n, n_units)
+        if stale:
+            mark_stale(stale)
     client = app.test_client()
     client.post("/staff/login", data={"login": "ql26", "password": "bench-password-long-enough"})
+    began = time.perf_counter()
+    first = client.get("/staff/decision766/26?month=11/2026")
+    print(f"first view: {time.perf_counter() - began:.2f} s (counts the months not stored yet, or stale)")
+    assert first.status_code == 200, first.status_code
     took, response = best_of(repeat, lambda: client.get("/staff/decision766/26?month=11/2026"))
     assert response.status_code == 200, response.status_code
     print(f"dashboard page, scope of {n_units:,} units, {n:,} dossiers over 12 months: {took:.2f} s "

@@ -171,3 +171,32 @@ class DossierAccess(Base):
     dossier_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
     rows: Mapped[int] = mapped_column(Integer, default=0)  # how many dossier-level rows the read returned
     details: Mapped[dict | None] = mapped_column(JSON)
+
+
+class DossierMonth(Base):
+    """A unit's stored counts for one month (local time) as judged at the month's end, while still current.
+
+    Any write that can change them (a dossier, a PAKN or a rating of that unit and month) bumps
+    ``generation`` in its own transaction (``survey.domain.dossiers.closed_months``); the counts are
+    current only while ``counted_generation == generation`` (and, for 5.2/5.3, ``calendar_key`` is
+    the definition's), else they are counted again from the rows. Aggregates only: no dossier code.
+    """
+
+    __tablename__ = "dossier_months"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # yyyy-mm of the receipt time, local
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    counted_generation: Mapped[int | None] = mapped_column(Integer)  # None: never counted
+    calendar_key: Mapped[str | None] = mapped_column(String(64))  # the PAKN deadline rule the 5.2/5.3 counts used
+    received: Mapped[int] = mapped_column(Integer, default=0)  # 5.4 denominator
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)  # 5.4 numerator
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    complained: Mapped[int] = mapped_column(Integer, default=0)
+    disliked: Mapped[int] = mapped_column(Integer, default=0)
+    pakn_received: Mapped[int] = mapped_column(Integer, default=0)  # 5.2 and 5.3 denominator
+    pakn_on_time: Mapped[int] = mapped_column(Integer, default=0)  # 5.2 numerator
+    pakn_satisfied: Mapped[int] = mapped_column(Integer, default=0)  # 5.3 numerator
+    # "procedure" / "desk" -> code -> [received, not satisfied, overdue, complained, disliked]
+    parts: Mapped[dict | None] = mapped_column(JSON)
+    counted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -47,15 +47,14 @@ from survey.domain.dossiers.privacy import (
     log_dossier_access,
     purge_expired,
 )
+from survey.domain.dossiers.reports import TrendMonth, trend_scores
 from survey.domain.dossiers.scoring import (
     MonthRatings,
     MonthScore,
-    TrendMonth,
     current_definition,
     definition_path,
     month_ratings,
     month_score,
-    trend_scores,
 )
 
 __all__ = [

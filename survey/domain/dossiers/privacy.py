@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from survey.domain.dossiers.closed_months import MONTHS_HANDLED, bump_until
 from survey.domain.dossiers.portal import COMPLAINT
 from survey.models import (
     AuditEntry,
@@ -84,19 +85,22 @@ def purge_expired(session: Session, retention_days: int, now: datetime | None = 
     limit = ((now or utcnow()) - timedelta(days=retention_days)).astimezone(UTC)
     report = PurgeReport(limit)
     counts = report.counts
+    handled = {"synchronize_session": False, MONTHS_HANDLED: True}  # the months are bumped once, below
     while rows := session.execute(select(Dossier.id, Dossier.source, Dossier.code)
                                   .where(_expired_dossiers(limit)).limit(batch)).all():
         ids = [row.id for row in rows]
         counts["ratings"] += session.execute(delete(DossierRating).where(DossierRating.dossier_id.in_(ids))
-                                             .execution_options(synchronize_session=False)).rowcount or 0
+                                             .execution_options(**handled)).rowcount or 0
         counts["events"] += _delete_events(session, [(row.source, row.code) for row in rows], False)
         counts["dossiers"] += session.execute(delete(Dossier).where(Dossier.id.in_(ids))
-                                              .execution_options(synchronize_session=False)).rowcount or 0
+                                              .execution_options(**handled)).rowcount or 0
     while rows := session.execute(select(Complaint.id, Complaint.source, Complaint.code)
                                   .where(_expired_complaints(limit)).limit(batch)).all():
         counts["events"] += _delete_events(session, [(row.source, row.code) for row in rows], True)
         counts["complaints"] += session.execute(delete(Complaint).where(Complaint.id.in_([row.id for row in rows]))
-                                                .execution_options(synchronize_session=False)).rowcount or 0
+                                                .execution_options(**handled)).rowcount or 0
+    if counts["dossiers"] or counts["complaints"]:  # their months' stored counts no longer match the rows
+        bump_until(session.connection(), limit)
     counts["access_log"] = session.execute(delete(DossierAccess).where(DossierAccess.at < limit)
                                            .execution_options(synchronize_session=False)).rowcount or 0
     session.add(AuditEntry(user_id=user_id, action=PURGE_ACTION, target=limit.isoformat(),

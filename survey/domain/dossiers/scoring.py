@@ -27,10 +27,8 @@ from analysis.decision766 import (
     Period,
     circular01_report,
     group_score,
-    indicator_result,
     judged_as_of,
     load_definition,
-    month_index,
     score_complaints,
     score_dossiers,
 )
@@ -172,25 +170,32 @@ def month_score(session: Session, year: int, month: int, *, definition: Definiti
                       year not in definition.calendar_years)
 
 
+def dossier_flags(judged: datetime) -> tuple[Any, Any, Any]:
+    """SQL of a dossier's "overdue", "drew a PAKN" and "rated not satisfied" as judged at ``judged`` (UTC).
+
+    The SQL form of :func:`analysis.decision766.overdue_dossiers` and of :func:`complained_disliked`.
+    """
+    handled_by_then = and_(Dossier.handled_at.is_not(None), Dossier.handled_at < judged)
+    overdue = and_(Dossier.due_at.is_not(None), or_(and_(handled_by_then, Dossier.handled_at > Dossier.due_at),
+                                                    and_(~handled_by_then, Dossier.due_at < judged)))
+    complained = exists().where(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code,
+                                or_(Complaint.received_at.is_(None), Complaint.received_at < judged))
+    disliked = exists().where(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED,
+                              DossierRating.rated_at < judged)
+    return overdue, complained, disliked
+
+
 def monthly_dossier_counts(session: Session, periods: list[Period], unit_ids: set[int] | list[int] | None,
                            as_of: datetime | None) -> tuple[np.ndarray, np.ndarray]:
     """Dossiers received in each period, and those satisfied (5.4), counted in SQL: one UNION ALL query.
 
-    The SQL form of :func:`analysis.decision766.overdue_dossiers` and of :func:`complained_disliked`, each
-    period judged at its end (or ``as_of`` if earlier); ``test_dossier_retention`` holds it equal to
+    By :func:`dossier_flags`, each period judged at its end (or ``as_of`` if earlier); ``test_dossier_retention`` holds it equal to
     :func:`month_score` month by month.
     """
     branches = []
     for position, period in enumerate(periods):
         start, end = utc_bounds(period)
-        judged = min(end, as_of.astimezone(UTC)) if as_of else end
-        handled_by_then = and_(Dossier.handled_at.is_not(None), Dossier.handled_at < judged)
-        overdue = and_(Dossier.due_at.is_not(None), or_(and_(handled_by_then, Dossier.handled_at > Dossier.due_at),
-                                                        and_(~handled_by_then, Dossier.due_at < judged)))
-        complained = exists().where(Complaint.source == Dossier.source, Complaint.dossier_code == Dossier.code,
-                                    or_(Complaint.received_at.is_(None), Complaint.received_at < judged))
-        disliked = exists().where(DossierRating.dossier_id == Dossier.id, DossierRating.level == NOT_SATISFIED,
-                                  DossierRating.rated_at < judged)
+        overdue, complained, disliked = dossier_flags(min(end, as_of.astimezone(UTC)) if as_of else end)
         branch = (select(literal(position).label("period"), func.count().label("received"),
                          func.coalesce(func.sum(case((or_(overdue, complained, disliked), 0), else_=1)), 0)
                          .label("satisfied"))
@@ -203,57 +208,6 @@ def monthly_dossier_counts(session: Session, periods: list[Period], unit_ids: se
     for position, count, good in session.execute(union_all(*branches)).all():
         received[position], satisfied[position] = count, good
     return received, satisfied
-
-
-@dataclass(frozen=True)
-class TrendMonth:
-    """The satisfaction group of a scope in one month (None: not applicable)."""
-
-    year: int
-    month: int
-    group_points: float | None
-    purged: bool  # some of its dossiers may have been deleted after the retention: it cannot be recomputed
-
-    @property
-    def text(self) -> str:
-        return f"{self.month:02d}/{self.year}"
-
-
-def trend_scores(session: Session, year: int, month: int, months: int, unit_ids: set[int] | None, *,
-                 as_of: datetime | None = None, definition: Definition | None = None,
-                 purged_before: datetime | None = None) -> list[TrendMonth]:
-    """The scope's satisfaction group in each of ``months`` months up to ``month``: one query, one pass.
-
-    Each month is judged as :func:`month_score` judges it (as of its end, or ``as_of`` if earlier), with
-    the scope's summed counts: the dossiers are counted by the database (:func:`monthly_dossier_counts`,
-    no dossier row leaves it), the PAKN scored as rows (their deadline needs the holiday calendar). A month that starts before ``purged_before`` (the limit of the last purge)
-    is marked ``purged`` rather than scored: its rows may be gone.
-    """
-    definition = definition or current_definition()
-    first_index = year * 12 + month - 1 - (months - 1)
-    periods = [Period.month((first_index + k) // 12, (first_index + k) % 12 + 1) for k in range(months)]
-    span = Period(periods[0].start, periods[-1].end)
-    received, satisfied = monthly_dossier_counts(session, periods, unit_ids, as_of)
-    result_54 = indicator_result("5.4", span, satisfied, received, definition)
-    month_ends = np.array([period.end for period in periods], dtype="datetime64[s]")
-    complaints = complaint_columns(session, span, unit_ids)
-    pakn_month = month_index(complaints["received"], periods[0], months)
-    pakn_judged = month_ends[pakn_month] if as_of is None else np.minimum(month_ends[pakn_month],
-                                                                          local_moment(as_of))
-    on_time, satisfied_pakn = score_complaints(pakn_month, complaints["received"], complaints["handled"],
-                                               complaints["likes"], complaints["dislikes"],
-                                               complaints["follow_up"], as_of=pakn_judged, n_units=months,
-                                               period=span, definition=definition)
-    group = group_score("MDHL", [on_time, satisfied_pakn, result_54], definition)
-    limit = local_moment(purged_before) if purged_before else None
-    trend = []
-    for position in range(months):
-        index = first_index + position
-        starts = Period.month(index // 12, index % 12 + 1).start
-        points = group.points[position]
-        trend.append(TrendMonth(index // 12, index % 12 + 1, None if np.isnan(points) else float(points),
-                                limit is not None and starts < limit))
-    return trend
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from survey.web.staff.counters import scope_ids
 from survey.web.staff.queries import OVERALL, current_release_for, unit_indices
 
 TREND_MONTHS = 12
+UNITS_SHOWN = 100  # units of the score table on the page (lowest group points first); "units=all" and downloads: all
 LOST_ROWS_SHOWN = 100  # rows of each "cost points" table on the page (most first); the desks' download has all
 MONTH_PATTERN = re.compile(r"^(\d{1,2})/(\d{4})$")
 
@@ -203,16 +204,22 @@ def _page(unit: Unit | None):
     minimum = int(current_app.config["DOSSIER_MIN_RATINGS"])
     ratings, circular = _rating_rows(choice.year, choice.month, unit_ids, minimum)
     chart, trend = _trend(choice, unit_ids, now, score.definition)
+    all_units = request.args.get("units") == "all"
+    ranked = sorted(score.units, key=lambda row: (row.group_points is None, row.group_points or 0.0,
+                                                  row.unit.code))  # type: ignore[union-attr]
+    unit_rows = ranked if all_units else ranked[:UNITS_SHOWN]
+    rated = sorted(ratings, key=lambda row: not row.shown)  # stable: units with numbers first, each by code
+    rating_rows = rated if all_units else rated[:UNITS_SHOWN]
     definition, lang = score.definition, current_language()
     purge_limit = last_purge_limit(db.session)
     month_purged = purge_limit is not None and Period.month(choice.year, choice.month).start < local_moment(
         purge_limit)
     page = render_template(  # before the commit, which would expire the thousands of units it shows
         "staff/decision766.html", unit=unit, name=unit.name if unit else _("Toàn quốc"), choice=choice,
-        score=score, lost=lost, ratings=ratings, min_ratings=minimum, chart=chart, trend=trend,
+        score=score, unit_rows=unit_rows, all_units=all_units, lost=lost, ratings=ratings, rating_rows=rating_rows, min_ratings=minimum, chart=chart, trend=trend,
         month_purged=month_purged, purge_limit=purge_limit, lost_shown=LOST_ROWS_SHOWN,
         downloads=_downloads(unit, choice, "units"), desk_downloads=_downloads(unit, choice, "desks"),
-        sipas=_latest_sipas([row.unit.id for row in score.units]), sipas_headline=_sipas_headline(unit),
+        sipas=_latest_sipas([row.unit.id for row in unit_rows]),  # type: ignore[union-attr] sipas_headline=_sipas_headline(unit),
         pts=points_text, pct=lambda value: fast_percent(value, 2), indicators=INDICATORS,
         indicator_names={code: definition.text(rule.name, lang) for code, rule in definition.indicators.items()},
         level_labels=[definition.text(definition.level_labels[name], lang) for name in circular.level_names],
