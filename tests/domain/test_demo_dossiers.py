@@ -66,3 +66,4 @@ def test_the_demo_dossiers_of_a_past_month_follow_the_portal_rules(app, db_sessi
     # the same seed and moment give the same dossiers (the demo is the same on every machine)
     codes = sorted(db_session.scalars(select(Dossier.code)))
     assert codes[0].startswith("H01.00004-26")
+

@@ -219,7 +219,8 @@ def _page(unit: Unit | None):
         score=score, unit_rows=unit_rows, all_units=all_units, lost=lost, ratings=ratings, rating_rows=rating_rows, min_ratings=minimum, chart=chart, trend=trend,
         month_purged=month_purged, purge_limit=purge_limit, lost_shown=LOST_ROWS_SHOWN,
         downloads=_downloads(unit, choice, "units"), desk_downloads=_downloads(unit, choice, "desks"),
-        sipas=_latest_sipas([row.unit.id for row in unit_rows]),  # type: ignore[union-attr] sipas_headline=_sipas_headline(unit),
+        sipas=_latest_sipas([row.unit.id for row in unit_rows]),  # type: ignore[union-attr]
+        sipas_headline=_sipas_headline(unit),
         pts=points_text, pct=lambda value: fast_percent(value, 2), indicators=INDICATORS,
         indicator_names={code: definition.text(rule.name, lang) for code, rule in definition.indicators.items()},
         level_labels=[definition.text(definition.level_labels[name], lang) for name in circular.level_names],
