@@ -62,6 +62,8 @@ def register_input_checks(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul() -> None:
+        if "\x00" in request.path:
+            abort(404)  # an address with a NUL names nothing (PostgreSQL refused the lookup: a 500)
         if _has_nul(request.args) or _form_has_nul():
             abort(400, description=_("Dữ liệu gửi lên có ký tự NUL (mã 0) không hợp lệ; hãy xoá ký tự đó rồi "
                                      "gửi lại."))

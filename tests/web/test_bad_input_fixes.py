@@ -128,3 +128,14 @@ def test_a_too_deeply_nested_dossier_batch_is_invalid_json_and_stores_nothing(cl
     assert (_count(db_session, Dossier), _count(db_session, DossierEvent)) == (0, 0)
     assert json.loads(client.post("/api/v1/dossiers/events", data=b'{"events": []}', content_type="application/json",
                                   headers={"Authorization": f"Bearer {install['system']}"}).data)["stored"] == 0
+
+
+def test_a_nul_character_in_the_address_names_nothing(app, client, install):
+    # A 500 on PostgreSQL ("text fields cannot contain NUL"), which every unit lookup by code reached.
+    for url in ("/s/%00", "/s/0%004/thanks", "/staff/login%00"):
+        answer = client.get(url)
+        assert answer.status_code == 404, url
+        assert "Không tìm thấy trang" in _text(answer)
+    staff = _signed_in(app, "thongke")
+    assert staff.get("/staff/dashboard/%00").status_code == 404
+    assert staff.get("/staff/counters/0000%004").status_code == 404
