@@ -109,6 +109,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_transaction_boundary(app)
     _register_security_headers(app)
     register_error_pages(app)
+    from survey.web.routing import register_input_checks
+
+    register_input_checks(app)
     from survey.serving.lane import SubmissionLane
 
     app.wsgi_app = SubmissionLane(app, app.wsgi_app, f"{api.bp.url_prefix}/responses")  # type: ignore[method-assign]

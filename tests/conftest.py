@@ -209,8 +209,15 @@ def staff_app(request, tmp_path_factory):
         demo_releases(db.session)
         db.session.remove()
     yield app
+    release_module_app(app, request.param)
+
+
+def release_module_app(app, backend: str) -> None:
+    """After a module's app: empty PostgreSQL's shared test database, close the connections."""
+    from survey.extensions import db
+
     with app.app_context():
-        if request.param == "postgresql":
+        if backend == "postgresql":
             _truncate_all(db.engine)
         db.session.remove()
         db.engine.dispose()

@@ -71,7 +71,10 @@ def _decode(data: bytes) -> tuple[str, list[ImportProblem]]:
     if data.startswith(codecs.BOM_UTF8):
         return _decoded_utf8(data[len(codecs.BOM_UTF8):]), []
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), [ImportProblem("converted_utf16")]
+        try:
+            return data.decode("utf-16"), [ImportProblem("converted_utf16")]
+        except UnicodeDecodeError as exc:  # a BOM, then an odd byte or a lone surrogate: damaged or cut short
+            raise ImportFileError("bad_utf16", offset=exc.start) from None
     head = data[:400]
     if len(head) >= 4 and head.count(0) * 3 >= len(head):
         zeros_at_odd = head[1::2].count(0) > head[0::2].count(0)

@@ -116,6 +116,10 @@ MESSAGES: dict[str, str] = {
         "có thể là bảng mã cũ như TCVN3 hay VNI. Hãy lưu lại thành \"CSV UTF-8\"."
     ),
     "converted_cp1258": N_("Tệp được mã hoá Windows-1258 (CP1258); đã chuyển sang UTF-8 để đọc."),
+    "bad_utf16": N_(
+        "Tệp bắt đầu như UTF-16 nhưng bị hỏng hoặc bị cắt (byte lạ ở khoảng byte %(offset)s). "
+        "Hãy lưu lại thành \"CSV UTF-8\"."
+    ),
     "converted_utf16": N_("Tệp được mã hoá UTF-16; đã chuyển sang UTF-8 để đọc."),
     "bad_csv": N_("Lỗi định dạng CSV: %(reason)s"),
     "ragged_row": N_("Dòng có %(cells)s ô nhưng dòng tiêu đề chỉ có %(headers)s cột."),

@@ -26,6 +26,7 @@ from survey.web.admin.blueprint import bp
 from survey.web.admin.forms import ConfirmForm, DeviceForm
 from survey.web.admin.queries import DeviceState, OpeningHours, device_rows
 from survey.web.auth import audit, role_required
+from survey.web.routing import id_arg
 from survey.web.staff.queries import scope_unit_ids
 from survey.web.urls import public_url
 
@@ -59,8 +60,9 @@ def devices():
 def device_new():
     """Register a tablet; its kiosk URL and QR code are shown on this one page and never again."""
     form = DeviceForm()
-    if request.method == "GET" and request.args.get("unit", "").isdigit():
-        unit = db.session.get(Unit, int(request.args["unit"]))
+    unit_id = id_arg("unit") if request.method == "GET" else None
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
         if unit is not None:
             form.unit_code.data = unit.code
     if form.validate_on_submit():

@@ -11,8 +11,6 @@ changes nothing. Errors of the request itself use the one JSON error shape.
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey.domain.dossiers import BatchTooLarge, authenticate, credential_scope, intake_events
 from survey.extensions import db
+from survey.web.api.payload import parse_body
 from survey.web.dossiers.blueprint import bp
 from survey.web.errors import JSON_HEADERS, ApiError, error_response, json_bytes, refusal
 
@@ -38,10 +37,7 @@ def _credential():
 
 
 def _events() -> list:
-    try:
-        body = json.loads(request.get_data(cache=False))
-    except (ValueError, UnicodeDecodeError):
-        raise refusal(400, "invalid_json", _("Nội dung yêu cầu không phải là JSON hợp lệ.")) from None
+    body = parse_body(request.get_data(cache=False))  # too deeply nested, NaN or not UTF-8: invalid_json
     if not isinstance(body, dict):
         raise refusal(400, "not_an_object", _("Nội dung phải là {\"events\": [ … ]}."))
     if not isinstance(body.get("events"), list):

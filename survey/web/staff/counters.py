@@ -34,6 +34,7 @@ from survey.models import Channel, Device, QuestionnaireVersion, Unit, utcnow
 from survey.models import Response as StoredResponse
 from survey.web import charts
 from survey.web.auth import staff_required
+from survey.web.errors import error_page
 from survey.web.loaders import get_unit_or_404, scope_of, typed_day
 from survey.web.staff.blueprint import bp
 
@@ -352,10 +353,10 @@ def reasons_download(fmt: str):
     today = _local(utcnow()).date()
     chosen = reason_filter(request.args, today, today - timedelta(weeks=8), "counter")
     if chosen.errors:
-        return Response(" ".join(chosen.errors.values()), status=400, mimetype="text/plain; charset=utf-8")
+        return error_page(400, message=" ".join(chosen.errors.values()), back_url=request.referrer)
     context = _reason_context(unit, scope_ids(unit), chosen)
     if chosen.errors:
-        return Response(" ".join(chosen.errors.values()), status=400, mimetype="text/plain; charset=utf-8")
+        return error_page(400, message=" ".join(chosen.errors.values()), back_url=request.referrer)
     lang = current_language()
     name = f"ly-do-{unit.code if unit else 'toan-bo'}-{chosen.start:%Y%m%d}-{chosen.end:%Y%m%d}"
     if fmt == "csv":

@@ -24,6 +24,7 @@ from survey.models import Release, ReleaseIndex, Unit
 from survey.web import charts
 from survey.web.auth import staff_required
 from survey.web.loaders import get_release_or_404, get_unit_or_404, in_scope, scope_of, typed_day
+from survey.web.routing import id_arg
 from survey.web.staff.blueprint import bp
 from survey.web.staff.counters import counters_in, dashboard_reasons, scope_ids
 from survey.web.staff.queries import (
@@ -61,8 +62,10 @@ def _flag_labels() -> dict[str, str]:
 
 
 def _release_for(unit: Unit | None) -> Release | None:
-    release_id = request.args.get("release", type=int)
-    if release_id is not None:
+    if request.args.get("release"):  # a release the address names, or none: never another one instead
+        release_id = id_arg("release")
+        if release_id is None:
+            abort(404)
         return get_release_or_404(release_id)
     return current_release_for(db.session, unit.id if unit else None)
 
