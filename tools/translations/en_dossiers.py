@@ -77,7 +77,6 @@ EN = {
     "Sự kiện %(index)d, trường %(field)s: %(problem)s": "Event %(index)d, field %(field)s: %(problem)s",
     # POST /api/v1/dossiers/events
     "Thiếu hoặc sai khóa kết nối của hệ thống một cửa (Authorization: Bearer …), hoặc khóa đã bị thu hồi.": "The one-stop-shop system's key is missing or wrong (Authorization: Bearer …), or it was revoked.",
-    "Nội dung yêu cầu không phải là JSON hợp lệ.": "The request body is not valid JSON.",
     'Nội dung phải là {"events": [ … ]}.': 'The body must be {"events": [ … ]}.',
     # sipas dossiers ratings (Circular 01/2018)
     "Rất hài lòng": "Very satisfied",
