@@ -31,6 +31,23 @@ def dossiers_group() -> None:
     pass
 
 
+def _enqueue_recount() -> None:
+    """Enqueue the recount of stale ended months (once: not while one waits), so the next view finds them current."""
+    from flask import current_app
+
+    from survey.domain.dossiers.recount import RECOUNT_JOB, recount_needed
+    from survey.extensions import db
+    from survey.serving.queue import start_job
+
+    try:
+        needed = recount_needed(db.session)
+        db.session.commit()  # end the read: on SQLite the job's own session must be able to write
+        if needed:
+            start_job(current_app._get_current_object(), RECOUNT_JOB)
+    except Exception as exc:  # noqa: BLE001 -- the data is committed; the dashboard counts what is stale itself
+        click.echo(_("Không xếp được việc đếm lại các tháng đã qua: %(error)s", error=exc), err=True)
+
+
 def _finish(report, file: Path, dry_run: bool, done: str, checked: str) -> None:
     """Commit a clean import (unless a dry run) and print its outcome, or every problem and exit 1."""
     from survey.extensions import db
@@ -71,6 +88,8 @@ def import_command(file: Path, source: str, sheet: str | None, dry_run: bool) ->
     _finish(report, file, dry_run,
             _("Đã lưu %(stored)d sự kiện; %(duplicates)d sự kiện đã có từ trước.", **counts),
             _("Kiểm tra xong, không lưu gì: %(stored)d sự kiện mới, %(duplicates)d sự kiện đã có.", **counts))
+    if report.created and not dry_run:
+        _enqueue_recount()
 
 
 def _catalogue_import(importer, file: Path, sheet: str | None, dry_run: bool, done, checked) -> None:
@@ -241,6 +260,25 @@ def purge_command() -> None:
                  days=days, limit=format_local_date(report.limit), dossiers=counts["dossiers"],
                  events=counts["events"], ratings=counts["ratings"], complaints=counts["complaints"],
                  log=counts["access_log"]))
+    _enqueue_recount()
+
+
+@dossiers_group.command("recount", help=_(
+    "Đếm lại và lưu số liệu các tháng đã qua bị cũ (sau khi nâng cấp, sau khi xóa dữ liệu cũ hay nhập hàng loạt), "
+    "để lần xem bảng điều khiển Quyết định 766 tiếp theo không phải đếm lại."))
+@click.option("--months", type=click.IntRange(min=1, max=120), help=_(
+    "Chỉ N tháng đã qua gần nhất (mặc định: 12 tháng của biểu đồ xu hướng và mọi tháng cũ hơn có số liệu bị cũ)."))
+@with_appcontext
+def recount_command(months: int | None) -> None:
+    from survey.domain.dossiers.recount import recount_months
+    from survey.domain.jobs import text_progress
+    from survey.extensions import db
+
+    with text_progress() as progress:
+        report = recount_months(db.session, months=months, progress=progress)
+    db.session.commit()
+    click.echo(_("Đã đếm lại %(units)d tháng của đơn vị (trong %(months)d tháng).", units=report.unit_months,
+                 months=report.months))
 
 
 @dossiers_group.command("rating-link", help=_(

@@ -40,6 +40,7 @@ JobFunction = Callable[..., dict[str, Any] | None]
 JOB_KINDS = {
     "compute_release": "survey.domain.releases:compute_release_job",
     "compute_weights": "survey.domain.weights:compute_weights_job",
+    "recount_months": "survey.domain.dossiers.recount:recount_months_job",
 }
 
 

@@ -243,7 +243,7 @@ def month_totals(session: Session, periods: list[Period], unit_ids: set[int] | l
                  or rows[unit_id][2] != rows[unit_id][1] or rows[unit_id][3] != key]
         if not stale:
             continue
-        counted, _read = _count_again(session, period, stale, {u: rows[u][1] for u in stale if u in rows}, key,
+        counted, _read = count_again(session, period, stale, {u: rows[u][1] for u in stale if u in rows}, key,
                                       definition, parts=False)  # a trend month: its totals, parts when viewed
         for name in COUNTS:
             totals[period.label][name] += sum(unit[name] for unit in counted.values())
@@ -255,7 +255,7 @@ def _month(session: Session, period: Period, scope: list[int], rows: dict[int, t
     stale = [unit_id for unit_id in scope if unit_id not in rows
              or rows[unit_id][3] != rows[unit_id][2] or rows[unit_id][4] != key
              or (parts and rows[unit_id][5 + len(COUNTS)] is None)]  # counted for a trend only: no parts yet
-    counted, rows_read = (_count_again(session, period, stale, {u: rows[u][2] for u in stale if u in rows}, key,
+    counted, rows_read = (count_again(session, period, stale, {u: rows[u][2] for u in stale if u in rows}, key,
                                        definition, True) if stale else ({}, 0))  # a month viewed: parts too
     values = {name: np.zeros(len(scope), dtype=np.int64) for name in COUNTS}
     unit_parts: list[dict] | None = [] if parts else None
@@ -268,7 +268,7 @@ def _month(session: Session, period: Period, scope: list[int], rows: dict[int, t
     return StoredMonth(period, np.asarray(scope, dtype=np.int64), values, unit_parts, rows_read)
 
 
-def _count_again(session: Session, period: Period, stale: list[int], generations: dict[int, int], key: str,
+def count_again(session: Session, period: Period, stale: list[int], generations: dict[int, int], key: str,
                  definition: Definition, parts: bool) -> tuple[dict[int, dict], int]:
     """Count the stale units' month from the rows and store it under the generation read before counting
     (``generations``: of the units that have a stored row; the others get one)."""

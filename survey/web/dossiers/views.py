@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey.domain.dossiers import BatchTooLarge, authenticate, credential_scope, intake_events
+from survey.domain.dossiers.recount import RECOUNT_JOB, recount_needed
 from survey.extensions import db
 from survey.web.api.payload import parse_body
 from survey.web.dossiers.blueprint import bp
@@ -72,9 +73,25 @@ def post_events():
     except ApiError as exc:
         db.session.rollback()
         return error_response(exc)
+    if report.stored:
+        _enqueue_recount()
     body = {"stored": report.stored, "duplicates": report.duplicates, "refused": report.refused,
             "results": [_result(result) for result in report.results]}
     return current_app.response_class(json_bytes(body), status=200, headers=JSON_HEADERS)
+
+
+def _enqueue_recount() -> None:
+    """A batch that left ended months stale enqueues their recount (not while one waits), for the next view."""
+    from survey.serving.queue import start_job
+
+    try:
+        needed = recount_needed(db.session)
+        db.session.commit()  # end the read: on SQLite the job's own session must be able to write
+        if needed:
+            start_job(current_app._get_current_object(), RECOUNT_JOB)
+    except Exception:  # the batch is stored; the dashboard counts what is stale itself
+        db.session.rollback()
+        current_app.logger.exception("recount of the stale months not enqueued")
 
 
 def _result(result) -> dict:
