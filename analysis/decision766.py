@@ -429,6 +429,32 @@ def circular01_report(unit: np.ndarray, index_scores: np.ndarray, level: np.ndar
                             definition.level_names, definition.n_indices * definition.index_max)
 
 
+@dataclass(frozen=True)
+class CriterionResult:
+    """A criterion outside the indices (a province's own), per unit: answers, mean points, share of each level."""
+
+    answered: np.ndarray  # (n_units,)
+    mean: np.ndarray  # (n_units,), NaN where unanswered
+    level_share: np.ndarray  # (n_units, n_levels), the points 2, 1, 0 read as the levels best to worst
+
+
+def criterion_report(unit: np.ndarray, points: np.ndarray, *, n_units: int, definition: Definition
+                     ) -> CriterionResult:
+    """Aggregate one extra criterion: ``points`` (n,) 0..index_max, NaN for blank; never part of the total."""
+    unit = np.asarray(unit, dtype=np.int64)
+    points = np.asarray(points, dtype=float)
+    known = ~np.isnan(points)
+    answered = np.bincount(unit[known], minlength=n_units)
+    sums = np.bincount(unit[known], points[known], minlength=n_units)
+    n_levels = len(definition.level_names)
+    level = n_levels - 1 - points[known].astype(np.int64)
+    counts = np.bincount(unit[known] * n_levels + level, minlength=n_units * n_levels).reshape(n_units, n_levels)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(answered > 0, sums / np.maximum(answered, 1), np.nan)
+        share = np.where(answered[:, None] > 0, counts / np.maximum(answered, 1)[:, None], np.nan)
+    return CriterionResult(answered, round_half_up(mean, definition.decimals), share)
+
+
 def _bands(totals: np.ndarray, definition: Definition) -> tuple[str | None, ...]:
     """The band of each total (the highest whose minimum it reaches); None for NaN or below every band."""
     ascending = definition.bands[::-1]

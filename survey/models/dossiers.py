@@ -152,6 +152,8 @@ class DossierRating(Base):
     index_scores: Mapped[dict] = mapped_column(JSON)  # index number ("1".."9") -> 2, 1 or 0
     level: Mapped[str] = mapped_column(String(20))  # very_satisfied | satisfied | not_satisfied
     channel: Mapped[str] = mapped_column(String(20))  # link | kiosk | portal
+    # a province's own criteria (item code -> 2, 1 or 0; a five-level item as its level's points), not in the total
+    extra_scores: Mapped[dict | None] = mapped_column(JSON)
     rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
     dossier: Mapped[Dossier] = relationship()

@@ -13,3 +13,19 @@ EN = {
     "Đã đếm lại %(units)d tháng của đơn vị (trong %(months)d tháng).":
         "Counted %(units)d unit-months again (in %(months)d months).",
 }
+EN.update({
+    "Bảng “%(value)s” không có; hãy chọn units, desks hoặc circular01.":
+        "There is no table “%(value)s”; choose units, desks or circular01.",
+    "không tính vào tổng %(max)d điểm": "not in the total of %(max)d",
+    "%(criterion)s: điểm trung bình (%(outside)s)": "%(criterion)s: mean points (%(outside)s)",
+    "%(criterion)s: %(level)s (%%) (%(outside)s)": "%(criterion)s: %(level)s (%%) (%(outside)s)",
+    "Điểm TB": "Mean points",
+    "Dưới %(k)d câu trả lời": "Fewer than %(k)d answers",
+    "Các tiêu chí riêng của tỉnh (cột cuối) không tính vào tổng %(max)d điểm và không vào xếp loại: điểm trung bình "
+    "0–2 trên các lượt đã trả lời tiêu chí, tỷ lệ mỗi mức (2 điểm: %(best)s, 1 điểm: %(middle)s, 0 điểm: "
+    "%(worst)s); tiêu chí có dưới %(k)d câu trả lời không hiển thị.":
+        "The province's own criteria (last columns) are not in the total of %(max)d nor in the band: mean points "
+        "0–2 over the ratings that answered the criterion, share of each level (2 points: %(best)s, 1 point: "
+        "%(middle)s, 0 points: %(worst)s); a criterion with fewer than %(k)d answers is not shown.",
+    "Tải báo cáo Thông tư 01 (%(format)s)": "Download the Circular 01 report (%(format)s)",
+})

@@ -17,6 +17,8 @@ Readings of ours (decision-766.md leaves them open):
   SIPAS knows came through a one-stop-shop system, so a dossier whose result
   was returned through it (``NgayTra``) scores 2; before the return it is
   blank. The desk model records no bypass, so the system never gives 0.
+- A province's own criteria (:func:`extra_criteria`) are stored as points 2, 1, 0 beside the indices,
+  reported apart, never in the total of 18.
 - One rating per dossier; within ``DOSSIER_RATING_CHANGE_HOURS`` of the first
   rating a new one replaces it (keeping the first time, so the window does not
   slide), later it is refused.
@@ -37,16 +39,18 @@ from sqlalchemy.orm import Session
 from analysis.decision766 import Definition
 from survey.domain.dossiers.portal import DESK_LENGTH
 from survey.domain.questionnaires import QuestionnaireDefinition, load_questionnaire
+from survey.domain.questionnaires.definition import Item
 from survey.domain.questionnaires.store import latest_version
 from survey.domain.responses import questionnaire_for
 from survey.i18n import _, local_time
-from survey.models import Dossier, DossierRating, utcnow
+from survey.models import Dossier, DossierRating, Questionnaire, utcnow
 
 FORM_ID = "dossier-rating"  # the shipped form; a province publishes "dossier-rating-<its unit code>"
 FORM_FILE = f"{FORM_ID}.yaml"
 INDEX_PREFIX = "chi_so_"  # item chi_so_<n> answers index n; its option codes are the points
 LEVEL_ITEM = "muc_do_hai_long"  # codes 2, 1, 0: the definition's levels from best to worst
 COMPUTED_INDICES = ("1", "5")
+NOT_KNOWN_FROM = 9  # option codes from 9 up ("Tôi không rõ") leave an index or a criterion blank
 CHANNEL_LINK = "link"
 CHANNEL_KIOSK = "kiosk"
 _TOKEN_SALT = "sipas-dossier-rating"
@@ -180,6 +184,52 @@ def index_scores(questionnaire: QuestionnaireDefinition, answers: dict[str, Any]
     return scores
 
 
+def extra_criteria(questionnaire: QuestionnaireDefinition, definition: Definition) -> list[Item]:
+    """A province's own criteria that are stored and reported (not in the total): a single-choice item whose
+    codes are the points 2, 1, 0 (and, optionally, codes from 9 up for "I do not know"), or a five-level
+    satisfaction item the definition reports as its levels. Never an index or the overall level item."""
+    points = set(range(definition.index_max + 1))
+    found = []
+    for item in questionnaire.items:
+        number = item.code.removeprefix(INDEX_PREFIX)
+        if item.code == LEVEL_ITEM or (item.code.startswith(INDEX_PREFIX) and number.isdigit()
+                                       and 1 <= int(number) <= definition.n_indices):
+            continue
+        codes = set(item.option_codes)
+        if item.type == "single" and points <= codes and all(
+                isinstance(code, int) and (code in points or code >= NOT_KNOWN_FROM) for code in codes) or _five_levels(item, definition) and len(definition.level_names) == len(points):
+            found.append(item)
+    return found
+
+
+def extra_scores(questionnaire: QuestionnaireDefinition, answers: dict[str, Any],
+                 definition: Definition) -> dict[str, int]:
+    """Points of each answered extra criterion; a five-level answer as its level's points (best 2, worst 0)."""
+    levels = definition.level_names
+    scores = {}
+    for item in extra_criteria(questionnaire, definition):
+        value = answers.get(item.code)
+        if item.type == "satisfaction" and value in definition.five_levels:
+            scores[item.code] = len(levels) - 1 - levels.index(definition.five_levels[value])
+        elif item.type == "single" and isinstance(value, int) and 0 <= value <= definition.index_max:
+            scores[item.code] = value
+    return scores
+
+
+def criterion_labels(session: Session, codes: list[str], lang: str) -> dict[str, str]:
+    """The question of each extra criterion code in the published rating forms (the first form that asks it),
+    else the code itself."""
+    labels: dict[str, str] = {}
+    forms = session.scalars(select(Questionnaire.code).where(Questionnaire.code.like(f"{FORM_ID}%"))
+                            .order_by(Questionnaire.code))
+    for form in list(forms):
+        version = latest_version(session, form)
+        for item in questionnaire_for(version).items if version is not None else ():
+            if item.code in codes:
+                labels.setdefault(item.code, item.label(lang))
+    return {code: labels.get(code, code) for code in codes}
+
+
 def _five_levels(item, definition: Definition) -> bool:
     """Whether the level item is a five-level satisfaction question the definition reports as its levels."""
     return item.type == "satisfaction" and bool(definition.five_levels)
@@ -255,6 +305,7 @@ def save_rating(session: Session, dossier: Dossier, questionnaire: Questionnaire
         rating = DossierRating(dossier_id=dossier.id, rated_at=now)
         session.add(rating)
     rating.index_scores, rating.level, rating.channel = scores, level, channel
+    rating.extra_scores = extra_scores(questionnaire, answers, definition) or None
     session.flush()
     return RatingOutcome(rating, replaced)
 

@@ -9,7 +9,7 @@ integer codes. Only aggregates leave this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 
 from analysis.decision766 import (
     Circular01Result,
+    CriterionResult,
     Definition,
     GroupResult,
     IndicatorResult,
     Period,
     circular01_report,
+    criterion_report,
     group_score,
     judged_as_of,
     load_definition,
@@ -217,6 +219,7 @@ class MonthRatings:
     period: Period
     units: list[Unit]
     report: Circular01Result
+    extras: dict[str, CriterionResult] = field(default_factory=dict)  # a province's own criteria, by item code
 
 
 def month_ratings(session: Session, year: int, month: int, *, definition: Definition | None = None
@@ -226,16 +229,25 @@ def month_ratings(session: Session, year: int, month: int, *, definition: Defini
     period = Period.month(year, month)
     start, end = utc_bounds(period)
     rows = session.execute(
-        select(Dossier.unit_id, DossierRating.index_scores, DossierRating.level).join(Dossier)
-        .where(DossierRating.rated_at >= start, DossierRating.rated_at < end)).all()
+        select(Dossier.unit_id, DossierRating.index_scores, DossierRating.level, DossierRating.extra_scores)
+        .join(Dossier).where(DossierRating.rated_at >= start, DossierRating.rated_at < end)).all()
     ids, codes = np.unique(np.array([row[0] for row in rows], dtype=np.int64), return_inverse=True)
     scores = np.full((len(rows), definition.n_indices), np.nan)
-    for position, (_unit, index_scores, _level) in enumerate(rows):  # JSON to a row of the array
+    for position, (_unit, index_scores, _level, _extras) in enumerate(rows):  # JSON to a row of the array
         for index, value in (index_scores or {}).items():
             if str(index).isdigit() and 1 <= int(index) <= definition.n_indices and value is not None:
                 scores[position, int(index) - 1] = float(value)
     levels = {name: code for code, name in enumerate(definition.level_names)}
     level = np.array([levels.get(row[2], -1) for row in rows], dtype=np.int64)
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids.tolist())))}
+    extras = {}
+    for name in sorted({name for row in rows for name in (row[3] or {})}):
+        points = np.array([_points((row[3] or {}).get(name), definition) for row in rows], dtype=float)
+        extras[name] = criterion_report(codes, points, n_units=ids.size, definition=definition)
     return MonthRatings(period, [units[i] for i in ids.tolist()],
-                        circular01_report(codes, scores, level, n_units=ids.size, definition=definition))
+                        circular01_report(codes, scores, level, n_units=ids.size, definition=definition), extras)
+
+
+def _points(value: Any, definition: Definition) -> float:
+    """Stored points of a criterion, NaN for none or anything else."""
+    return float(value) if isinstance(value, int) and 0 <= value <= definition.index_max else np.nan

@@ -22,7 +22,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from analysis.decision766 import Period
-from survey.domain.dossiers import last_purge_limit, log_dossier_access, month_ratings, trend_scores
+from survey.domain.dossiers import (
+    current_definition,
+    last_purge_limit,
+    log_dossier_access,
+    month_ratings,
+    trend_scores,
+)
+from survey.domain.dossiers.rating import criterion_labels
 from survey.domain.dossiers.reports import (
     INDICATORS,
     LostRow,
@@ -139,6 +146,9 @@ class RatingRow:
     total_mean: float | None
     level_share: list[float | None]  # percentages
     band: str | None
+    # a province's own criteria, in the order of the report's ``extras``: (mean points, share of each level %),
+    # None where hidden (fewer ratings, or fewer answers to that criterion, than the minimum)
+    extras: list[tuple[float | None, list[float | None]]]
 
 
 def _rating_rows(year: int, month: int, unit_ids: set[int] | None, minimum: int) -> tuple[list[RatingRow], Any]:
@@ -154,12 +164,17 @@ def _rating_rows(year: int, month: int, unit_ids: set[int] | None, minimum: int)
         def value(number: float, shown: bool = shown) -> float | None:
             return None if not shown or math.isnan(number) else float(number)
 
+        extras = []
+        for criterion in report.extras.values():
+            enough = shown and int(criterion.answered[position]) >= minimum
+            extras.append((value(criterion.mean[position], enough),
+                           [value(v * 100, enough) for v in criterion.level_share[position]]))
         rows.append(RatingRow(unit, count, shown, [value(v) for v in result.index_mean[position]],
                               value(result.total_mean[position]),
                               [value(v * 100) for v in result.level_share[position]],
-                              result.band[position] if shown else None))
+                              result.band[position] if shown else None, extras))
     rows.sort(key=lambda row: (row.unit.code, row.unit.id))
-    return rows, result
+    return rows, result, criterion_labels(db.session, list(report.extras), current_language())
 
 
 def _trend(choice: MonthChoice, unit_ids: set[int] | None, now: datetime, definition):
@@ -202,7 +217,7 @@ def _page(unit: Unit | None):
                         as_of=now)
     lost = lost_points(db.session, choice.year, choice.month, unit_ids, as_of=now)
     minimum = int(current_app.config["DOSSIER_MIN_RATINGS"])
-    ratings, circular = _rating_rows(choice.year, choice.month, unit_ids, minimum)
+    ratings, circular, criteria = _rating_rows(choice.year, choice.month, unit_ids, minimum)
     chart, trend = _trend(choice, unit_ids, now, score.definition)
     all_units = request.args.get("units") == "all"
     ranked = sorted(score.units, key=lambda row: (row.group_points is None, row.group_points or 0.0,
@@ -219,6 +234,7 @@ def _page(unit: Unit | None):
         score=score, unit_rows=unit_rows, all_units=all_units, lost=lost, ratings=ratings, rating_rows=rating_rows, min_ratings=minimum, chart=chart, trend=trend,
         month_purged=month_purged, purge_limit=purge_limit, lost_shown=LOST_ROWS_SHOWN,
         downloads=_downloads(unit, choice, "units"), desk_downloads=_downloads(unit, choice, "desks"),
+        circular_downloads=_downloads(unit, choice, "circular01"), criteria=list(criteria.values()),
         sipas=_latest_sipas([row.unit.id for row in unit_rows]),  # type: ignore[union-attr]
         sipas_headline=_sipas_headline(unit),
         pts=points_text, pct=lambda value: fast_percent(value, 2), indicators=INDICATORS,
@@ -284,6 +300,43 @@ def _desk_row(row: LostRow, minimum: int) -> list[Any]:
             disliked]
 
 
+def _circular_columns(labels: list[str], criteria: list[str], n_indices: int, max_total: int
+                      ) -> list[tuple[str, str | None]]:
+    """The Circular 01 table: the indices, total and levels, then each extra criterion (not in the total)."""
+    columns: list[tuple[str, str | None]] = [(_("Mã đơn vị"), None), (_("Đơn vị"), None),
+                                             (_("Lượt đánh giá"), COUNT_FORMAT)]
+    columns += [(_("Trung bình chỉ số %(i)d", i=i), POINTS_FORMAT) for i in range(1, n_indices + 1)]
+    columns += [(_("Tổng (trên %(max)d)", max=max_total), POINTS_FORMAT)]
+    columns += [(_("%(level)s (%%)", level=label), PERCENT_FORMAT) for label in labels] + [(_("Xếp loại"), None)]
+    for criterion in criteria:
+        outside = _("không tính vào tổng %(max)d điểm", max=max_total)
+        columns += [(_("%(criterion)s: điểm trung bình (%(outside)s)", criterion=criterion, outside=outside),
+                     POINTS_FORMAT)]
+        columns += [(_("%(criterion)s: %(level)s (%%) (%(outside)s)", criterion=criterion, level=label,
+                       outside=outside), PERCENT_FORMAT) for label in labels]
+    return columns
+
+
+def _circular_row(row: RatingRow, band: str, minimum: int) -> list[Any]:
+    """One unit; a unit under the minimum keeps its count of ratings, its numbers are left out and said so."""
+    values: list[Any] = [row.unit.code, row.unit.name, row.ratings, *row.index_mean, row.total_mean,
+                         *row.level_share, band if row.shown else _("Dưới %(k)d lượt đánh giá: không hiển thị",
+                                                                    k=minimum)]
+    for mean, shares in row.extras:
+        values += [mean, *shares]
+    return values
+
+
+def _circular_table(unit: Unit | None, choice: MonthChoice) -> tuple[list, list[list[Any]], int]:
+    minimum = int(current_app.config["DOSSIER_MIN_RATINGS"])
+    ratings, circular, criteria = _rating_rows(choice.year, choice.month, scope_ids(unit), minimum)
+    definition, lang = current_definition(), current_language()
+    labels = [definition.text(definition.level_labels[name], lang) for name in circular.level_names]
+    columns = _circular_columns(labels, list(criteria.values()), definition.n_indices, circular.max_total)
+    rows = [_circular_row(row, definition.text(row.band, lang) if row.band else "", minimum) for row in ratings]
+    return columns, rows, sum(row.ratings for row in ratings)
+
+
 def _xlsx(columns: list[tuple[str, str | None]], rows: list[list[Any]], title: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -329,9 +382,12 @@ def decision766_download(fmt: str, unit_code: str | None):
     if dialect not in ("standard", "excel-vn"):
         return _text_error(_("Kiểu CSV “%(value)s” không có; hãy chọn standard hoặc excel-vn.", value=dialect[:32]))
     table = request.args.get("table", "units")
-    if table not in ("units", "desks"):
-        return _text_error(_("Bảng “%(value)s” không có; hãy chọn units hoặc desks.", value=table[:32]))
-    if table == "desks":
+    if table not in ("units", "desks", "circular01"):
+        return _text_error(_("Bảng “%(value)s” không có; hãy chọn units, desks hoặc circular01.", value=table[:32]))
+    if table == "circular01":
+        columns, rows, read = _circular_table(unit, choice)
+        _log("decision766_download_circular01", read, unit, choice)
+    elif table == "desks":
         lost = lost_points(db.session, choice.year, choice.month, scope_ids(unit), as_of=now)
         minimum = int(current_app.config["DOSSIER_MIN_RATINGS"])
         columns, rows = _desk_columns(), [_desk_row(row, minimum) for row in lost.by_desk]
@@ -343,7 +399,8 @@ def decision766_download(fmt: str, unit_code: str | None):
         _log("decision766_download", score.total.cells["5.4"].denominator + score.total.cells["5.2"].denominator,
              unit, choice)
     db.session.commit()
-    name = (f"qd766-{'quay-' if table == 'desks' else ''}{unit.code if unit else 'toan-quoc'}-"
+    prefix = {"desks": "quay-", "circular01": "tt01-"}.get(table, "")
+    name = (f"qd766-{prefix}{unit.code if unit else 'toan-quoc'}-"
             f"{choice.year:04d}{choice.month:02d}")
     if fmt == "csv":
         body = csv_bytes([([header for header, _fmt in columns], rows)], dialect)  # type: ignore[arg-type]
