@@ -160,3 +160,22 @@ def test_a_file_import_and_a_purge_enqueue_the_job_once(app, db_session, make_un
     assert db_session.scalar(select(func.count()).select_from(Job).where(Job.kind == RECOUNT_JOB)) == 3  # one waits
     db_session.expire_all()
     assert stale(db_session) > 0
+
+
+def test_an_api_batch_that_stores_events_enqueues_the_job_once(client, db_session, make_unit):
+    from survey.domain.dossiers import add_credential
+    from tests.web.test_dossier_api import post
+
+    units = portal_units(db_session, make_unit)
+    _credential, secret = add_credential(db_session, "Một cửa H26", units["province"])
+    db_session.commit()
+    _year, _month, received = last_month()
+    batch = {"events": [sync("A1", received, "H26.189", 4), sync("A2", received, "H26.189", 1)]}
+    assert post(client, secret, batch).json["stored"] == 2
+    db_session.expire_all()
+    jobs = db_session.scalars(select(Job).where(Job.kind == RECOUNT_JOB)).all()
+    assert [job.status for job in jobs] == [JobStatus.DONE] and stale(db_session) == 0
+    year, month, _received = last_month()
+    assert stored(db_session, year, month) == {units["commune"].id: (1, 2)}
+    assert post(client, secret, batch).json["duplicates"] == 2  # nothing stored: no job
+    assert db_session.scalar(select(func.count()).select_from(Job).where(Job.kind == RECOUNT_JOB)) == 1
