@@ -52,6 +52,7 @@ from survey.models import Release, ReleaseIndex, ReleaseStatus, SurveyRound, Uni
 from survey.web.auth import staff_required
 from survey.web.charts import fast_percent
 from survey.web.charts_766 import month_bars
+from survey.web.errors import error_page
 from survey.web.loaders import get_unit_or_404, scope_of
 from survey.web.staff.blueprint import bp
 from survey.web.staff.counters import scope_ids
@@ -360,8 +361,9 @@ def _xlsx(columns: list[tuple[str, str | None]], rows: list[list[Any]], title: s
     return out.getvalue()
 
 
-def _text_error(message: str) -> Response:
-    return Response(message, status=400, mimetype="text/plain; charset=utf-8")
+def _download_error(message: str) -> Response:
+    """A download asked for wrongly: the error page with the reason and a way back to the page."""
+    return error_page(400, message=message, back_url=request.referrer or url_for("staff.decision766"))
 
 
 @bp.route("/decision766/table.<fmt>", defaults={"unit_code": None})
@@ -377,13 +379,13 @@ def decision766_download(fmt: str, unit_code: str | None):
     now = utcnow()
     choice = month_choice(request.args, now)
     if choice.error:
-        return _text_error(choice.error)
+        return _download_error(choice.error)
     dialect = request.args.get("dialect", "standard")
     if dialect not in ("standard", "excel-vn"):
-        return _text_error(_("Kiểu CSV “%(value)s” không có; hãy chọn standard hoặc excel-vn.", value=dialect[:32]))
+        return _download_error(_("Kiểu CSV “%(value)s” không có; hãy chọn standard hoặc excel-vn.", value=dialect[:32]))
     table = request.args.get("table", "units")
     if table not in ("units", "desks", "circular01"):
-        return _text_error(_("Bảng “%(value)s” không có; hãy chọn units, desks hoặc circular01.", value=table[:32]))
+        return _download_error(_("Bảng “%(value)s” không có; hãy chọn units, desks hoặc circular01.", value=table[:32]))
     if table == "circular01":
         columns, rows, read = _circular_table(unit, choice)
         _log("decision766_download_circular01", read, unit, choice)
