@@ -35,15 +35,12 @@ def _enqueue_recount() -> None:
     """Enqueue the recount of stale ended months (once: not while one waits), so the next view finds them current."""
     from flask import current_app
 
-    from survey.domain.dossiers.recount import RECOUNT_JOB, recount_needed
+    from survey.domain.dossiers.recount import enqueue_recount
     from survey.extensions import db
     from survey.serving.queue import start_job
 
     try:
-        needed = recount_needed(db.session)
-        db.session.commit()  # end the read: on SQLite the job's own session must be able to write
-        if needed:
-            start_job(current_app._get_current_object(), RECOUNT_JOB)
+        enqueue_recount(db.session, lambda kind: start_job(current_app._get_current_object(), kind))
     except Exception as exc:  # noqa: BLE001 -- the data is committed; the dashboard counts what is stale itself
         click.echo(_("Không xếp được việc đếm lại các tháng đã qua: %(error)s", error=exc), err=True)
 

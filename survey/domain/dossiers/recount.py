@@ -11,8 +11,10 @@ a month.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -94,6 +96,18 @@ def recount_needed(session: Session, as_of: datetime | None = None) -> bool:
     stale = or_(DossierMonth.counted_generation.is_(None), DossierMonth.counted_generation != DossierMonth.generation)
     return session.scalar(select(DossierMonth.unit_id).where(
         DossierMonth.month < month_key(as_of or utcnow()), stale).limit(1)) is not None
+
+
+def enqueue_recount(session: Session, start: Callable[[str], Any]) -> bool:
+    """Enqueue the recount job with ``start(kind)`` when :func:`recount_needed`; whether it was.
+
+    Ends the read transaction first: on SQLite the job's own session must be able to write.
+    """
+    needed = recount_needed(session)
+    session.commit()
+    if needed:
+        start(RECOUNT_JOB)
+    return needed
 
 
 def recount_months_job(session: Session, progress: Progress, months: int | None = None,

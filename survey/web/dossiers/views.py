@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from survey.domain.dossiers import BatchTooLarge, authenticate, credential_scope, intake_events
-from survey.domain.dossiers.recount import RECOUNT_JOB, recount_needed
+from survey.domain.dossiers.recount import enqueue_recount
 from survey.extensions import db
 from survey.web.api.payload import parse_body
 from survey.web.dossiers.blueprint import bp
@@ -85,10 +85,7 @@ def _enqueue_recount() -> None:
     from survey.serving.queue import start_job
 
     try:
-        needed = recount_needed(db.session)
-        db.session.commit()  # end the read: on SQLite the job's own session must be able to write
-        if needed:
-            start_job(current_app._get_current_object(), RECOUNT_JOB)
+        enqueue_recount(db.session, lambda kind: start_job(current_app._get_current_object(), kind))
     except Exception:  # the batch is stored; the dashboard counts what is stale itself
         db.session.rollback()
         current_app.logger.exception("recount of the stale months not enqueued")
