@@ -196,8 +196,10 @@ def extra_criteria(questionnaire: QuestionnaireDefinition, definition: Definitio
                                        and 1 <= int(number) <= definition.n_indices):
             continue
         codes = set(item.option_codes)
-        if item.type == "single" and points <= codes and all(
-                isinstance(code, int) and (code in points or code >= NOT_KNOWN_FROM) for code in codes) or _five_levels(item, definition) and len(definition.level_names) == len(points):
+        scored = item.type == "single" and points <= codes and all(
+            isinstance(code, int) and (code in points or code >= NOT_KNOWN_FROM) for code in codes)
+        five_levels = _five_levels(item, definition) and len(definition.level_names) == len(points)
+        if scored or five_levels:
             found.append(item)
     return found
 
