@@ -104,8 +104,13 @@ def compute_indices(
     design = _as_design(data, design)
     items = _prepare_items(data, spec)
     records: list[IndexRecord] = []
-    for dom, labels in domain_schemes(data, by, design.n, overall=overall):
-        engine = _Engine(design, items, spec, dom, len(labels), statistics)
+    engines: list[tuple[_Engine, list[Any]]] = []
+    finer = None
+    # the domains first: the whole sample's cell counts are then sums of theirs
+    for dom, labels in reversed(domain_schemes(data, by, design.n, overall=overall)):
+        finer = _Engine(design, items, spec, dom, len(labels), statistics, finer)
+        engines.insert(0, (finer, labels))
+    for engine, labels in engines:
         columns = _build_columns(engine, spec, deff)
         x = np.column_stack([c.x for c in columns])
         u = np.column_stack([c.u for c in columns])

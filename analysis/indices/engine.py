@@ -14,7 +14,7 @@ from analysis.estimators import numeric_column
 from analysis.indices.records import IndexRecord
 from analysis.indices.spec import GroupSpec, IndexSpec
 from analysis.results import ESTIMABLE, NOT_ESTIMABLE, estimable
-from analysis.variance import make_cells
+from analysis.variance import make_cells, rowsum
 
 
 @dataclass
@@ -40,16 +40,14 @@ def _categorise(values: np.ndarray, codes: tuple[int, ...]) -> np.ndarray:
     k_invalid = len(codes)
     top = max(max(codes) + 1, 1) if codes else 1
     if codes and min(codes) >= 0 and top <= 4096:
-        lut = np.full(top, k_invalid, dtype=np.int16)
+        lut = np.full(top + 1, k_invalid, dtype=np.int16)  # lut[top]: not a code
         lut[list(codes)] = np.arange(len(codes), dtype=np.int16)
         with np.errstate(invalid="ignore"):
-            ok = (values >= 0) & (values < top)  # False for NaN
-            iv = values.astype(np.int16)  # meaningless where not ok: masked below
-        ok &= iv == values  # whole codes only
-        iv[~ok] = 0
-        cat = lut[iv]
-        cat[~ok] = k_invalid
-        return cat
+            iv = values.astype(np.int16)  # meaningless for NaN, fractions and big numbers: found below
+        position = iv.view(np.uint16)  # negative codes become large
+        np.minimum(position, top, out=position)
+        position[iv != values] = top  # NaN, fractions, out of range
+        return lut[position]
     cat = np.full(len(values), k_invalid, dtype=np.int16)
     for k, c in enumerate(codes):
         cat[values == c] = k
@@ -108,6 +106,7 @@ class _Engine:
         dom: np.ndarray,
         n_dom: int,
         statistics: Sequence[str],
+        finer: _Engine | None = None,
     ) -> None:
         self.design = design
         self.items = items
@@ -128,6 +127,16 @@ class _Engine:
         self.counts_w: dict[str, np.ndarray] = {}
         self.counts_n: dict[str, np.ndarray] = {}
         c = cells.n_cells
+        if finer is not None and finer.design is design and finer.keep is None and self.keep is None:
+            # every cell of ``finer`` (e.g. commune x province) lies in one of these (commune): add its counts up
+            # instead of counting the rows again; the same sums where each cell holds one finer cell
+            to_cell = np.empty(finer.cells.n_cells, dtype=np.intp)
+            to_cell[finer.rc] = self.rc
+            for name in items:
+                self.counts_w[name] = rowsum(to_cell, finer.counts_w[name], c)
+                self.counts_n[name] = rowsum(to_cell, finer.counts_n[name], c)
+            self.item_cols: dict[str, _Column] = {}
+            return
         cell_keys: dict[int, np.ndarray] = {}  # rc * k1, the same for items with as many codes
         for name, it in items.items():
             k1 = len(it.codes) + 1
@@ -309,6 +318,7 @@ class _Engine:
         d = np.where(dom >= 0, dom, self.n_dom)
         n_rows = self.design.n
         z = np.zeros(n_rows)
+        position = np.empty(n_rows, dtype=np.intp)  # one buffer for every item's table positions
         any_valid = np.zeros(n_rows, dtype=bool)
         names = [name for name, _ in recipe] if recipe is not None else list(pooled_items)
         s_sum = np.zeros(n_rows) if recipe is None else None
@@ -332,7 +342,8 @@ class _Engine:
                     :, None
                 ]
             table = np.vstack([np.nan_to_num(table), np.zeros((1, k1))]) * recipe[j][1]
-            z += table.reshape(-1)[self._row_index(d, k1) + it.cat]
+            np.add(self._row_index(d, k1), it.cat, out=position)
+            z += table.reshape(-1).take(position)
         if recipe is None:
             assert s_sum is not None and v_sum is not None
             v_d = self._dsum(sum(self.counts_w[nm].sum(axis=1) for nm in pooled_items))
@@ -350,12 +361,15 @@ class _Engine:
         return cache[k1]
 
     def _srs(self, unit: np.ndarray, z: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        w = self.design.weights
-        du = d[unit]
-        n = np.bincount(du, minlength=self.n_dom + 1)[: self.n_dom].astype(np.float64)
-        wsum = np.bincount(du, weights=w[unit], minlength=self.n_dom + 1)[: self.n_dom]
-        s1 = np.bincount(du, weights=(w * z)[unit], minlength=self.n_dom + 1)[: self.n_dom]
-        s2 = np.bincount(du, weights=(w * z * z)[unit], minlength=self.n_dom + 1)[: self.n_dom]
+        # rows outside ``unit`` add exact zeros: the same sums as over the unit's rows, without copying them out
+        m = self.n_dom + 1
+        z = np.where(unit, z, 0.0)
+        wu = np.where(unit, self.design.weights, 0.0)
+        wz = wu * z
+        n = np.bincount(np.where(unit, d, self.n_dom), minlength=m)[: self.n_dom].astype(np.float64)
+        wsum = np.bincount(d, weights=wu, minlength=m)[: self.n_dom]
+        s1 = np.bincount(d, weights=wz, minlength=m)[: self.n_dom]
+        s2 = np.bincount(d, weights=wz * z, minlength=m)[: self.n_dom]
         with np.errstate(invalid="ignore", divide="ignore"):
             ss = s2 - s1 * s1 / wsum
             v = wsum * ss / (n - 1) * (1 - n / wsum)
