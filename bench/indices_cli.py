@@ -102,6 +102,12 @@ def sipas_command(data: Path) -> list[str]:
 CPU_TIMES: dict[str, float] = {}  # command -> best CPU time (user + system) of its process
 
 
+# what `sipas indices` imports on a plain CSV (the same set of modules, checked against sys.modules
+# of a run): a process that only imports them is the floor of the whole command in this stack
+FLOOR_IMPORTS = ("import survey.cli, survey.cli.analysis, survey.cli.csv_columns, analysis.design, "
+                 "analysis.indices.compute, survey.domain.handover")
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -149,6 +155,10 @@ def main() -> None:
         results["sipas indices"] = t
         print(f"sipas indices (whole command): {t:.2f} s, CPU {CPU_TIMES[sys.executable]:.2f} s"
               if t else f"sipas indices: FAILED {why}")
+        floor, why = time_command([sys.executable, "-c", FLOOR_IMPORTS], args.repeat)
+        results["floor"] = floor
+        print(f"start-up floor (the same modules imported, no work done): {floor:.3f} s" if floor
+              else f"start-up floor: FAILED {why}")
         if args.baseline is not None:
             env_path = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
             t0 = time.perf_counter()
@@ -181,6 +191,9 @@ def main() -> None:
                 ratio = theirs / ours
                 verdict = "met" if ratio >= target else "missed"
                 print(f"{anchor} / sipas: {ratio:.1f}x (target {target}x: {verdict})")
+        if results.get("floor") and results.get("R survey"):
+            print(f"R survey / start-up floor: {results['R survey'] / results['floor']:.1f}x "
+                  "(the most a sipas that imports these modules could reach)")
         anchors = {"R survey": "Rscript", "svy": args.svy_python}
         if sys.executable in CPU_TIMES:
             for anchor, key in anchors.items():

@@ -155,3 +155,25 @@ def test_estimate_gives_the_same_bytes_as_with_pandas_and_replicates_load_scipy_
     code, modules = _loaded(["estimate", str(DATA), "--mean", "a1", "--weight", "wt", "--psu", "commune",
                              "--variance", "jk1", "--out", str(tmp_path / "jk1.json")])
     assert code in (0, None) and "scipy" in modules and "pandas" not in modules
+
+
+def test_the_bench_floor_imports_what_a_csv_run_imports(tmp_path):
+    """bench/indices_cli.py reports a start-up floor: a process importing FLOOR_IMPORTS and doing nothing.
+
+    It is honest only while those are the modules a run loads: fewer would make
+    the floor look lower than it is, more would hide start-up work in it.
+    """
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from indices_cli import FLOOR_IMPORTS
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    _, run = _run_to_file(tmp_path, ["indices", str(DATA), *INDICES_RUN], "csv")
+    done = subprocess.run(
+        [sys.executable, "-c", FLOOR_IMPORTS + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)), file=sys.stderr)"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )
+    floor = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    probe_only = {"json", "json.decoder", "json.encoder", "json.scanner", "_json"}
+    assert sorted((run - floor) - probe_only) == []
+    assert sorted((floor - run) - probe_only) == []
