@@ -113,8 +113,9 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_command(command: list[str], repeat: int, cwd: Path = ROOT) -> tuple[float | None, str]:
-    """Best wall time of a whole process, or None and the reason it failed (best CPU time in CPU_TIMES)."""
+def time_command(command: list[str], repeat: int, cwd: Path = ROOT, key: str | None = None) -> tuple[float | None, str]:
+    """Best wall time of a whole process, or None and the reason it failed (best CPU time in CPU_TIMES[key])."""
+    key = key or command[0]
     best = None
     for _ in range(repeat):
         t0, cpu0 = time.perf_counter(), _children_cpu()
@@ -123,7 +124,7 @@ def time_command(command: list[str], repeat: int, cwd: Path = ROOT) -> tuple[flo
         if done.returncode != 0:
             return None, (done.stderr or done.stdout).strip().splitlines()[-1:][0] if (done.stderr or done.stdout) else "failed"
         best = elapsed if best is None else min(best, elapsed)
-        CPU_TIMES[command[0]] = min(CPU_TIMES.get(command[0], cpu), cpu)
+        CPU_TIMES[key] = min(CPU_TIMES.get(key, cpu), cpu)
     return best, ""
 
 
@@ -155,9 +156,9 @@ def main() -> None:
         results["sipas indices"] = t
         print(f"sipas indices (whole command): {t:.2f} s, CPU {CPU_TIMES[sys.executable]:.2f} s"
               if t else f"sipas indices: FAILED {why}")
-        floor, why = time_command([sys.executable, "-c", FLOOR_IMPORTS], args.repeat)
+        floor, why = time_command([sys.executable, "-c", FLOOR_IMPORTS], args.repeat, key="floor")
         results["floor"] = floor
-        print(f"start-up floor (the same modules imported, no work done): {floor:.3f} s" if floor
+        print(f"start-up floor (the same modules imported, no work done): {floor:.3f} s, CPU {CPU_TIMES['floor']:.3f} s" if floor
               else f"start-up floor: FAILED {why}")
         if args.baseline is not None:
             env_path = {**os.environ, "PYTHONPATH": str(args.baseline.resolve())}
