@@ -299,12 +299,16 @@ def read_margin(entry: str, option: str) -> tuple[tuple[str, ...], dict[str, flo
     if not columns or total is None or missing:
         _fail(_("%(option)s '%(entry)s': tệp %(path)s cần các cột %(columns)s và cột total",
                 option=option, entry=entry, path=path, columns=", ".join(columns) or "COL"))
-    if table[total].isna().any() or (table[total] < 0).any():
-        row = int(((table[total].isna()) | (table[total] < 0)).to_numpy().argmax()) + 2
+    import pandas as pd
+
+    counts = pd.to_numeric(table[total], errors="coerce").to_numpy(dtype=float)  # text becomes NaN: refused
+    bad = ~(counts >= 0) | (counts == float("inf"))
+    if bad.any():
+        row = int(bad.argmax()) + 2
         _fail(_("%(option)s: tệp %(path)s, dòng %(line)d: tổng không hợp lệ (cần một số không âm)",
                 option=option, path=path, line=row))
     keys = table[list(columns)].astype(str).agg(":".join, axis=1)
-    return columns, dict(zip(keys, table[total].astype(float)))
+    return columns, dict(zip(keys, counts))
 
 
 def calibrated_design(design: Any, frame: pd.DataFrame, opts: dict[str, Any]) -> Any:
@@ -353,7 +357,7 @@ def warn_not_estimable(records: Any) -> None:
 @click.argument("data", type=click.Path())
 @click.option(
     "--questionnaire",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     help="Tệp YAML bảng hỏi (khối indices) / questionnaire YAML with an indices block",
 )
 @click.option(

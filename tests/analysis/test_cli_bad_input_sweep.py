@@ -235,3 +235,13 @@ def test_a_failed_write_keeps_the_previous_output_whole(tmp_path, monkeypatch):
     assert "Không ghi được tệp" in res.output and "No space left on device" in res.output
     assert out.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+@pytest.mark.parametrize("option", ["--rake", "--poststrat"])
+@pytest.mark.parametrize("total", ["năm", "inf", "-1", ""])
+def test_a_margin_total_that_is_not_a_count_names_its_file_and_line(option, total, tmp_path):
+    margin = tmp_path / "margin.csv"
+    margin.write_text(f"gender,total\nF,{total}\nM,900\n", encoding="utf-8")
+    out = tmp_path / "result.json"
+    res = _invoke(*_args("indices", SMALL, {}), option, f"gender={margin}", "--out", out)
+    _refused(res, out, f"{option}: tệp {margin}, dòng 2: tổng không hợp lệ")
