@@ -11,11 +11,22 @@ from __future__ import annotations
 
 import sys
 from dataclasses import fields, make_dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from survey.cli.data_files import (
+    XLSX_SUFFIXES,
+    DataFileError,
+    check_columns,
+    check_compare_values,
+    check_numbers,
+    check_output_path,
+    check_weights,
+    existing_file,
+    read_frame,
+    write_output,
+)
 from survey.i18n import _
 
 if TYPE_CHECKING:
@@ -34,11 +45,17 @@ def _fail(message: str) -> None:
 
 
 def analysis_message(exc: Exception, path: str) -> str:
-    """The message of an error of :mod:`analysis` in the user's language (others keep their English text)."""
-    from analysis.errors import MissingDesignValueError
+    """The message of an error of :mod:`analysis` in the user's language, naming the DATA file."""
+    from analysis.errors import LonelyPSUError, MissingDesignValueError
 
+    if isinstance(exc, LonelyPSUError):
+        if exc.stage == 1:
+            return _("Tệp %(path)s: tầng %(stratum)s chỉ có một PSU nên không ước lượng được phương sai; "
+                     "dùng --lonely-psu remove, certainty, adjust hoặc average.", path=path, stratum=exc.stratum)
+        return _("Tệp %(path)s: PSU %(stratum)s chỉ có một đơn vị mẫu cấp 2 nên không ước lượng được phương sai; "
+                 "dùng --lonely-psu remove, certainty, adjust hoặc average.", path=path, stratum=exc.stratum)
     if not isinstance(exc, MissingDesignValueError):
-        return str(exc)
+        return _("Tệp %(path)s: không tính được (%(error)s).", path=path, error=exc)
     where = {"path": path, "line": exc.row + 1, "column": exc.column}  # line 1 is the header
     if exc.stratum is None:
         return _("Tệp %(path)s, dòng %(line)d: cột %(column)s để trống; cột này cần giá trị ở mọi dòng.", **where)
@@ -57,18 +74,11 @@ def json_text(document: Any) -> str:
 
 
 def read_data(path: str) -> pd.DataFrame:
-    """Read the DATA file: CSV (UTF-8, BOM allowed) or XLSX."""
-    import pandas as pd
-
-    p = Path(path)
-    if not p.exists():
-        _fail(f"không tìm thấy tệp / file not found: {path}")
+    """Read the DATA file (CSV or XLSX, :func:`read_frame`); a file that cannot be read stops the command."""
     try:
-        if p.suffix.lower() in (".xlsx", ".xlsm"):
-            return pd.read_excel(p)
-        return pd.read_csv(p, encoding="utf-8-sig")
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        _fail(f"không đọc được tệp / cannot read {path}: {exc}")
+        return read_frame(path)
+    except DataFileError as exc:
+        _fail(exc.message)
     raise AssertionError("unreachable")
 
 
@@ -76,39 +86,18 @@ def read_columns(path: str, columns: list[str]) -> Any:
     """The named columns of the DATA file: a dict of numpy arrays from a plain CSV, else a pandas DataFrame."""
     from survey.cli.csv_columns import read_csv_columns
 
-    p = Path(path)
-    if not p.exists():
-        _fail(f"không tìm thấy tệp / file not found: {path}")
-    if p.suffix.lower() not in (".xlsx", ".xlsm"):
+    try:
+        p = existing_file(path)
+    except DataFileError as exc:
+        _fail(exc.message)
+    if p.suffix.lower() not in XLSX_SUFFIXES:
         try:
             columns_read = read_csv_columns(p, columns)
         except OSError as exc:
-            _fail(f"không đọc được tệp / cannot read {path}: {exc}")
+            _fail(_("Không đọc được tệp %(path)s (cần CSV UTF-8 hoặc XLSX): %(error)s", path=path, error=exc.strerror))
         if columns_read is not None:
             return columns_read
     return read_data(path)
-
-
-def check_numbers(data: Any, path: str, columns: list[str]) -> None:
-    """Stop at the first value of a number column that is not a number, naming the file, line and column."""
-    import numpy as np
-
-    for column in columns:
-        try:
-            values = data[column]
-        except KeyError:
-            continue  # reported as an unknown column by the design
-        values = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
-        if values.dtype.kind != "O":
-            continue
-        for row, value in enumerate(values.tolist()):
-            if not isinstance(value, str) or not value.strip():
-                continue
-            try:
-                float(value)
-            except ValueError:
-                _fail(_("Tệp %(path)s, dòng %(line)d, cột %(column)s: '%(value)s' không phải là một số.",
-                        path=path, line=row + 2, column=column, value=value))
 
 
 def needed_columns(spec: Any, design: DesignSpec, opts: dict[str, Any]) -> list[str]:
@@ -199,9 +188,10 @@ def _emit(text: str | bytes, out: str | None) -> None:
     if out is None:
         click.echo(text if isinstance(text, str) else text.decode(), nl=False)
         return
-    mode = "wb" if isinstance(text, bytes) else "w"
-    with open(out, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-        fh.write(text)
+    try:
+        write_output(out, text.encode("utf-8") if isinstance(text, str) else text)
+    except DataFileError as exc:
+        _fail(exc.message)
 
 
 def design_options(func: Any) -> Any:
@@ -282,7 +272,7 @@ def output_options(formats: list[str], default: str = "json") -> Any:
     def apply(func: Any) -> Any:
         func = click.option(
             "--out",
-            type=click.Path(dir_okay=False),
+            type=click.Path(),
             help="Tệp kết quả (mặc định: màn hình) / output file (default: stdout)",
         )(func)
         return click.option(
@@ -309,12 +299,16 @@ def read_margin(entry: str, option: str) -> tuple[tuple[str, ...], dict[str, flo
     if not columns or total is None or missing:
         _fail(_("%(option)s '%(entry)s': tệp %(path)s cần các cột %(columns)s và cột total",
                 option=option, entry=entry, path=path, columns=", ".join(columns) or "COL"))
-    if table[total].isna().any() or (table[total] < 0).any():
-        row = int(((table[total].isna()) | (table[total] < 0)).to_numpy().argmax()) + 2
+    import pandas as pd
+
+    counts = pd.to_numeric(table[total], errors="coerce").to_numpy(dtype=float)  # text becomes NaN: refused
+    bad = ~(counts >= 0) | (counts == float("inf"))
+    if bad.any():
+        row = int(bad.argmax()) + 2
         _fail(_("%(option)s: tệp %(path)s, dòng %(line)d: tổng không hợp lệ (cần một số không âm)",
                 option=option, path=path, line=row))
     keys = table[list(columns)].astype(str).agg(":".join, axis=1)
-    return columns, dict(zip(keys, table[total].astype(float)))
+    return columns, dict(zip(keys, counts))
 
 
 def calibrated_design(design: Any, frame: pd.DataFrame, opts: dict[str, Any]) -> Any:
@@ -360,10 +354,10 @@ def warn_not_estimable(records: Any) -> None:
 
 
 @click.command("indices")
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path())
 @click.option(
     "--questionnaire",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     help="Tệp YAML bảng hỏi (khối indices) / questionnaire YAML with an indices block",
 )
 @click.option(
@@ -423,6 +417,10 @@ def indices_command(
         _fail("--level phải trong (0, 1) / --level must be between 0 and 1")
     if fmt == "xlsx" and not out:
         _fail("--format xlsx cần --out / --format xlsx needs --out")
+    try:
+        check_output_path(out)
+    except DataFileError as exc:
+        _fail(exc.message)
     satisfied = parse_codes(opts["satisfied"], "--satisfied")
     valid = parse_codes(opts["valid"], "--valid")
     compare = []
@@ -443,8 +441,12 @@ def indices_command(
             spec = replace(spec, valid=valid)
         spec = IndexSpec(**{f: getattr(spec, f) for f in spec.__dataclass_fields__})  # re-validate
         design_spec = _design_spec(opts)
-        frame = read_columns(data, needed_columns(spec, design_spec, opts))
+        columns = needed_columns(spec, design_spec, opts)
+        frame = read_columns(data, columns)
+        check_columns(frame, data, columns)
         check_numbers(frame, data, [*spec.items(), *(c for c in (opts["weight"], opts["fpc"], opts["fpc2"]) if c)])
+        check_weights(frame, data, opts["weight"])
+        check_compare_values(frame, data, compare)
         design = calibrated_design(build_design(frame, design_spec), frame, opts)
         result = compute_indices(
             frame,
@@ -457,6 +459,9 @@ def indices_command(
         )
     except AnalysisError as exc:
         _fail(analysis_message(exc, data))
+        return
+    except DataFileError as exc:
+        _fail(exc.message)
         return
     warn_not_estimable(result.records)
     options = [(f"--{k.replace('_', '-')}", str(v)) for k, v in sorted(opts.items()) if v not in (None, (), False)]
@@ -486,7 +491,7 @@ def write_indices(
 
 
 @click.command("estimate")
-@click.argument("data", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path())
 @click.option("--mean", "means", multiple=True, help="Trung bình của cột / mean of a column")
 @click.option("--total", "totals", multiple=True, help="Tổng của cột / total of a column")
 @click.option("--ratio", "ratios", multiple=True, help="Tỷ số NUM/DEN / ratio NUM/DEN")
@@ -541,11 +546,28 @@ def estimate_command(
             "có bậc tự do riêng / --adjust-domain-lonely and --domain-df apply to --variance "
             "taylor only; replicate weights have their own df"
         )
-    names = [getattr(s, name) for s in stats for name in ("variable", "numerator", "denominator") if hasattr(s, name)]
-    names += [opts[option] for option in ("by", "weight", "strata", "psu", "ssu", "fpc", "fpc2")]
-    frame = read_columns(data, [name for name in dict.fromkeys(names) if name])
-    if isinstance(frame, dict) and not frame:  # no such column: pandas keeps the rows for the error
-        frame = read_data(data)
+    try:
+        check_output_path(out)
+    except DataFileError as exc:
+        _fail(exc.message)
+    numbers = [
+        getattr(s, name)
+        for s in stats
+        if not isinstance(s, Proportion)
+        for name in ("variable", "numerator", "denominator")
+        if hasattr(s, name)
+    ]
+    numbers += [opts[option] for option in ("weight", "fpc", "fpc2") if opts[option]]
+    names = [*(p.variable for p in stats if isinstance(p, Proportion)), *numbers]
+    names += [opts[option] for option in ("by", "strata", "psu", "ssu")]
+    columns = [name for name in dict.fromkeys(names) if name]
+    frame = read_columns(data, columns)
+    try:
+        check_columns(frame, data, columns)
+        check_numbers(frame, data, [name for name in dict.fromkeys(numbers) if name])
+        check_weights(frame, data, opts["weight"])
+    except DataFileError as exc:
+        _fail(exc.message)
     try:
         design = build_design(frame, _design_spec(opts))
         result = estimate(

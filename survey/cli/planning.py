@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from survey.cli.data_files import check_output_path
 from survey.cli.tables import (
     level_option,
     number_column,
@@ -30,7 +31,7 @@ METHODS = ["proportional", "neyman", "equal"]
         "(tỷ lệ hoặc Neyman) và độ rộng khoảng tin cậy dự kiến theo hiệu ứng thiết kế năm trước."
     ),
 )
-@click.argument("last_year", type=click.Path(dir_okay=False))
+@click.argument("last_year", type=click.Path())
 @click.option("--moe", type=float, help=_("Sai số biên mục tiêu của cả nước, điểm phần trăm (vd 2 = ±2 điểm)."))
 @click.option("--n", "total", type=int, help=_("Tổng số phiếu hoàn thành cho sẵn (thay cho --moe)."))
 @click.option(
@@ -84,6 +85,7 @@ def plan_command(
         stratified_margin_of_error,
     )
 
+    check_output_path(out)
     if (moe is None) == (total is None):
         raise click.UsageError(_("Cần đúng một trong --moe (sai số mục tiêu) hoặc --n (cỡ mẫu cho sẵn)."))
     if moe is not None and not 0 < moe < 100:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from survey.cli.data_files import check_output_path
 from survey.cli.tables import (
     level_option,
     number_column,
@@ -39,7 +40,8 @@ def read_records(path: str) -> dict[tuple[str, str, str], IndexRecord]:
     require_columns(frame, path, *COLUMNS)
     if "statistic" in frame.columns:
         frame = frame[frame["statistic"].fillna("index") == "index"].reset_index(drop=True)
-    numbers = {c: number_column(frame, path, c, blank_ok=True) for c in ("estimate", "se", "ci_low", "ci_high", "df", "n", "deff")}
+    numbers = {c: number_column(frame, path, c, blank_ok=True) for c in ("estimate", "ci_low", "ci_high")}
+    numbers |= {c: number_column(frame, path, c, blank_ok=True, minimum=0) for c in ("se", "df", "n", "deff")}
     records: dict[tuple[str, str, str], IndexRecord] = {}
     for row, (index, level, domain) in enumerate(zip(frame["index"], frame["level"], frame["domain"], strict=True)):
         text = "" if not isinstance(domain, str) else domain.strip()
@@ -73,8 +75,8 @@ def _parse_domain(text: str) -> dict[str, str] | None:
         "thay đổi của từng chỉ số, khoảng tin cậy và giá trị p (hai mẫu độc lập)."
     ),
 )
-@click.argument("now_file", type=click.Path(dir_okay=False))
-@click.argument("before_file", type=click.Path(dir_okay=False))
+@click.argument("now_file", type=click.Path())
+@click.argument("before_file", type=click.Path())
 @click.option("--labels", default="now,before", show_default=True, help=_("Tên hai đợt, cách nhau bằng dấu phẩy."))
 @level_option()
 @output_options
@@ -86,6 +88,7 @@ def compare_command(now_file: str, before_file: str, labels: str, level: float, 
     from analysis.compare import compare_records
     from analysis.errors import AnalysisError
 
+    check_output_path(out)
     names = [part.strip() for part in labels.split(",")]
     if len(names) != 2 or not all(names) or names[0] == names[1]:
         raise click.BadParameter(_("cần hai tên khác nhau, vd 2026,2025."), param_hint="--labels")

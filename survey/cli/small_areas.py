@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from survey.cli.data_files import check_output_path
 from survey.cli.tables import (
     level_option,
     number_column,
@@ -29,7 +30,7 @@ from survey.i18n import _
         "0 hoặc 1 PSU dùng phương sai làm trơn, địa bàn không có mẫu dùng ước lượng hồi quy."
     ),
 )
-@click.argument("direct_file", type=click.Path(dir_okay=False))
+@click.argument("direct_file", type=click.Path())
 @click.option("--area", "area_col", default="area", show_default=True, help=_("Cột tên địa bàn."))
 @click.option("--estimate", "estimate_col", default="estimate", show_default=True, help=_("Cột ước lượng trực tiếp (trống: không có mẫu)."))
 @click.option("--se", "se_col", default="se", show_default=True, help=_("Cột sai số chuẩn trực tiếp."))
@@ -68,6 +69,7 @@ def sae_command(
     from analysis.errors import AnalysisError
     from analysis.sae import fay_herriot, smoothed_variance
 
+    check_output_path(out)
     path = direct_file
     frame = read_table(path)
     require_columns(frame, path, area_col, estimate_col, se_col, n_col, psu_col, *covariates)

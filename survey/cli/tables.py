@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from survey.cli.analysis import output_options as analysis_output_options
+from survey.cli.data_files import read_frame, write_output
 from survey.i18n import _
 
 if TYPE_CHECKING:
@@ -25,32 +25,11 @@ FORMATS = ["text", "csv", "json"]
 
 
 def read_table(path: str) -> pd.DataFrame:
-    """The rows of a CSV (UTF-8, BOM allowed) or XLSX file, or the command stops."""
-    import pandas as pd
-
-    file = Path(path)
-    if not file.is_file():
-        raise click.ClickException(_("Không tìm thấy tệp %(path)s.", path=path))
-    try:
-        if file.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(file)
-        else:
-            frame = pd.read_csv(file, encoding="utf-8-sig", **csv_dialect_of(file))
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise click.ClickException(
-            _("Không đọc được tệp %(path)s (cần CSV UTF-8 hoặc XLSX): %(error)s", path=path, error=exc)
-        ) from exc
+    """The rows of a CSV (UTF-8, BOM allowed; ``,`` or ``;`` with a decimal comma) or XLSX file, or the command stops."""
+    frame = read_frame(path)
     if frame.empty:
         raise click.ClickException(_("Tệp %(path)s không có dòng dữ liệu nào.", path=path))
-    frame.columns = [str(c).strip() for c in frame.columns]
     return frame
-
-
-def csv_dialect_of(file: Path) -> dict[str, str]:
-    """``pandas.read_csv`` options of a CSV: ``;`` and a decimal comma when its header is split by ``;``."""
-    with open(file, encoding="utf-8-sig", errors="replace") as fh:
-        header = fh.readline()
-    return {"sep": ";", "decimal": ","} if header.count(";") > header.count(",") else {}
 
 
 def require_columns(frame: pd.DataFrame, path: str, *columns: str) -> None:
@@ -78,6 +57,11 @@ def number_column(
     raw = frame[column].to_numpy()
     for row, (value, given) in enumerate(zip(values, raw, strict=True)):
         blank = given is None or (isinstance(given, float) and math.isnan(given)) or str(given).strip() == ""
+        if np.isinf(value):
+            raise click.ClickException(
+                _("Tệp %(path)s, dòng %(line)s, cột '%(column)s': '%(value)s' không phải là số hữu hạn.",
+                  path=path, line=row + 2, column=column, value=given)
+            )
         if np.isnan(value) and not (blank and blank_ok):
             raise click.ClickException(
                 _(
@@ -159,10 +143,6 @@ def write_table(frame: pd.DataFrame, headers: dict[str, str], fmt: str, out: str
     if out is None:
         click.echo(text, nl=False)
         return
-    try:
-        # the BOM makes Excel open a CSV as UTF-8 (Vietnamese headers and unit names)
-        with open(out, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise click.ClickException(_("Không ghi được tệp %(path)s: %(error)s", path=out, error=exc)) from exc
+    # the BOM makes Excel open a CSV as UTF-8 (Vietnamese headers and unit names)
+    write_output(out, text.encode("utf-8-sig" if fmt == "csv" else "utf-8"))
     click.echo(_("Đã ghi %(path)s.", path=out), err=True)
