@@ -127,7 +127,7 @@ def test_fail_names_the_lonely_stratum() -> None:
         estimate_command, [*SINGLETON, "--total", "Age", "--lonely-psu", "fail"]
     )
     assert res.exit_code == 2
-    assert "Stratum (3)" in res.output and "NaN" not in res.output
+    assert "tầng 3 chỉ có một PSU" in res.output and "r_lonely_singleton.csv" in res.output and "NaN" not in res.output
 
 
 def test_stratum_without_a_psu_id_names_the_column_and_row(tmp_path) -> None:
