@@ -1,5 +1,9 @@
 """Extract the Vietnamese source strings, fill in English from tools/translations/en_*.py, compile.
 
+Also compiles click's own messages into Vietnamese (tools/translations/click_vi.py ->
+survey/translations/vi/LC_MESSAGES/click.mo) and fails on a message of the installed click
+that the table lacks.
+
 Each area keeps its English in its own file (en_core.py, en_kiosk.py, ...), each
 defining a dict ``EN`` from Vietnamese source text to English.
 
@@ -62,6 +66,42 @@ def english_table() -> dict[str, str]:
 
 
 POT = ROOT / "survey/translations/messages.pot"
+CLICK_PO = ROOT / "survey/translations/vi/LC_MESSAGES/click.po"
+
+
+def _click_table():
+    spec = importlib.util.spec_from_file_location("click_vi", TABLES / "click_vi.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def click_messages() -> list[str | tuple[str, str]]:
+    """The messages the installed click marks for translation (a plural one as its two forms)."""
+    import click
+    from babel.messages.extract import extract_from_dir
+
+    found = extract_from_dir(Path(click.__file__).parent, keywords={"_": None, "ngettext": (1, 2)},
+                             method_map=[("**.py", "python")])
+    return list(dict.fromkeys(message for _file, _line, message, _comments, _context in found))
+
+
+def click_missing() -> list[str | tuple[str, str]]:
+    """click's messages with no Vietnamese in tools/translations/click_vi.py (and not kept in English)."""
+    table = _click_table()
+    return [m for m in click_messages() if m not in table.VI and m not in table.UNTRANSLATED]
+
+
+def write_click_catalog() -> None:
+    """survey/translations/vi/LC_MESSAGES/click.po and .mo from tools/translations/click_vi.py."""
+    catalog = Catalog(locale="vi", project="SIPAS", fuzzy=False)
+    for msgid, text in _click_table().VI.items():
+        catalog.add(msgid, (text,) if isinstance(msgid, tuple) else text)
+    CLICK_PO.parent.mkdir(parents=True, exist_ok=True)
+    with open(CLICK_PO, "wb") as fh:
+        write_po(fh, catalog, omit_header=False, no_location=True, sort_output=True)
+    with open(CLICK_PO.with_suffix(".mo"), "wb") as fh:
+        write_mo(fh, catalog)
 PO = ROOT / "survey/translations/en/LC_MESSAGES/messages.po"
 
 
@@ -95,10 +135,14 @@ def main() -> int:
         write_mo(fh, catalog)
     for msgid in missing:
         print(f"missing English translation: {msgid!r}", file=sys.stderr)
+    write_click_catalog()
+    click_lacking = click_missing()
+    for msgid in click_lacking:
+        print(f"click message without Vietnamese in tools/translations/click_vi.py: {msgid!r}", file=sys.stderr)
     left_over = unused({message.id for message in template if message.id})
     for line in left_over:
         print(f"English for a string no longer in the code: {line}", file=sys.stderr)
-    return 1 if missing or left_over else 0
+    return 1 if missing or left_over or click_lacking else 0
 
 
 if __name__ == "__main__":

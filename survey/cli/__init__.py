@@ -14,7 +14,10 @@ import importlib
 
 import click
 
+from survey.cli.click_text import use_user_language
 from survey.i18n import _
+
+use_user_language()  # click's own messages (Usage, Error, Missing argument) in Vietnamese by default
 
 # command name -> "module:attribute" of its click command, the order of ``sipas --help``
 COMMANDS = {
