@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -26,6 +27,9 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = Path(__file__).resolve().parent / "translations"
+# the catalogues' header date: fixed, so that the same tables always give the same files (no merge
+# conflict or diff from a run that changed nothing)
+STABLE_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _tables() -> list[tuple[str, dict[str, str]]]:
@@ -94,7 +98,7 @@ def click_missing() -> list[str | tuple[str, str]]:
 
 def write_click_catalog() -> None:
     """survey/translations/vi/LC_MESSAGES/click.po and .mo from tools/translations/click_vi.py."""
-    catalog = Catalog(locale="vi", project="SIPAS", fuzzy=False)
+    catalog = Catalog(locale="vi", project="SIPAS", fuzzy=False, creation_date=STABLE_DATE)
     for msgid, text in _click_table().VI.items():
         catalog.add(msgid, (text,) if isinstance(msgid, tuple) else text)
     CLICK_PO.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +122,7 @@ def main() -> int:
     )
     with open(POT, "rb") as fh:
         template = read_po(fh)
-    catalog = Catalog(locale="en", project="SIPAS", fuzzy=False)
+    catalog = Catalog(locale="en", project="SIPAS", fuzzy=False, creation_date=STABLE_DATE)
     EN = english_table()
     missing = []
     for message in template:

@@ -24,7 +24,7 @@ from survey.domain.questionnaires import QuestionnaireDefinition, load_questionn
 from survey.domain.questionnaires.store import publish
 from survey.domain.responses import build_response
 from survey.domain.units import find_unit, seed_provinces
-from survey.i18n import LOCAL_TZ
+from survey.i18n import LOCAL_TZ, current_language, gettext
 from survey.models import (
     Channel,
     Role,
@@ -78,7 +78,31 @@ class DemoReport:
     counts: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return ", ".join(f"{name} {n}" for name, n in self.counts.items())
+        """What was created, in the current language: 'đơn vị: 108; ...; phiếu trả lời: 5.109'."""
+        from babel.numbers import format_decimal
+
+        language = current_language()
+        return "; ".join(
+            f"{gettext(COUNT_LABELS[name])}: {format_decimal(n, locale=language)}" for name, n in self.counts.items()
+        )
+
+
+def N_(message: str) -> str:
+    """Mark a label for translation where it is shown."""
+    return message
+
+
+COUNT_LABELS = {
+    "units": N_("đơn vị"),
+    "lineage links": N_("liên kết kế thừa"),
+    "staff users": N_("tài khoản cán bộ"),
+    "questionnaires": N_("bảng hỏi"),
+    "rounds": N_("đợt khảo sát"),
+    "devices": N_("máy tính bảng"),
+    "responses": N_("phiếu trả lời"),
+    "dossiers": N_("hồ sơ"),
+    "releases": N_("bản công bố"),
+}
 
 
 class SyntheticRespondents:

@@ -57,7 +57,6 @@ def test_publish_stores_one_immutable_version_and_broken_files_nothing(app, db_s
 def test_demo_seeds_once(app, db_session):
     result = invoke(app, "demo")
     assert result.exit_code == 0, result.output
-    assert "responses" in result.output
     counts = {
         "units": db_session.scalar(select(func.count()).select_from(Unit)),
         "staff": db_session.scalar(select(func.count()).select_from(StaffUser)),
@@ -66,6 +65,10 @@ def test_demo_seeds_once(app, db_session):
     }
     assert counts["units"] == 97 + 11 and counts["staff"] == 5 and counts["rounds"] == 3
     assert counts["responses"] > 3000
+    # what was made, said in Vietnamese with Vietnamese digit grouping (5.109), equal to the stored rows
+    assert f"phiếu trả lời: {counts['responses']:,}".replace(",", ".") in result.output
+    assert "đơn vị: 108; " in result.output and "tài khoản cán bộ: 5; " in result.output
+    assert "responses" not in result.output and "units" not in result.output
     again = invoke(app, "demo")
     assert "đã có sẵn" in again.output
     assert db_session.scalar(select(func.count()).select_from(Response)) == counts["responses"]
