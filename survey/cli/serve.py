@@ -36,6 +36,8 @@ def serve_command(host: str, port: int, workers: int | None, connections: int, w
     if urls.exists() and app.config["ENV_NAME"] == "production":  # a production log never holds a tablet's token
         click.echo(_("Đường dẫn máy tính bảng và tài khoản mẫu: trong tệp %(path)s (chỉ chủ tệp đọc được).", path=urls))
     elif urls.exists():
-        click.echo(urls.read_text(encoding="utf-8").replace("{base}", f"http://{host}:{port}"))
+        lines = urls.read_text(encoding="utf-8").splitlines()  # the file's first line says what {base} is
+        click.echo("\n".join(line.replace("{base}", f"http://{host}:{port}")
+                             for line in lines if not line.startswith("{base}:")))
     with worker_beside(app, workers=job_workers):  # the jobs the pages start need a worker
         run_gunicorn(app, host=host, port=port, workers=workers, connections=connections, worker=worker)

@@ -336,6 +336,8 @@ def _write_urls(instance_path: Path, device_lines: list[str]) -> None:
     instance_path.mkdir(parents=True, exist_ok=True)
     text = "\n".join(
         [
+            ("{base}: địa chỉ của máy chủ SIPAS, ví dụ http://127.0.0.1:5000 (`sipas serve` in ra đường dẫn đầy đủ) /"
+             " the SIPAS server's address, e.g. http://127.0.0.1:5000 (`sipas serve` prints the full links)"),
             "Máy tính bảng tại quầy / counter kiosks:",
             *device_lines,
             "Khảo sát trực tuyến / online surveys:",

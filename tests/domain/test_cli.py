@@ -72,7 +72,9 @@ def test_demo_seeds_once(app, db_session):
     again = invoke(app, "demo")
     assert "đã có sẵn" in again.output
     assert db_session.scalar(select(func.count()).select_from(Response)) == counts["responses"]
-    assert (Path(app.instance_path) / "demo-urls.txt").read_text(encoding="utf-8").count("/k/") == 7
+    urls = (Path(app.instance_path) / "demo-urls.txt").read_text(encoding="utf-8")
+    assert urls.count("/k/") == 7
+    assert urls.startswith("{base}: địa chỉ của máy chủ SIPAS")  # a reader of the file knows what {base} is
 
 
 def test_help_is_vietnamese_by_default_and_english_on_request():

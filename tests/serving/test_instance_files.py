@@ -82,6 +82,22 @@ def test_serve_in_production_logs_the_urls_file_not_its_tokens(tmp_path):
     assert str(instance / "demo-urls.txt") in output
 
 
+def test_serve_outside_production_prints_the_demo_links_with_its_address(app, monkeypatch):
+    import contextlib
+
+    from survey.cli import serve
+
+    assert CliRunner().invoke(main, ["demo"], obj=app, catch_exceptions=False).exit_code == 0
+    monkeypatch.setattr(serve, "create_cli_app", lambda: app)
+    monkeypatch.setattr(serve, "worker_beside", lambda *args, **kwargs: contextlib.nullcontext())
+    monkeypatch.setattr(serve, "run_gunicorn", lambda *args, **kwargs: None)
+    result = CliRunner().invoke(main, ["serve", "--port", "5099"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("http://127.0.0.1:5099/k/") == 7
+    assert "http://127.0.0.1:5099/staff/" in result.output
+    assert "{base}" not in result.output and "địa chỉ của máy chủ" not in result.output  # nor the line explaining it
+
+
 def test_log_lines_lose_the_tokens_in_kiosk_and_invitation_paths():
     record = logging.LogRecord("gunicorn.error", logging.ERROR, __file__, 1, "Error handling request %s %s",
                                ("POST", "/k/AbC-123_x?lang=en"), None)
